@@ -1,0 +1,207 @@
+"""LocalCrm: the CRM port over the embedded CRM's SQL tables."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Sequence
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, selectinload
+
+from addin_api import domain as d
+from addin_api.crm.local import models as m
+from addin_api.crm.local.seed import create_schema
+from addin_api.crm.port import CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
+
+RECENT_ACTIVITIES = 10
+_DEAL_LOAD = (selectinload(m.Deal.roles).selectinload(m.DealContact.contact), selectinload(m.Deal.team),
+              selectinload(m.Deal.pipeline).selectinload(m.Pipeline.stages),
+              selectinload(m.Deal.stage), selectinload(m.Deal.account))
+
+
+class LocalCrm:
+    """The embedded CRM; every method is one short transaction."""
+
+    name = "local"
+
+    def __init__(self, engine: Engine, base_url: str = ""):
+        self.engine = engine
+        self.base_url = base_url.rstrip("/")
+
+    @classmethod
+    def from_settings(cls, settings, *, engine: Engine, http=None) -> "LocalCrm":
+        """Build on the app's engine; creates the CRM tables if they are missing."""
+        create_schema(engine)
+        return cls(engine, settings.public_base_url)
+
+    def find_context(self, rep: d.Principal, emails: Sequence[str]) -> list[d.ContactDeals]:
+        """Contacts by address and the open deals they are a stakeholder on or whose account they work at."""
+        wanted = sorted({e.strip().lower() for e in emails if e.strip()})
+        if not wanted:
+            return []
+        with self._session() as s:
+            contacts = s.scalars(select(m.Contact).where(m.Contact.email.in_(wanted))
+                                 .options(selectinload(m.Contact.account))).all()
+            result = []
+            for contact in contacts:
+                deals = s.scalars(self._open_deals().where(or_(
+                    m.Deal.account_id == contact.account_id,
+                    m.Deal.roles.any(m.DealContact.contact_id == contact.id)))).all()
+                result.append(d.ContactDeals(self._contact(contact), tuple(self._deals(s, deals))))
+            return result
+
+    def get_deal(self, rep: d.Principal, deal_id: str) -> d.Deal:
+        """One deal with stages, stakeholders, recent activities and stats."""
+        with self._session() as s:
+            return self._deals(s, [self._load(s, deal_id)])[0]
+
+    def open_deals_of(self, rep: d.Principal) -> list[d.Deal]:
+        """Open deals the rep owns or is on the team of."""
+        email = rep.email.lower()
+        with self._session() as s:
+            deals = s.scalars(self._open_deals().where(or_(
+                m.Deal.owner_email == email, m.Deal.team.any(m.DealTeamMember.email == email)))).all()
+            return self._deals(s, deals)
+
+    def update_deal(self, rep: d.Principal, deal_id: str, changes: d.DealChanges) -> d.Deal:
+        """Apply stage/next step unless either moved since the version the rep saw."""
+        with self._session() as s, s.begin():
+            deal = self._load(s, deal_id, lock=True)
+            revision, _, seen = changes.version.partition(".")
+            current = d.fingerprint(deal.stage.key, deal.next_step)
+            if revision != str(deal.revision) and seen != current:
+                raise CrmConflict(self._deals(s, [deal])[0])
+            if changes.stage_id is not None:
+                stage = next((st for st in deal.pipeline.stages if st.key == changes.stage_id), None)
+                if stage is None:
+                    raise CrmRejected(f"'{changes.stage_id}' is not a stage of the {deal.pipeline.name} pipeline")
+                deal.stage, deal.probability = stage, stage.probability
+            if changes.next_step is not None:
+                if len(changes.next_step) > d.NEXT_STEP_MAX:
+                    raise CrmRejected(f"Next step is limited to {d.NEXT_STEP_MAX} characters")
+                deal.next_step = changes.next_step
+            deal.revision += 1
+            deal.updated_at = d.utcnow()
+            s.flush()
+            return self._deals(s, [deal])[0]
+
+    def log_email(self, rep: d.Principal, deal_id: str, email: d.EmailLog) -> str:
+        """Insert the email once per (deal, Message-ID); a repeat only updates the rating."""
+        with self._session() as s, s.begin():
+            deal = self._load(s, deal_id)
+            activity = s.scalar(select(m.Activity).where(m.Activity.deal_id == deal.id,
+                                                         m.Activity.message_id == email.message_id))
+            if activity is None:
+                activity = m.Activity(deal_id=deal.id, message_id=email.message_id, subject=email.subject,
+                                      from_address=email.from_address.lower(), to=list(email.to),
+                                      cc=list(email.cc), sent_at=email.sent_at,
+                                      direction=email.direction.value, body=email.body)
+                s.add(activity)
+            elif email.body and not activity.body:
+                activity.body = email.body
+            activity.rating = email.rating.value if email.rating else None
+            s.flush()
+            return str(activity.id)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _session(self) -> Session:
+        return _GuardedSession(self.engine, expire_on_commit=False)
+
+    def _open_deals(self):
+        return (select(m.Deal).join(m.Stage, m.Deal.stage_id == m.Stage.id)
+                .where(m.Stage.is_closed.is_(False)).options(*_DEAL_LOAD))
+
+    def _load(self, s: Session, deal_id: str, lock: bool = False) -> m.Deal:
+        if not str(deal_id).isdigit():
+            raise CrmNotFound(f"no deal {deal_id}")
+        query = select(m.Deal).where(m.Deal.id == int(deal_id)).options(*_DEAL_LOAD)
+        deal = s.scalar(query.with_for_update() if lock else query)
+        if deal is None:
+            raise CrmNotFound(f"no deal {deal_id}")
+        return deal
+
+    def _deals(self, s: Session, deals: Sequence[m.Deal]) -> list[d.Deal]:
+        """Map rows to domain deals with one stats query and one activities query for all of them."""
+        ids = [deal.id for deal in deals]
+        stats = _stats(s, ids)
+        recent = _recent_activities(s, ids)
+        return [self._deal(deal, stats.get(deal.id, d.ActivityStats()), recent.get(deal.id, ())) for deal in deals]
+
+    def _deal(self, deal: m.Deal, stats: d.ActivityStats, activities) -> d.Deal:
+        return d.Deal(
+            id=str(deal.id), name=deal.name, account_name=deal.account.name, stage=_stage(deal.stage),
+            stages=tuple(_stage(st) for st in deal.pipeline.stages), amount=deal.amount,
+            currency=deal.currency, close_date=deal.close_date, next_step=deal.next_step or "",
+            owner_email=deal.owner_email, owner_name=deal.owner_name, probability=deal.probability,
+            version=f"{deal.revision}.{d.fingerprint(deal.stage.key, deal.next_step or '')}",
+            url=f"{self.base_url}/crm/deals/{deal.id}",
+            stakeholders=tuple(d.Stakeholder(str(r.contact.id), r.contact.name, r.contact.email, r.role,
+                                             r.is_primary) for r in deal.roles),
+            team_emails=tuple(t.email for t in deal.team),
+            business_case=d.BusinessCase(deal.bc_problem, deal.bc_root_cause, deal.bc_why_it_matters,
+                                         deal.bc_budget, deal.bc_compelling_event, deal.bc_risks),
+            activities=tuple(activities), stats=stats)
+
+    @staticmethod
+    def _contact(c: m.Contact) -> d.Contact:
+        return d.Contact(str(c.id), c.email, c.name, c.title, c.account.name)
+
+
+class _GuardedSession(Session):
+    """A session whose database failures surface as the port's errors instead of SQLAlchemy's."""
+
+    def execute(self, *args, **kwargs):
+        try:
+            return super().execute(*args, **kwargs)
+        except OperationalError as exc:  # locked or unreachable database: transient
+            raise CrmUnavailable("the embedded CRM database is busy or unreachable") from exc
+
+    def flush(self, *args, **kwargs):
+        try:
+            return super().flush(*args, **kwargs)
+        except IntegrityError as exc:
+            raise CrmRejected("the embedded CRM refused the change") from exc
+        except OperationalError as exc:
+            raise CrmUnavailable("the embedded CRM database is busy or unreachable") from exc
+
+
+def _stage(st: m.Stage) -> d.Stage:
+    return d.Stage(st.key, st.label, st.is_closed, st.is_won, st.probability)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes even for timezone=True columns; everything stored is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def _stats(s: Session, ids: list[int]) -> dict[int, d.ActivityStats]:
+    if not ids:
+        return {}
+    rows = s.execute(select(m.Activity.deal_id, m.Activity.direction, func.count(), func.max(m.Activity.sent_at))
+                     .where(m.Activity.deal_id.in_(ids)).group_by(m.Activity.deal_id, m.Activity.direction)).all()
+    acc: dict[int, dict] = {}
+    for deal_id, direction, count, last in rows:
+        acc.setdefault(deal_id, {})[direction] = (count, _aware(last))
+    return {deal_id: d.ActivityStats(
+        inbound_count=v.get("inbound", (0, None))[0], outbound_count=v.get("outbound", (0, None))[0],
+        last_inbound=v.get("inbound", (0, None))[1], last_outbound=v.get("outbound", (0, None))[1],
+    ) for deal_id, v in acc.items()}
+
+
+def _recent_activities(s: Session, ids: list[int]) -> dict[int, list[d.EmailActivity]]:
+    if not ids:
+        return {}
+    ranked = (select(m.Activity, func.row_number().over(partition_by=m.Activity.deal_id,
+                                                         order_by=m.Activity.sent_at.desc()).label("n"))
+              .where(m.Activity.deal_id.in_(ids)).subquery())
+    rows = s.execute(select(ranked).where(ranked.c.n <= RECENT_ACTIVITIES).order_by(ranked.c.sent_at.desc())).all()
+    out: dict[int, list[d.EmailActivity]] = {}
+    for row in rows:
+        out.setdefault(row.deal_id, []).append(d.EmailActivity(
+            row.message_id, row.subject, d.Direction(row.direction), _aware(row.sent_at),
+            d.Rating(row.rating) if row.rating else None))
+    return out

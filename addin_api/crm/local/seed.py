@@ -89,3 +89,9 @@ def _activity(deal: m.Deal, spec: dict) -> None:
                           from_address=spec["from"].lower(), to=list(spec.get("to", [])),
                           cc=list(spec.get("cc", [])), sent_at=sent_at, direction=spec["direction"],
                           body=spec.get("body", ""), rating=spec.get("rating")))
+
+
+def reset(engine: Engine) -> None:
+    """Drop and recreate the embedded CRM's tables (demo reloads only)."""
+    m.LocalBase.metadata.drop_all(engine)
+    create_schema(engine)

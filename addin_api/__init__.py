@@ -1,0 +1,66 @@
+"""addin-api: the backend of the Outlook add-in and Gmail add-on that update CRM deals from the inbox."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
+    """Build the app from `ADDIN_*` settings (overridden by `test_config`); nothing runs at import."""
+    from flask import Flask
+    from flask_smorest import Api
+
+    from addin_api.config import load_settings
+    from addin_api.crm import build_crm
+    from addin_api.http import make_http
+    from addin_api.logs import configure_logging
+    from addin_api.state import AppState
+    from addin_api.store.db import StoreBase, make_engine, make_session_factory
+    from addin_api.store.idempotency import IdempotencyStore
+    from addin_api.store.outbox import Outbox
+
+    settings = _with_dev_idp(load_settings(overrides=test_config))
+    configure_logging(settings.log_level)
+    app = Flask(__name__, static_folder=None)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_request_bytes, SECRET_KEY=settings.secret_key,
+        API_TITLE="addin-api", API_VERSION=__version__, OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1", OPENAPI_JSON_PATH="openapi.json",
+    )
+    engine = make_engine(settings.sqlalchemy_url)
+    StoreBase.metadata.create_all(engine)
+    sessions = make_session_factory(engine)
+    http = make_http(settings.crm_timeout_seconds)
+    crm = crm or build_crm(settings, engine=engine, http=http)
+    app.extensions["addin_api"] = AppState(settings, engine, sessions, http, crm, Outbox(sessions),
+                                           IdempotencyStore(sessions))
+    _register(app, Api(app), settings)
+    return app
+
+
+def _with_dev_idp(settings):
+    """With ADDIN_DEV_IDP the app is its own authority (demo reps, loopback only)."""
+    if not settings.dev_idp:
+        return settings
+    import dataclasses
+
+    from addin_api.auth.devidp import dev_overrides
+    return dataclasses.replace(settings, **dev_overrides(settings))
+
+
+def _register(app, api, settings) -> None:
+    from addin_api import web
+    from addin_api.api.routes import bp as api_bp
+    from addin_api.errors_http import register_error_handlers
+    from addin_api.security import register_security_headers
+
+    api.register_blueprint(api_bp)
+    app.register_blueprint(web.bp)
+    if settings.dev_idp:
+        from addin_api.auth.devidp import bp as devidp_bp
+        app.register_blueprint(devidp_bp)
+        logging.getLogger(__name__).warning("demo sign-in is ON: tokens are minted for demo reps by this server")
+    register_error_handlers(app)
+    register_security_headers(app)

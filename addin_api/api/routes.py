@@ -1,0 +1,109 @@
+"""Routes of /api/v1: parse with a schema, call one service, dump with a schema."""
+from __future__ import annotations
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from addin_api.api import schemas as sc
+from addin_api.api.auth import authenticate, current_rep
+from addin_api.api.idempotency import remember, replay_if_seen
+from addin_api.errors import Conflict, Unprocessable
+from addin_api.services import views, writes
+from addin_api.state import get_state
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Deals of the people on an email.")
+bp.before_request(authenticate)  # every route of this blueprint, with no way to forget one
+bp.before_request(replay_if_seen)
+bp.after_request(remember)
+STATUS = {"done": 200, "queued": 202}
+
+
+def _respond(result: writes.WriteResult):
+    """Map a write outcome: done 200, queued 202, conflict 409 (yours/theirs), rejected 422."""
+    change = result.change
+    if change.state == "conflict":
+        theirs = sc.DealSchema().dump(result.theirs) if result.theirs else None
+        raise Conflict("Someone changed this deal since you opened it.", change_id=change.id,
+                       conflict=change.conflict, theirs=theirs)
+    if change.state == "rejected":
+        raise Unprocessable(change.reason or "The CRM refused the change.", change_id=change.id, reason="crm_rejected")
+    return {"change": change, "deal": result.deal}, STATUS[change.state]
+
+
+@bp.route("/context")
+class Context(MethodView):
+    @bp.arguments(sc.ContextQuerySchema, location="query", as_kwargs=True)
+    @bp.response(200, sc.ContextSchema)
+    def get(self, email):
+        """Contacts among the open message's participants and their open deals, most active first."""
+        st = get_state()
+        return {"contacts": views.email_context(st.crm, current_rep(), email, st.settings.going_dark_days)}
+
+
+@bp.route("/pipeline")
+class Pipeline(MethodView):
+    @bp.response(200, sc.PipelineSchema)
+    def get(self):
+        """The rep's own open deals, going dark first."""
+        st = get_state()
+        return {"deals": views.pipeline(st.crm, current_rep(), st.settings.going_dark_days)}
+
+
+@bp.route("/deals/<deal_id>")
+class DealById(MethodView):
+    @bp.response(200, sc.DealSchema)
+    def get(self, deal_id):
+        """One deal with its valid stages, stakeholders, business case, activities and health."""
+        st = get_state()
+        return views.deal_view(st.crm, current_rep(), deal_id, st.settings.going_dark_days)
+
+    @bp.arguments(sc.DealUpdateSchema)
+    @bp.response(200, sc.WriteResultSchema)
+    @bp.alt_response(202, schema=sc.WriteResultSchema, description="Saved; syncing to the CRM.")
+    @bp.alt_response(409, schema=sc.ErrorResponseSchema, description="Changed since `version`: yours vs theirs.")
+    @bp.alt_response(422, schema=sc.ErrorResponseSchema, description="Invalid, or refused by the CRM.")
+    def patch(self, changes, deal_id):
+        """Change stage and/or next step; never overwrites a change made since `version`."""
+        key = (g.idempotency or (None,))[0]
+        return _respond(writes.update_deal(get_state().write_deps(), current_rep(), deal_id, changes, key))
+
+
+@bp.route("/deals/<deal_id>/emails")
+class DealEmails(MethodView):
+    @bp.arguments(sc.EmailLogSchema)
+    @bp.response(200, sc.WriteResultSchema)
+    @bp.alt_response(202, schema=sc.WriteResultSchema, description="Saved; syncing to the CRM.")
+    def post(self, data, deal_id):
+        """Log the email on the deal and set or clear its rating; repeating it never duplicates."""
+        st, rep = get_state(), current_rep()
+        reader = st.lazy("message_reader", lambda: _message_reader(st))
+        body = reader.read(g.access_token, rep, data["item_id"]) or data["body"]
+        email = writes.email_from_message(rep, data["message_id"], data["subject"], data["from_"], data["to"],
+                                          data["cc"], data["sent_at"], body, data["rating"],
+                                          st.settings.email_body_max_chars)
+        key = (g.idempotency or (None,))[0]
+        return _respond(writes.log_email(st.write_deps(), rep, deal_id, email, key))
+
+
+@bp.route("/changes/<change_id>")
+class ChangeById(MethodView):
+    @bp.response(200, sc.ChangeSchema)
+    def get(self, change_id):
+        """Where a change stands: queued, done, conflict or rejected (with the reason)."""
+        return writes.change_status(get_state().outbox, current_rep(), change_id)
+
+
+class _NoServerRead:
+    """Without Graph credentials the taskpane's own copy of the body is used."""
+
+    def read(self, token, rep, item_id):
+        """Nothing to read server-side."""
+        return None
+
+
+def _message_reader(st):
+    if st.settings.ms_client_secret:
+        from addin_api.graph import GraphMessageReader
+        return GraphMessageReader.from_state(st)
+    return _NoServerRead()

@@ -1,0 +1,105 @@
+"""The `addin-api` command: serve, demo-data, outbox drain, manifest."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = argparse.ArgumentParser(prog="addin-api", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the API with gunicorn")
+    serve.add_argument("--host", default=os.environ.get("ADDIN_BIND_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument("--threads", type=int, default=8)
+    demo = sub.add_parser("demo-data", help="load the demo accounts, contacts, deals and emails")
+    demo.add_argument("--reset", action="store_true", help="drop the embedded CRM's data first")
+    outbox = sub.add_parser("outbox", help="deliver queued CRM changes")
+    outbox.add_argument("action", choices=["drain"])
+    outbox.add_argument("--loop", action="store_true", help="keep draining until interrupted")
+    outbox.add_argument("--interval", type=float, default=5.0, help="seconds between passes with --loop")
+    sub.add_parser("manifest", help="write or check the Outlook and Gmail manifests", add_help=False)
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["manifest"]:
+        from addin_api.manifests import main as manifest_main
+        return manifest_main(argv[1:])
+    args = parser.parse_args(argv)
+    return {"serve": _serve, "demo-data": _demo_data, "outbox": _outbox}[args.command](args)
+
+
+def _serve(args) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    os.environ["ADDIN_BIND_HOST"] = args.host  # lets the app refuse demo sign-in off loopback
+
+    class _App(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}")
+            self.cfg.set("workers", args.workers)
+            self.cfg.set("threads", args.threads)  # CRM calls are I/O-bound
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("accesslog", "-")
+            # Paths only: query strings carry participants' addresses.
+            self.cfg.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms')
+
+        def load(self):
+            from addin_api import create_app
+            return create_app()
+
+    _App().run()
+    return 0
+
+
+def _demo_data(args) -> int:
+    from addin_api.config import load_settings
+    from addin_api.crm.local.demo_data import demo_dataset
+    from addin_api.crm.local.seed import reset, load_dataset
+    from addin_api.store.db import make_engine
+
+    settings = load_settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    if args.reset:
+        reset(engine)
+    elif _has_deals(engine):
+        print("demo data already loaded (use --reset to reload)")
+        return 0
+    ids = load_dataset(engine, demo_dataset())
+    print(f"loaded {len(ids)} demo deals into {settings.sqlalchemy_url}")
+    return 0
+
+
+def _has_deals(engine) -> bool:
+    from sqlalchemy import inspect, select, func
+    from addin_api.crm.local.models import Deal
+
+    if not inspect(engine).has_table(Deal.__tablename__):
+        return False
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(Deal)).scalar() > 0
+
+
+def _outbox(args) -> int:
+    from addin_api import create_app
+    from addin_api.services.drain import drain_forever, drain_once
+
+    state = create_app().extensions["addin_api"]
+    deps = state.write_deps()
+    if not args.loop:
+        outcomes = drain_once(deps)
+        print(", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items())) or "nothing due")
+        return 0
+    stop = threading.Event()
+    try:
+        drain_forever(deps, args.interval, stop)
+    except KeyboardInterrupt:
+        stop.set()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

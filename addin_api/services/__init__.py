@@ -1,0 +1,1 @@
+"""Use cases shared by both front doors; no Flask, no HTTP clients."""

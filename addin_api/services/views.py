@@ -1,0 +1,67 @@
+"""Read use cases: the email's context, one deal, the rep's pipeline — each deal with its health."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Sequence
+
+from addin_api.crm.port import CrmNotFound, CrmPort
+from addin_api.domain import Contact, Deal, Health, Principal, utcnow
+from addin_api.errors import NotFound
+from addin_api.services.crm_errors import crm_call
+from addin_api.services.health import health_of, last_activity
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MAX_PARTICIPANTS = 50
+
+
+@dataclass(frozen=True)
+class DealView:
+    """A deal as a rep sees it: the CRM's deal, its health, and whether this rep may edit it."""
+
+    deal: Deal
+    health: Health
+    editable: bool
+
+
+@dataclass(frozen=True)
+class ContactView:
+    """A matched participant and their open deals, most recently active first."""
+
+    contact: Contact
+    deals: tuple[DealView, ...]
+
+
+def view_of(deal: Deal, rep: Principal, going_dark_days: int, now: datetime | None = None) -> DealView:
+    """Wrap a deal with health and edit rights."""
+    return DealView(deal, health_of(deal.stats, now or utcnow(), going_dark_days), deal.editable_by(rep.email))
+
+
+def email_context(crm: CrmPort, rep: Principal, emails: Sequence[str], going_dark_days: int) -> list[ContactView]:
+    """Contacts among the message's participants (the rep dropped) and their open deals."""
+    others = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip() and e.strip().lower() != rep.email.lower()))
+    found = crm_call(crm.find_context, rep, others[:MAX_PARTICIPANTS])
+    now = utcnow()
+    views = []
+    for match in found:
+        deals = sorted((view_of(dl, rep, going_dark_days, now) for dl in match.deals),
+                       key=lambda v: last_activity(v.deal.stats) or _EPOCH, reverse=True)
+        views.append(ContactView(match.contact, tuple(deals)))
+    order = {e: i for i, e in enumerate(others)}
+    return sorted(views, key=lambda v: order.get(v.contact.email.lower(), len(order)))
+
+
+def deal_view(crm: CrmPort, rep: Principal, deal_id: str, going_dark_days: int) -> DealView:
+    """One deal with health; 404 if the CRM has no such deal."""
+    try:
+        return view_of(crm_call(crm.get_deal, rep, deal_id), rep, going_dark_days)
+    except CrmNotFound:
+        raise NotFound(f"No deal {deal_id}.") from None
+
+
+def pipeline(crm: CrmPort, rep: Principal, going_dark_days: int) -> list[DealView]:
+    """The rep's open deals: going dark first (longest silence first), then by close date."""
+    now = utcnow()
+    views = [view_of(dl, rep, going_dark_days, now) for dl in crm_call(crm.open_deals_of, rep)]
+    return sorted(views, key=lambda v: (not v.health.going_dark, -(v.health.days_since_inbound or 0),
+                                        v.deal.close_date or now.date()))

@@ -1,0 +1,226 @@
+"""The write path: validate, record (audit + outbox), try the CRM now, else leave it for the drain."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from addin_api.crm.port import (CrmAuthError, CrmConflict, CrmNotFound, CrmPort, CrmRejected,
+                                CrmUnavailable)
+from addin_api.domain import (NEXT_STEP_MAX, Deal, DealChanges, Direction, EmailLog, Principal, Rating,
+                             direction_of, utcnow)
+from addin_api.errors import Forbidden, NotFound, Unprocessable
+from addin_api.services.views import DealView, view_of
+from addin_api.store.models import CONFLICT, DONE, QUEUED, REJECTED, OutboxRow
+from addin_api.store.outbox import Outbox
+
+UPDATE, LOG_EMAIL = "update_deal", "log_email"
+
+
+@dataclass(frozen=True)
+class WriteDeps:
+    """What the write path needs: the CRM, the outbox, and the retry policy."""
+
+    crm: CrmPort
+    outbox: Outbox
+    going_dark_days: int = 21
+    backoff_seconds: float = 5.0
+    backoff_max_seconds: float = 900.0
+    max_attempts: int = 50
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Exponential delay before the next try, capped."""
+        return timedelta(seconds=min(self.backoff_max_seconds, self.backoff_seconds * 2 ** attempts))
+
+
+@dataclass(frozen=True)
+class ChangeStatus:
+    """What reached the CRM: `queued`, `done`, `conflict` or `rejected` (with the reason)."""
+
+    id: str
+    state: str
+    op: str
+    deal_id: str
+    attempts: int
+    updated_at: datetime
+    reason: str | None = None
+    conflict: dict | None = None
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """The change's status and, when known, the deal as it now stands."""
+
+    change: ChangeStatus
+    deal: DealView | None = None
+    theirs: DealView | None = field(default=None)
+
+
+def status_of(row: OutboxRow) -> ChangeStatus:
+    """Public status of an outbox row."""
+    result = row.result or {}
+    return ChangeStatus(row.id, row.state, row.op, row.deal_id, row.attempts, row.updated_at,
+                        reason=result.get("reason") or (row.last_error if row.state == QUEUED else None),
+                        conflict=result.get("conflict"))
+
+
+def change_status(outbox: Outbox, rep: Principal, change_id: str) -> ChangeStatus:
+    """A change the rep made; others' changes are invisible (404)."""
+    row = outbox.get(change_id)
+    if row is None or row.user_key != rep.key:
+        raise NotFound(f"No change {change_id}.")
+    return status_of(row)
+
+
+def update_deal(deps: WriteDeps, rep: Principal, deal_id: str, changes: DealChanges,
+                idempotency_key: str | None = None) -> WriteResult:
+    """Change stage and/or next step with the version the rep saw; nothing is lost if the CRM is down."""
+    if idempotency_key and (row := deps.outbox.by_idempotency_key(rep.key, idempotency_key)):
+        return WriteResult(status_of(row))
+    _check_shape(changes)
+    deal = _read_for_write(deps.crm, rep, deal_id)
+    if deal is not None:
+        _authorize(rep, deal)
+        _validate(deal, changes)
+    before = {"stage": deal.stage.id, "next_step": deal.next_step} if deal else None
+    payload = {"version": changes.version, **changes.as_dict()}
+    row = deps.outbox.record(rep, deps.crm.name, deal_id, UPDATE, payload, before, idempotency_key)
+    return _attempt_now(deps, row, deal)
+
+
+def log_email(deps: WriteDeps, rep: Principal, deal_id: str, email: EmailLog,
+              idempotency_key: str | None = None) -> WriteResult:
+    """Log/rate an email on a deal; the same Message-ID on the same deal stays one activity."""
+    if idempotency_key and (row := deps.outbox.by_idempotency_key(rep.key, idempotency_key)):
+        return WriteResult(status_of(row))
+    deal = _read_for_write(deps.crm, rep, deal_id)
+    if deal is not None:
+        _authorize(rep, deal)
+    row = deps.outbox.record(rep, deps.crm.name, deal_id, LOG_EMAIL, email_payload(email), None, idempotency_key)
+    deps.outbox.ledger_upsert(rep, deps.crm.name, deal_id, email)
+    return _attempt_now(deps, row, deal)
+
+
+def apply_row(deps: WriteDeps, row: OutboxRow, deal: Deal | None = None) -> WriteResult:
+    """Try one recorded change against the CRM and settle or reschedule it."""
+    rep = Principal(**row.user)
+    try:
+        if row.op == UPDATE:
+            new = _apply_update(deps.crm, rep, row, deal)
+        else:
+            deps.crm.log_email(rep, row.deal_id, email_from_payload(row.payload))
+            new = None
+    except (CrmUnavailable, CrmAuthError) as exc:
+        return _reschedule(deps, row, exc)
+    except CrmConflict as exc:
+        conflict = _conflict(row.payload, exc.theirs)
+        deps.outbox.settle(row, CONFLICT, {"conflict": conflict, "reason": "The deal changed in the CRM."})
+        return WriteResult(_settled(row, CONFLICT, conflict=conflict),
+                           theirs=view_of(exc.theirs, rep, deps.going_dark_days))
+    except (CrmRejected, CrmNotFound, Forbidden, Unprocessable) as exc:
+        reason = _reason(exc)
+        deps.outbox.settle(row, REJECTED, {"reason": reason})
+        return WriteResult(_settled(row, REJECTED, reason=reason))
+    deps.outbox.settle(row, DONE)
+    return WriteResult(_settled(row, DONE), view_of(new, rep, deps.going_dark_days) if new else None)
+
+
+def email_from_message(rep: Principal, message_id: str, subject: str, from_address: str, to, cc,
+                       sent_at: datetime, body: str, rating: Rating | None, body_max: int) -> EmailLog:
+    """An EmailLog with direction relative to the rep and the body cut to `body_max` characters."""
+    return EmailLog(message_id.strip(), subject or "", from_address.lower(), tuple(a.lower() for a in to),
+                    tuple(a.lower() for a in cc), sent_at, direction_of(from_address, {rep.email.lower()}),
+                    (body or "")[:body_max], rating)
+
+
+def email_payload(email: EmailLog) -> dict:
+    """JSON form of an email log kept in the outbox until delivered."""
+    return {"message_id": email.message_id, "subject": email.subject, "from": email.from_address,
+            "to": list(email.to), "cc": list(email.cc), "sent_at": email.sent_at.isoformat(),
+            "direction": email.direction.value, "body": email.body,
+            "rating": email.rating.value if email.rating else None}
+
+
+def email_from_payload(p: dict) -> EmailLog:
+    """Inverse of email_payload."""
+    return EmailLog(p["message_id"], p["subject"], p["from"], tuple(p["to"]), tuple(p["cc"]),
+                    datetime.fromisoformat(p["sent_at"]), Direction(p["direction"]), p.get("body", ""),
+                    Rating(p["rating"]) if p.get("rating") else None)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _attempt_now(deps: WriteDeps, row: OutboxRow, deal: Deal | None) -> WriteResult:
+    if row.state != QUEUED or row.attempts:  # an idempotent replay of a change already under way
+        return WriteResult(status_of(row))
+    if deal is None or deps.outbox.has_earlier_pending(row):
+        deps.outbox.release(row)  # an older change to this deal goes first: the drain keeps the order
+        return WriteResult(status_of(row))
+    return apply_row(deps, row, deal)
+
+
+def _apply_update(crm: CrmPort, rep: Principal, row: OutboxRow, deal: Deal | None) -> Deal:
+    p = row.payload
+    changes = DealChanges(p["version"], p.get("stage"), p.get("next_step"))
+    if deal is None:  # drained later: re-check rights and stage against the deal as it is now
+        deal = crm.get_deal(rep, row.deal_id)
+        _authorize(rep, deal)
+        _validate(deal, changes)
+    return crm.update_deal(rep, row.deal_id, changes)
+
+
+def _read_for_write(crm: CrmPort, rep: Principal, deal_id: str) -> Deal | None:
+    try:
+        return crm.get_deal(rep, deal_id)
+    except CrmNotFound:
+        raise NotFound(f"No deal {deal_id}.") from None
+    except (CrmUnavailable, CrmAuthError):
+        return None  # record anyway; the drain validates once the CRM answers
+
+
+def _check_shape(changes: DealChanges) -> None:
+    errors = {}
+    if changes.stage_id is None and changes.next_step is None:
+        errors["stage"] = ["Give a stage, a next step, or both."]
+    if changes.next_step is not None and len(changes.next_step) > NEXT_STEP_MAX:
+        errors["next_step"] = [f"At most {NEXT_STEP_MAX} characters ({len(changes.next_step)} given)."]
+    if errors:
+        raise Unprocessable("The change is not valid.", errors={"json": errors})
+
+
+def _authorize(rep: Principal, deal: Deal) -> None:
+    if not deal.editable_by(rep.email):
+        raise Forbidden(f"Only {deal.owner_name or deal.owner_email} and the deal team can change this deal.")
+
+
+def _validate(deal: Deal, changes: DealChanges) -> None:
+    if changes.stage_id is not None and deal.stage_by_id(changes.stage_id) is None:
+        valid = ", ".join(s.id for s in deal.stages)
+        raise Unprocessable("The change is not valid.", errors={"json": {
+            "stage": [f"'{changes.stage_id}' is not a stage of this deal. Valid: {valid}."]}})
+
+
+def _conflict(payload: dict, theirs: Deal) -> dict:
+    fields = {}
+    if "stage" in payload:
+        fields["stage"] = {"yours": payload["stage"], "theirs": theirs.stage.id}
+    if "next_step" in payload:
+        fields["next_step"] = {"yours": payload["next_step"], "theirs": theirs.next_step}
+    return {"fields": fields, "current_version": theirs.version}
+
+
+def _reschedule(deps: WriteDeps, row: OutboxRow, exc: Exception) -> WriteResult:
+    error = _reason(exc) or type(exc).__name__
+    if row.attempts + 1 >= deps.max_attempts:
+        reason = f"Gave up after {row.attempts + 1} attempts: {error}"
+        deps.outbox.settle(row, REJECTED, {"reason": reason})
+        return WriteResult(_settled(row, REJECTED, reason=reason))
+    deps.outbox.retry_later(row, error, deps.backoff(row.attempts))
+    return WriteResult(_settled(row, QUEUED, reason=error))
+
+
+def _settled(row: OutboxRow, state: str, reason: str | None = None, conflict: dict | None = None) -> ChangeStatus:
+    return ChangeStatus(row.id, state, row.op, row.deal_id, row.attempts + 1, utcnow(), reason, conflict)
+
+
+def _reason(exc: Exception) -> str:
+    return getattr(exc, "message", "") or str(exc)

@@ -1,0 +1,115 @@
+"""Outbox repository: record a change with its audit entry, claim due rows, settle their outcome."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from addin_api.domain import Principal, utcnow
+from addin_api.store.models import QUEUED, AuditEntry, EmailLedger, OutboxRow
+
+# While a web request is applying its own change, the drain must not take the row too.
+REQUEST_LEASE = timedelta(seconds=30)
+
+
+class Outbox:
+    """All outbox and audit access; sessions are short and never cross a CRM call."""
+
+    def __init__(self, sessions: sessionmaker):
+        self.sessions = sessions
+
+    def record(self, rep: Principal, crm: str, deal_id: str, op: str, payload: dict,
+               before: dict | None, idempotency_key: str | None = None) -> OutboxRow:
+        """Audit entry + outbox row in one transaction; a reused idempotency key returns the first row."""
+        now = utcnow()
+        row = OutboxRow(id=str(uuid.uuid4()), crm=crm, deal_id=deal_id, op=op, payload=payload,
+                        user_key=rep.key, user=asdict(rep), idempotency_key=idempotency_key, state=QUEUED,
+                        attempts=0, next_attempt_at=now + REQUEST_LEASE, created_at=now, updated_at=now)
+        audit = AuditEntry(at=now, user_key=rep.key, user_email=rep.email, crm=crm, deal_id=deal_id, op=op,
+                           before=before, after=_redacted(payload), change_id=row.id)
+        try:
+            with self.sessions.begin() as s:
+                s.add_all([row, audit])
+        except IntegrityError:
+            existing = self.by_idempotency_key(rep.key, idempotency_key) if idempotency_key else None
+            if existing is None:
+                raise
+            return existing
+        return row
+
+    def get(self, change_id: str) -> OutboxRow | None:
+        """The change with this public id."""
+        with self.sessions() as s:
+            return s.scalar(select(OutboxRow).where(OutboxRow.id == change_id))
+
+    def by_idempotency_key(self, user_key: str, key: str) -> OutboxRow | None:
+        """The change a user already recorded under this Idempotency-Key."""
+        with self.sessions() as s:
+            return s.scalar(select(OutboxRow).where(OutboxRow.user_key == user_key,
+                                                    OutboxRow.idempotency_key == key))
+
+    def has_earlier_pending(self, row: OutboxRow) -> bool:
+        """True if an older change to the same deal is still queued (order must hold)."""
+        with self.sessions() as s:
+            return s.scalar(select(func.count()).where(
+                OutboxRow.crm == row.crm, OutboxRow.deal_id == row.deal_id,
+                OutboxRow.state == QUEUED, OutboxRow.seq < row.seq)) > 0
+
+    def due_heads(self, crm: str, now: datetime, limit: int = 100) -> list[OutboxRow]:
+        """Per deal, the oldest queued row, if it is due now."""
+        heads = (select(func.min(OutboxRow.seq)).where(OutboxRow.state == QUEUED, OutboxRow.crm == crm)
+                 .group_by(OutboxRow.deal_id))
+        with self.sessions() as s:
+            return list(s.scalars(select(OutboxRow).where(OutboxRow.seq.in_(heads),
+                                                          OutboxRow.next_attempt_at <= now)
+                                  .order_by(OutboxRow.seq).limit(limit)))
+
+    def claim(self, row: OutboxRow, now: datetime, lease: timedelta) -> bool:
+        """Take a due row for `lease` with a compare-and-set, so concurrent drainers never share one."""
+        with self.sessions.begin() as s:
+            taken = s.execute(update(OutboxRow).where(
+                OutboxRow.seq == row.seq, OutboxRow.state == QUEUED, OutboxRow.next_attempt_at <= now,
+            ).values(next_attempt_at=now + lease, updated_at=now)).rowcount
+        return taken == 1
+
+    def settle(self, row: OutboxRow, state: str, result: dict | None = None, error: str | None = None) -> None:
+        """Record a final outcome (done, conflict, rejected); the email body is dropped once delivered."""
+        payload = {k: v for k, v in row.payload.items() if k != "body"}
+        with self.sessions.begin() as s:
+            s.execute(update(OutboxRow).where(OutboxRow.seq == row.seq).values(
+                state=state, result=result, last_error=error, attempts=OutboxRow.attempts + 1,
+                payload=payload, updated_at=utcnow()))
+
+    def retry_later(self, row: OutboxRow, error: str, delay: timedelta) -> None:
+        """Keep the row queued and due again after `delay`."""
+        now = utcnow()
+        with self.sessions.begin() as s:
+            s.execute(update(OutboxRow).where(OutboxRow.seq == row.seq).values(
+                attempts=OutboxRow.attempts + 1, last_error=error, next_attempt_at=now + delay, updated_at=now))
+
+    def ledger_upsert(self, rep: Principal, crm: str, deal_id: str, email) -> None:
+        """Our own record of the email's latest rating (one row per CRM, deal and Message-ID)."""
+        now = utcnow()
+        with self.sessions.begin() as s:
+            entry = s.scalar(select(EmailLedger).where(EmailLedger.crm == crm, EmailLedger.deal_id == deal_id,
+                                                       EmailLedger.message_id == email.message_id))
+            if entry is None:
+                entry = EmailLedger(crm=crm, deal_id=deal_id, message_id=email.message_id, subject=email.subject,
+                                    direction=email.direction.value, sent_at=email.sent_at)
+                s.add(entry)
+            entry.rating = email.rating.value if email.rating else None
+            entry.user_key, entry.updated_at = rep.key, now
+
+    def release(self, row: OutboxRow) -> None:
+        """Make a row due now (used when a request queues behind an older change)."""
+        with self.sessions.begin() as s:
+            s.execute(update(OutboxRow).where(OutboxRow.seq == row.seq).values(next_attempt_at=utcnow()))
+
+
+def _redacted(payload: dict) -> dict:
+    # Email bodies stay out of the audit log: it outlives the outbox and is read by admins.
+    return {k: v for k, v in payload.items() if k != "body"}

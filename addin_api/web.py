@@ -1,0 +1,61 @@
+"""Non-API routes: health probes, the taskpane's static files, and the embedded CRM's deal page."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, send_from_directory
+from sqlalchemy import text
+
+from addin_api.state import get_state
+
+bp = Blueprint("web", __name__)
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"  # served from a checkout (see README)
+NODE_MODULES = STATIC_DIR.parent / "node_modules"
+VENDOR = {"msal-browser.min.js": "@azure/msal-browser/lib/msal-browser.min.js"}
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@bp.get("/readyz")
+def readyz():
+    """Readiness: the database answers (the CRM is not probed: its outages are absorbed by the outbox)."""
+    try:
+        with get_state().engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:
+        return {"status": "unavailable", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok", "crm": get_state().crm.name}
+
+
+@bp.get("/vendor/msal/<name>")
+def vendor(name: str):
+    """Browser libraries installed by npm at setup time (never committed)."""
+    if name not in VENDOR:
+        abort(404)
+    path = NODE_MODULES / VENDOR[name]
+    if not path.is_file():
+        abort(404, description="Run `npm ci` to install the browser libraries.")
+    return send_from_directory(path.parent, path.name, max_age=3600)
+
+
+@bp.get("/taskpane.html")
+def taskpane():
+    """The Outlook taskpane page."""
+    return send_from_directory(STATIC_DIR, "taskpane.html", max_age=0)
+
+
+@bp.get("/crm/deals/<deal_id>")
+def local_deal_page(deal_id: str):
+    """The embedded CRM's read-only page for a deal (the deep link target when ADDIN_CRM=local)."""
+    state = get_state()
+    if state.crm.name != "local" or not deal_id.isdigit():
+        abort(404)
+    from addin_api.crm.local.pages import deal_page
+    html = deal_page(state.engine, int(deal_id))
+    if html is None:
+        abort(404)
+    return Response(html, mimetype="text/html")

@@ -1,0 +1,98 @@
+"""Test doubles: an in-memory CRM for service tests and a fault-injecting wrapper for real adapters."""
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+
+from addin_api import domain as d
+from addin_api.crm.port import CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
+
+
+class FaultyCrm:
+    """Wraps a real adapter; while `down` (or for `fail_next` calls) writes raise CrmUnavailable."""
+
+    def __init__(self, inner):
+        self.inner, self.name = inner, inner.name
+        self.down, self.reads_down, self.fail_next, self.reject_with = False, False, 0, None
+        self.writes: list[tuple] = []  # successful writes, in the order the CRM received them
+
+    def _write_gate(self):
+        if self.reject_with:
+            raise CrmRejected(self.reject_with)
+        if self.down or self.fail_next > 0:
+            self.fail_next = max(0, self.fail_next - 1)
+            raise CrmUnavailable("CRM timed out")
+
+    def _read_gate(self):
+        if self.reads_down:
+            raise CrmUnavailable("CRM timed out")
+
+    def find_context(self, rep, emails):
+        self._read_gate()
+        return self.inner.find_context(rep, emails)
+
+    def get_deal(self, rep, deal_id):
+        self._read_gate()
+        return self.inner.get_deal(rep, deal_id)
+
+    def open_deals_of(self, rep):
+        self._read_gate()
+        return self.inner.open_deals_of(rep)
+
+    def update_deal(self, rep, deal_id, changes):
+        self._write_gate()
+        deal = self.inner.update_deal(rep, deal_id, changes)
+        self.writes.append(("update_deal", deal_id, changes.as_dict()))
+        return deal
+
+    def log_email(self, rep, deal_id, email):
+        self._write_gate()
+        result = self.inner.log_email(rep, deal_id, email)
+        self.writes.append(("log_email", deal_id, email.message_id, email.rating))
+        return result
+
+
+class FakeCrm:
+    """A dict-backed CRM with the port's semantics, for service tests without a database."""
+
+    name = "fake"
+
+    def __init__(self, deals=(), contacts=()):
+        self.deals = {deal.id: deal for deal in deals}
+        self.contacts = list(contacts)  # (Contact, [deal ids])
+        self.logged: dict[tuple[str, str], d.EmailLog] = {}
+        self.calls: Counter = Counter()
+
+    def find_context(self, rep, emails):
+        self.calls["find_context"] += 1
+        wanted = {e.lower() for e in emails}
+        return [d.ContactDeals(c, tuple(self.deals[i] for i in ids if not self.deals[i].is_closed))
+                for c, ids in self.contacts if c.email.lower() in wanted]
+
+    def get_deal(self, rep, deal_id):
+        self.calls["get_deal"] += 1
+        if deal_id not in self.deals:
+            raise CrmNotFound(deal_id)
+        return self.deals[deal_id]
+
+    def open_deals_of(self, rep):
+        return [x for x in self.deals.values() if x.editable_by(rep.email) and not x.is_closed]
+
+    def update_deal(self, rep, deal_id, changes):
+        self.calls["update_deal"] += 1
+        deal = self.get_deal(rep, deal_id)
+        if changes.version != deal.version:
+            raise CrmConflict(deal)
+        stage = deal.stage_by_id(changes.stage_id) if changes.stage_id else deal.stage
+        if stage is None:
+            raise CrmRejected("bad stage")
+        new = dataclasses.replace(deal, stage=stage, version=str(int(deal.version) + 1),
+                                  next_step=deal.next_step if changes.next_step is None else changes.next_step)
+        self.deals[deal_id] = new
+        return new
+
+    def log_email(self, rep, deal_id, email):
+        self.calls["log_email"] += 1
+        self.get_deal(rep, deal_id)
+        self.logged[(deal_id, email.message_id)] = email
+        return f"{deal_id}:{email.message_id}"

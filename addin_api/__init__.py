@@ -23,7 +23,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
 
     settings = _with_dev_idp(load_settings(overrides=test_config))
     configure_logging(settings.log_level)
-    app = Flask(__name__, static_folder=None)
+    from addin_api.web import STATIC_DIR
+    app = Flask(__name__, static_folder=str(STATIC_DIR), static_url_path="/static")
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_request_bytes, SECRET_KEY=settings.secret_key,
         API_TITLE="addin-api", API_VERSION=__version__, OPENAPI_VERSION="3.0.3",

@@ -40,6 +40,8 @@ def view_of(deal: Deal, rep: Principal, going_dark_days: int, now: datetime | No
 def email_context(crm: CrmPort, rep: Principal, emails: Sequence[str], going_dark_days: int) -> list[ContactView]:
     """Contacts among the message's participants (the rep dropped) and their open deals."""
     others = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip() and e.strip().lower() != rep.email.lower()))
+    if not others:
+        return []
     found = crm_call(crm.find_context, rep, others[:MAX_PARTICIPANTS])
     now = utcnow()
     views = []

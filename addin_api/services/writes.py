@@ -105,7 +105,7 @@ def apply_row(deps: WriteDeps, row: OutboxRow, deal: Deal | None = None) -> Writ
     rep = Principal(**row.user)
     try:
         if row.op == UPDATE:
-            new = _apply_update(deps.crm, rep, row, deal)
+            new = _apply_update(deps.crm, rep, row, deal, deps.outbox.rebased_version(row))
         else:
             deps.crm.log_email(rep, row.deal_id, email_from_payload(row.payload))
             new = None
@@ -120,7 +120,7 @@ def apply_row(deps: WriteDeps, row: OutboxRow, deal: Deal | None = None) -> Writ
         reason = _reason(exc)
         deps.outbox.settle(row, REJECTED, {"reason": reason})
         return WriteResult(_settled(row, REJECTED, reason=reason))
-    deps.outbox.settle(row, DONE)
+    deps.outbox.settle(row, DONE, {"base_version": row.payload.get("version"), "new_version": new.version} if new else None)
     return WriteResult(_settled(row, DONE), view_of(new, rep, deps.going_dark_days) if new else None)
 
 
@@ -158,9 +158,9 @@ def _attempt_now(deps: WriteDeps, row: OutboxRow, deal: Deal | None) -> WriteRes
     return apply_row(deps, row, deal)
 
 
-def _apply_update(crm: CrmPort, rep: Principal, row: OutboxRow, deal: Deal | None) -> Deal:
+def _apply_update(crm: CrmPort, rep: Principal, row: OutboxRow, deal: Deal | None, rebased: str | None) -> Deal:
     p = row.payload
-    changes = DealChanges(p["version"], p.get("stage"), p.get("next_step"))
+    changes = DealChanges(rebased or p["version"], p.get("stage"), p.get("next_step"))
     if deal is None:  # drained later: re-check rights and stage against the deal as it is now
         deal = crm.get_deal(rep, row.deal_id)
         _authorize(rep, deal)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from addin_api.domain import Principal, utcnow
-from addin_api.store.models import QUEUED, AuditEntry, EmailLedger, OutboxRow
+from addin_api.store.models import DONE, QUEUED, AuditEntry, EmailLedger, OutboxRow
 
 # While a web request is applying its own change, the drain must not take the row too.
 REQUEST_LEASE = timedelta(seconds=30)
@@ -103,6 +103,23 @@ class Outbox:
                 s.add(entry)
             entry.rating = email.rating.value if email.rating else None
             entry.user_key, entry.updated_at = rep.key, now
+
+    def rebased_version(self, row: OutboxRow) -> str | None:
+        """The version after this rep's earlier delivered change made from the same view, if any.
+
+        A rep who saves twice while the CRM is down sends the same base version both times; the second
+        change must build on the first, not conflict with the rep's own edit.
+        """
+        with self.sessions() as s:
+            earlier = s.scalars(select(OutboxRow).where(
+                OutboxRow.crm == row.crm, OutboxRow.deal_id == row.deal_id, OutboxRow.user_key == row.user_key,
+                OutboxRow.op == row.op, OutboxRow.state == DONE, OutboxRow.seq < row.seq,
+            ).order_by(OutboxRow.seq.desc()).limit(20))
+            for prior in earlier:
+                result = prior.result or {}
+                if result.get("base_version") == row.payload.get("version"):
+                    return result.get("new_version")
+        return None
 
     def release(self, row: OutboxRow) -> None:
         """Make a row due now (used when a request queues behind an older change)."""

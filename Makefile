@@ -1,0 +1,37 @@
+# Two entry points for a fresh Debian machine with Python 3.11: `make run` and `make test`.
+VENV ?= .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEMO_ENV := ADDIN_DEV_IDP=1 ADDIN_CRM=local
+
+.PHONY: run test install browser-deps clean
+
+$(BIN)/.installed: setup.cfg pyproject.toml
+	python3 -m venv $(VENV) || ($(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv && python3 -m venv $(VENV))
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+install: $(BIN)/.installed node_modules/.installed
+
+# Debian's Chromium for the taskpane tests, and an emoji font so screenshots show 👍/👎.
+browser-deps:
+	command -v chromium >/dev/null && fc-list | grep -qi 'noto color emoji' || \
+	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium fonts-noto-color-emoji)
+
+# Embedded CRM + demo data + demo sign-in at http://127.0.0.1:8000 (preview: /preview), with the outbox drain alongside.
+run: install
+	$(DEMO_ENV) $(BIN)/addin-api demo-data
+	$(DEMO_ENV) $(BIN)/addin-api outbox drain --loop & drain=$$!; \
+	  trap 'kill $$drain 2>/dev/null' EXIT INT TERM; \
+	  $(DEMO_ENV) $(BIN)/addin-api serve --host 127.0.0.1 --port 8000
+
+test: install browser-deps
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) node_modules instance test-artifacts

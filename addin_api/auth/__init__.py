@@ -1,0 +1,1 @@
+"""Sign-in at the edge: identity-provider tokens in, a `Principal` out (Entra, demo IdP)."""

@@ -1,0 +1,1 @@
+"""Loopback stand-ins for the services the API calls (identity providers, CRMs, Gmail)."""

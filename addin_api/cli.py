@@ -36,6 +36,8 @@ def _serve(args) -> int:
     from gunicorn.app.base import BaseApplication
 
     os.environ["ADDIN_BIND_HOST"] = args.host  # lets the app refuse demo sign-in off loopback
+    # Demo sign-in fetches its own keys over HTTP, so by default the public URL is where we listen.
+    os.environ.setdefault("ADDIN_PUBLIC_BASE_URL", f"http://{args.host}:{args.port}")
 
     class _App(BaseApplication):
         def load_config(self):

@@ -1,7 +1,9 @@
 """Engine and session factory for the app store, built once per app (never at import time)."""
 from __future__ import annotations
 
-from sqlalchemy import MetaData, create_engine, event
+from pathlib import Path
+
+from sqlalchemy import MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
@@ -19,6 +21,9 @@ class StoreBase(DeclarativeBase):
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout for threaded servers."""
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)  # a fresh checkout has no instance/ yet
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -59,3 +59,24 @@ def local_deal_page(deal_id: str):
     if html is None:
         abort(404)
     return Response(html, mimetype="text/html")
+
+
+_INFO_PAGES = {
+    "support": ("Support", "Deal Desk shows the CRM deals of the people on the email you are reading and lets you "
+                "update the stage and next step and rate the email. If something looks wrong, contact your CRM "
+                "administrator; they can see every change you made in the audit log."),
+    "privacy": ("Privacy", "Deal Desk reads the open email's participants, subject and date to find deals. The "
+                "email body is read only when you rate or log the email, is stored as plain text on the deal in "
+                "your CRM, and is never written to logs."),
+    "terms": ("Terms of use", "Deal Desk is provided to you by your organisation; your organisation's terms for "
+              "its CRM apply to the data you view and change here."),
+}
+
+
+@bp.get("/<any(support, privacy, terms):page>")
+def info_page(page: str):
+    """Support, privacy and terms pages the manifests link to."""
+    title, text = _INFO_PAGES[page]
+    return Response(f"<!doctype html><meta charset=utf-8><title>Deal Desk · {title}</title>"
+                    "<style>body{font:15px system-ui;margin:2rem;max-width:40rem;line-height:1.5}</style>"
+                    f"<h1>{title}</h1><p>{text}</p>", mimetype="text/html")

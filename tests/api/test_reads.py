@@ -76,3 +76,9 @@ def test_probes(app):
     client = app.test_client()
     assert client.get("/healthz").get_json() == {"status": "ok"}
     assert client.get("/readyz").get_json()["database"] == "ok"
+
+
+def test_manifest_link_targets_exist(app):
+    client = app.test_client()
+    for path in ("/support", "/privacy", "/terms", "/static/icons/icon-80.png"):
+        assert client.get(path).status_code == 200, path

@@ -1,9 +1,8 @@
 """Checks of the Gmail add-on deployment.json against the gsuiteaddons v1 Deployment fields and our HTTP rules."""
 from __future__ import annotations
 
-import json
 
-from .common import origin
+from .common import load_json_object, origin
 from .gmail import SCOPE_PREFIX
 
 # Field names of google.cloud.gsuiteaddons.v1.Deployment and the google.apps.script.type messages (JSON names).
@@ -105,12 +104,9 @@ def _check_gmail_section(gmail: dict, out: list[str]) -> None:
 
 def check_gmail_deployment(text: str) -> list[str]:
     """Problems of one deployment.json text (empty list = passed)."""
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        return [f"not valid JSON: {exc}"]
-    if not isinstance(data, dict):
-        return ["top level must be a JSON object"]
+    data, problems = load_json_object(text)
+    if data is None:
+        return problems
     out: list[str] = []
     _unknown(data, TOP_FIELDS, "$", out)
     scopes = data.get("oauthScopes")

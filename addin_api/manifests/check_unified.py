@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 from .common import (
+    load_json_object,
     PLACEHOLDER_CLIENT_ID,
     REPO_ROOT,
     SEMVER3_RE,
@@ -125,12 +126,9 @@ def _check_extension(ext: dict, static_dir: Path, out: list[str]) -> str:
 
 def check_unified(text: str, static_dir: Path, node_modules: Path | None) -> list[str]:
     """Problems of one unified manifest text: schema errors first, then checks the schema cannot express."""
-    try:
-        manifest = json.loads(text)
-    except ValueError as exc:
-        return [f"not valid JSON: {exc}"]
-    if not isinstance(manifest, dict):
-        return ["top level must be a JSON object"]
+    manifest, problems = load_json_object(text)
+    if manifest is None:
+        return problems
     out: list[str] = []
     match = SCHEMA_URL_RE.match(str(manifest.get("$schema", "")))
     if not match:

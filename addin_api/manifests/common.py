@@ -1,6 +1,8 @@
 """Constants, URL/version helpers and the PNG header reader shared by the manifest renderers and checks."""
 from __future__ import annotations
 
+import json
+
 import re
 import struct
 from pathlib import Path
@@ -143,3 +145,14 @@ def png_info(data: bytes) -> PngInfo | None:
         has_alpha = kind == b"tRNS"
         pos += 12 + length
     return PngInfo((width, height, has_alpha))
+
+
+def load_json_object(text: str) -> tuple[dict | None, list[str]]:
+    """Parse a manifest's JSON text: the object, or None with the problem that stopped parsing."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return None, [f"not valid JSON: {exc}"]
+    if not isinstance(data, dict):
+        return None, ["top level must be a JSON object"]
+    return data, []

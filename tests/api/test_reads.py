@@ -81,4 +81,5 @@ def test_probes(app):
 def test_manifest_link_targets_exist(app):
     client = app.test_client()
     for path in ("/support", "/privacy", "/terms", "/static/icons/icon-80.png"):
-        assert client.get(path).status_code == 200, path
+        with client.get(path) as response:
+            assert response.status_code == 200, path

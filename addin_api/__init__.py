@@ -55,10 +55,12 @@ def _register(app, api, settings) -> None:
     from addin_api import web
     from addin_api.api.routes import bp as api_bp
     from addin_api.errors_http import register_error_handlers
+    from addin_api.gmail.routes import bp as gmail_bp
     from addin_api.security import register_security_headers
 
     api.register_blueprint(api_bp)
-    app.register_blueprint(web.bp)
+    for blueprint in (web.bp, gmail_bp):
+        app.register_blueprint(blueprint)
     if settings.dev_idp:
         from addin_api.auth.devidp import bp as devidp_bp
         app.register_blueprint(devidp_bp)

@@ -422,3 +422,18 @@ def test_cli_needs_a_base_url_and_a_valid_version(tmp_path, monkeypatch, capsys)
     assert "--base-url" in capsys.readouterr().err
     assert main(["--base-url", BASE, "--out", str(tmp_path), "--version", "1.0"]) == 2
     assert main(["--bogus"]) == 2
+
+
+def test_deployment_urls_are_routes_the_gmail_blueprint_serves(out, app):
+    """Google calls exactly the URLs in deployment.json; each must be a POST route of the app."""
+    deployment = json.loads((out / "deployment.json").read_text())
+    urls = [deployment["addOns"]["common"]["homepageTrigger"]["runFunction"],
+            *(t["onTriggerFunction"] for t in deployment["addOns"]["gmail"]["contextualTriggers"])]
+    adapter = app.url_map.bind("addin.example.com", url_scheme="https")
+    for url in urls:
+        path = url.removeprefix(BASE)
+        endpoint, _ = adapter.match(path, method="POST")
+        assert endpoint.startswith("gmail."), url
+    from addin_api.gmail.routes import bp
+    from addin_api.manifests.gmail import ACTION_PATH
+    assert adapter.match(ACTION_PATH, method="POST")[0].startswith(bp.name + ".")

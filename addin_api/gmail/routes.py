@@ -1,0 +1,198 @@
+"""The Gmail add-on's HTTP endpoints: verify the request, call one service, answer with a card or a notification."""
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from flask import Blueprint, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from addin_api.domain import DealChanges, Rating
+from addin_api.errors import AddinError, ServiceUnavailable, Unauthorized, error_body
+from addin_api.gmail import views as cards_for
+from addin_api.gmail.gmail_api import GmailClient, MessageRef
+from addin_api.gmail.responses import notify, push_card, update_card
+from addin_api.gmail.state import CardState, StateSigner, form_value, parameter
+from addin_api.gmail.verify import GoogleVerifier
+from addin_api.services import views, writes
+from addin_api.state import get_state
+
+bp = Blueprint("gmail", __name__, url_prefix="/gmail")
+log = logging.getLogger(__name__)
+
+
+@bp.before_request
+def _verify():
+    """Every request proves it is Google's and names the rep before any work; otherwise 401, nothing done."""
+    st = get_state()
+    verifier = st.lazy("google_verifier", lambda: GoogleVerifier(st.settings, st.http))
+    event = request.get_json(silent=True)
+    g.event = event if isinstance(event, dict) else {}
+    g.rep = verifier.rep_of(request.headers.get("Authorization"), g.event, _called_url())
+
+
+@bp.post("/homepage")
+def homepage():
+    """The rep's open deals, going dark first (no message is open on the homepage)."""
+    st = get_state()
+    return push_card(cards_for.pipeline_card(views.pipeline(st.crm, g.rep, st.settings.going_dark_days), _links()))
+
+
+@bp.post("/message")
+def message():
+    """The deals of the open email's participants, from its headers only (the body is not read)."""
+    st = get_state()
+    msg = _gmail().headers(MessageRef.from_event(g.event))
+    contacts = views.email_context(st.crm, g.rep, msg.participants, st.settings.going_dark_days)
+    return push_card(cards_for.context_card(contacts, msg.subject, msg.message_id or None, _links()))
+
+
+@bp.post("/action")
+def action():
+    """Every card callback: the `action` parameter names a registered handler, whose signed state is checked first."""
+    handler = ACTIONS.get(parameter(g.event, "action") or "")
+    if handler is None:
+        return notify("This button is no longer supported. Close the add-on and open it again.")
+    return handler(_signer().load(g.rep, parameter(g.event, "state")))
+
+
+# --- handlers: one per button; each re-reads or writes through the services, which check the rep's rights ---
+
+def on_pick_deal(state: CardState) -> dict:
+    """Open a deal from a list (a back arrow returns to the list)."""
+    return push_card(cards_for.deal_card(_deal(state.deal_id), _links(), state.message_id), from_action=True)
+
+
+def on_refresh_deal(state: CardState) -> dict:
+    """Reload the deal from the CRM."""
+    return update_card(cards_for.deal_card(_deal(state.deal_id), _links(), state.message_id))
+
+
+def on_change_stage(state: CardState) -> dict:
+    """Save the stage picked in the dropdown, with the version the rep saw."""
+    stage = form_value(g.event, "stage")
+    if not stage:
+        return notify("Pick a stage first.")
+    return _update(state, DealChanges(state.version or "", stage_id=stage))
+
+
+def on_save_next_step(state: CardState) -> dict:
+    """Save the typed next step (empty clears it), with the version the rep saw."""
+    return _update(state, DealChanges(state.version or "", next_step=(form_value(g.event, "next_step") or "").strip()))
+
+
+def on_rate_email(state: CardState) -> dict:
+    """Rate the open email 👍/👎 (or clear the rating); this logs it on the deal once, keyed by Message-ID."""
+    return _log_email(state)
+
+
+def on_log_email(state: CardState) -> dict:
+    """Log the open email on the deal, keeping its current rating."""
+    return _log_email(state)
+
+
+def on_check_change(state: CardState) -> dict:
+    """Show where a queued change stands now."""
+    change = writes.change_status(get_state().outbox, g.rep, state.change_id or "")
+    return update_card(cards_for.change_card(change, _deal_or_none(change.deal_id), _links(), state.message_id))
+
+
+def on_resolve_conflict(state: CardState) -> dict:
+    """Keep the CRM's values, or apply the rep's on top of the version they have now seen."""
+    if state.choice != "mine":
+        return update_card(cards_for.deal_card(_deal(state.deal_id), _links(), state.message_id),
+                           notice="Kept the values in the CRM.")
+    return _update(state, DealChanges(state.version or "", stage_id=state.stage, next_step=state.next_step))
+
+
+ACTIONS = {f.__name__: f for f in (on_pick_deal, on_refresh_deal, on_change_stage, on_save_next_step,
+                                   on_rate_email, on_log_email, on_check_change, on_resolve_conflict)}
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _update(state: CardState, changes: DealChanges) -> dict:
+    result = writes.update_deal(get_state().write_deps(), g.rep, state.deal_id or "", changes, _idempotency_key())
+    return _outcome(result, state)
+
+
+def _log_email(state: CardState) -> dict:
+    st = get_state()
+    msg = _gmail().full(MessageRef.from_event(g.event))
+    if not msg.message_id or msg.message_id != state.message_id:
+        return notify("This card belongs to another email. Open the email again.")
+    rating = Rating(state.rating) if state.rating else None
+    email = writes.email_from_message(g.rep, msg.message_id, msg.subject, msg.from_address, msg.to, msg.cc,
+                                      msg.sent_at, msg.body, rating, st.settings.email_body_max_chars)
+    return _outcome(writes.log_email(st.write_deps(), g.rep, state.deal_id or "", email, _idempotency_key()), state)
+
+
+def _outcome(result: writes.WriteResult, state: CardState) -> dict:
+    view = result.theirs or result.deal or _deal_or_none(result.change.deal_id)
+    notice = {"done": "Saved", "queued": "Saved here, syncing to the CRM"}.get(result.change.state, "")
+    return update_card(cards_for.change_card(result.change, view, _links(), state.message_id), notice=notice)
+
+
+def _deal(deal_id: str | None) -> views.DealView:
+    st = get_state()
+    return views.deal_view(st.crm, g.rep, deal_id or "", st.settings.going_dark_days)
+
+
+def _deal_or_none(deal_id: str) -> views.DealView | None:
+    try:
+        return _deal(deal_id)
+    except ServiceUnavailable:
+        return None
+
+
+def _idempotency_key() -> str:
+    """Same button, same inputs → same key: Google's retries and double clicks replay, never repeat."""
+    parts = [parameter(g.event, "action"), parameter(g.event, "state"),
+             form_value(g.event, "stage"), form_value(g.event, "next_step")]
+    return "gmail:" + hashlib.sha256("\x1f".join(p or "" for p in parts).encode()).hexdigest()
+
+
+def _called_url() -> str:
+    """The URL as written in deployment.json (public base + path + query), never the URL a proxy shows us."""
+    query = request.query_string.decode("latin-1")
+    return get_state().settings.public_base_url.rstrip("/") + request.path + (f"?{query}" if query else "")
+
+
+def _links() -> cards_for.Links:
+    st = get_state()
+    return cards_for.Links(st.settings.public_base_url.rstrip("/") + bp.url_prefix + "/action",
+                           lambda card_state: _signer().sign(g.rep, card_state))
+
+
+def _signer() -> StateSigner:
+    st = get_state()
+    return st.lazy("gmail_state_signer", lambda: StateSigner(st.settings.secret_key))
+
+
+def _gmail() -> GmailClient:
+    st = get_state()
+    return st.lazy("gmail_api", lambda: GmailClient(st.http, st.settings.gmail_api_url))
+
+
+# --- errors: after verification a failure is a card or a notification with HTTP 200 ---
+
+@bp.errorhandler(Exception)
+def _failure(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return jsonify(error_body(exc.code or 500, exc.description or "")), exc.code or 500
+    if not isinstance(exc, AddinError):
+        log.exception("gmail add-on request failed")  # traceback only: events carry tokens and are never logged
+        exc = AddinError("Something went wrong on our side. Try again in a moment.")
+    if "rep" not in g:  # not verified (or not verifiable): no card for an unknown caller
+        log.info("gmail request refused: %s", exc.message)
+        headers = {"WWW-Authenticate": exc.challenge} if isinstance(exc, Unauthorized) else {}
+        return jsonify(error_body(exc.status_code, exc.message)), exc.status_code, headers
+    message = _readable(exc)
+    return notify(message) if request.endpoint == "gmail.action" else push_card(cards_for.error_card(message))
+
+
+def _readable(exc: AddinError) -> str:
+    """The message, with the first field problem when validation failed ("At most 255 characters ...")."""
+    fields = (exc.errors or {}).get("json") or exc.errors or {}
+    problems = [str(msgs[0]) for msgs in fields.values() if isinstance(msgs, list) and msgs]
+    return problems[0] if problems else exc.message

@@ -73,6 +73,7 @@ class Settings:
     salesforce_email_mode: str = _setting("email_message", "`email_message` (Enhanced Email) or `task`.")
     salesforce_rating_field: str = _setting("Addin_Rating__c", "Custom field holding the rep's rating on EmailMessage/Task.")
     salesforce_message_key_field: str = _setting("Addin_Message_Key__c", "Unique external-ID field holding SHA-256 of the Message-ID.")
+    salesforce_multi_currency: bool = _setting(False, "The org has multi-currency on: read each deal's CurrencyIsoCode.", _bool)
     salesforce_business_case_fields: str = _setting("", "JSON object business-case field → Opportunity custom field API name.")
 
     @property

@@ -198,8 +198,29 @@ class EmailLog:
 
 
 def fingerprint(stage_id: str, next_step: str) -> str:
-    """Short hash of the two fields reps edit; adapters embed it in `version` to tell real conflicts."""
+    """Short hash of the two fields reps edit, so a version tells what the rep saw of them."""
     return hashlib.sha256(f"{stage_id}\x1f{next_step}".encode()).hexdigest()[:16]
+
+
+def make_version(token: str, stage_id: str, next_step: str) -> str:
+    """A deal version: the adapter's own token (revision, LastModifiedDate...) plus the fingerprint."""
+    return f"{token}|{fingerprint(stage_id, next_step)}"
+
+
+def split_version(version: str) -> tuple[str, str]:
+    """(adapter token, fingerprint the rep saw); ValueError if `version` was not made by make_version."""
+    token, sep, seen = version.rpartition("|")
+    if not sep or not token or len(seen) != 16:
+        raise ValueError("not a deal version")
+    return token, seen
+
+
+def moved_since(deal: "Deal", version: str) -> bool:
+    """True if stage or next step differ from what the rep saw when given `version` (a real conflict)."""
+    try:
+        return split_version(version)[1] != fingerprint(deal.stage.id, deal.next_step)
+    except ValueError:
+        return True
 
 
 def direction_of(from_address: str, rep_emails: set[str]) -> Direction:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from addin_api.crm.port import (CrmAuthError, CrmConflict, CrmNotFound, CrmPort, CrmRejected,
                                 CrmUnavailable)
 from addin_api.domain import (NEXT_STEP_MAX, Deal, DealChanges, Direction, EmailLog, Principal, Rating,
-                             direction_of, utcnow)
+                             direction_of, moved_since, utcnow)
 from addin_api.errors import Forbidden, NotFound, Unprocessable
 from addin_api.services.views import DealView, view_of
 from addin_api.store.models import CONFLICT, DONE, QUEUED, REJECTED, OutboxRow
@@ -120,7 +120,10 @@ def apply_row(deps: WriteDeps, row: OutboxRow, deal: Deal | None = None) -> Writ
         reason = _reason(exc)
         deps.outbox.settle(row, REJECTED, {"reason": reason})
         return WriteResult(_settled(row, REJECTED, reason=reason))
-    deps.outbox.settle(row, DONE, {"base_version": row.payload.get("version"), "new_version": new.version} if new else None)
+    # Only a change delivered by the drain may be built upon by a later save from the same view: the
+    # rep never received its new version. A change saved in the request answered with it.
+    chain = {"base_version": row.payload.get("version"), "new_version": new.version} if new and deal is None else None
+    deps.outbox.settle(row, DONE, chain)
     return WriteResult(_settled(row, DONE), view_of(new, rep, deps.going_dark_days) if new else None)
 
 
@@ -165,6 +168,10 @@ def _apply_update(crm: CrmPort, rep: Principal, row: OutboxRow, deal: Deal | Non
         deal = crm.get_deal(rep, row.deal_id)
         _authorize(rep, deal)
         _validate(deal, changes)
+    # Checked here too, on the deal just read: a CRM's own precondition may be coarser (Salesforce's
+    # If-Unmodified-Since has one-second resolution), and a write we can refuse must not be sent.
+    if deal.version != changes.version and moved_since(deal, changes.version):
+        raise CrmConflict(deal)
     return crm.update_deal(rep, row.deal_id, changes)
 
 
@@ -175,6 +182,8 @@ def _read_for_write(crm: CrmPort, rep: Principal, deal_id: str) -> Deal | None:
         raise NotFound(f"No deal {deal_id}.") from None
     except (CrmUnavailable, CrmAuthError):
         return None  # record anyway; the drain validates once the CRM answers
+    except CrmRejected as exc:
+        raise Unprocessable(exc.message, reason="crm_rejected") from None
 
 
 def _check_shape(changes: DealChanges) -> None:

@@ -68,10 +68,9 @@ class LocalCrm:
         """Apply stage/next step unless either moved since the version the rep saw."""
         with self._session() as s, s.begin():
             deal = self._load(s, deal_id, lock=True)
-            revision, _, seen = changes.version.partition(".")
-            current = d.fingerprint(deal.stage.key, deal.next_step)
-            if revision != str(deal.revision) and seen != current:
-                raise CrmConflict(self._deals(s, [deal])[0])
+            current = self._deals(s, [deal])[0]
+            if changes.version != current.version and d.moved_since(current, changes.version):
+                raise CrmConflict(current)
             if changes.stage_id is not None:
                 stage = next((st for st in deal.pipeline.stages if st.key == changes.stage_id), None)
                 if stage is None:
@@ -135,7 +134,7 @@ class LocalCrm:
             stages=tuple(_stage(st) for st in deal.pipeline.stages), amount=deal.amount,
             currency=deal.currency, close_date=deal.close_date, next_step=deal.next_step or "",
             owner_email=deal.owner_email, owner_name=deal.owner_name, probability=deal.probability,
-            version=f"{deal.revision}.{d.fingerprint(deal.stage.key, deal.next_step or '')}",
+            version=d.make_version(str(deal.revision), deal.stage.key, deal.next_step or ""),
             url=f"{self.base_url}/crm/deals/{deal.id}",
             stakeholders=tuple(d.Stakeholder(str(r.contact.id), r.contact.name, r.contact.email, r.role,
                                              r.is_primary) for r in deal.roles),

@@ -1,0 +1,251 @@
+"""SalesforceCrm: the CRM port over the Salesforce REST API, acting as each rep.
+
+Docs: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_composite.htm
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence, TypeVar
+
+import requests
+
+from addin_api import domain as d
+from addin_api.crm.port import CrmAuthError, CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
+from addin_api.crm.salesforce import mapping as m
+from addin_api.crm.salesforce.auth import build_auth
+from addin_api.crm.salesforce.client import (DuplicateValue, SalesforceClient, SessionExpired, SfSession,
+                                             SubResult, error_for, query_sub, raise_for_composite, sub)
+from addin_api.crm.salesforce.queries import ORGANIZATION, STAGES, Queries
+
+T = TypeVar("T")
+STAGE_TTL_SECONDS = 3600.0
+MASTER_RECORD_TYPE = "012000000000000AAA"  # opportunities without a record type use every active stage
+OPPORTUNITY_ID = re.compile(r"^006[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$")
+MAX_RELATIONS = 24  # one /composite holds 25 subrequests: the EmailMessage and up to 24 relations
+
+
+@dataclass(frozen=True)
+class _Org:
+    stages: tuple[d.Stage, ...]
+    currency: str
+
+
+class _TtlCache:
+    """A small thread-safe dict whose entries expire; stage lists change rarely but do change."""
+
+    def __init__(self, ttl: float, clock: Callable[[], float]):
+        self.ttl, self.clock, self._data, self._lock = ttl, clock, {}, threading.Lock()
+
+    def get(self, key):
+        """The live value, or None if absent or expired."""
+        with self._lock:
+            expires, value = self._data.get(key, (0.0, None))
+        return value if expires > self.clock() else None
+
+    def put(self, key, value) -> None:
+        """Store a value for one TTL."""
+        with self._lock:
+            self._data[key] = (self.clock() + self.ttl, value)
+
+
+class SalesforceCrm:
+    """Reads in one /composite per sidebar open; conditional writes; idempotent email logging."""
+
+    name = "salesforce"
+
+    def __init__(self, client: SalesforceClient, auth, queries: Queries, *, stage_ttl: float = STAGE_TTL_SECONDS,
+                 clock: Callable[[], float] = time.monotonic):
+        self.client, self.auth, self.queries = client, auth, queries
+        self._orgs = _TtlCache(stage_ttl, clock)  # per instance_url
+        self._picklists = _TtlCache(stage_ttl, clock)  # per (instance_url, record type id)
+
+    @classmethod
+    def from_settings(cls, settings, *, engine, http: requests.Session | None = None) -> "SalesforceCrm":
+        """Build from ADDIN_SALESFORCE_* settings on the app's pooled HTTP session and store engine."""
+        client = SalesforceClient(http or requests.Session(), settings.crm_timeout_seconds)
+        return cls(client, build_auth(settings, client, engine), Queries.from_settings(settings))
+
+    def find_context(self, rep: d.Principal, emails: Sequence[str]) -> list[d.ContactDeals]:
+        """Contacts by address with the open opportunities they have a role on or whose account they work at."""
+        wanted = sorted({e.strip().lower() for e in emails if e and e.strip()})
+        if not wanted:
+            return []
+
+        def run(s: SfSession) -> list[d.ContactDeals]:
+            q = self.queries
+            subs = [query_sub(q.contacts(wanted), "contacts"), query_sub(q.opportunities_by_role(wanted), "byRole"),
+                    query_sub(q.opportunities_by_account(wanted), "byAccount")]
+            (contacts, by_role, by_account), org = self._read(s, subs)
+            records = list({r["Id"]: r for r in _records(by_role) + _records(by_account)}.values())
+            records.sort(key=lambda r: r.get("CloseDate") or "9999")
+            deals = list(zip(records, self._deals(s, org, records)))
+            return [d.ContactDeals(m.to_contact(c), tuple(deal for rec, deal in deals if _involves(rec, deal, c)))
+                    for c in _records(contacts)]
+        return self._call(rep, run)
+
+    def get_deal(self, rep: d.Principal, deal_id: str) -> d.Deal:
+        """One opportunity with its valid stages, contact roles, recent emails and version."""
+        _check_id(deal_id)
+
+        def run(s: SfSession) -> d.Deal:
+            (opps,), org = self._read(s, [query_sub(self.queries.opportunity(deal_id), "deal")])
+            return self._only(s, org, opps, deal_id)
+        return self._call(rep, run)
+
+    def open_deals_of(self, rep: d.Principal) -> list[d.Deal]:
+        """The open opportunities the rep owns."""
+        def run(s: SfSession) -> list[d.Deal]:
+            if not s.user_id:
+                raise CrmAuthError("Salesforce did not say who the rep is")
+            (opps,), org = self._read(s, [query_sub(self.queries.owned_open_opportunities(s.user_id), "deals")])
+            return self._deals(s, org, _records(opps))
+        return self._call(rep, run)
+
+    def update_deal(self, rep: d.Principal, deal_id: str, changes: d.DealChanges) -> d.Deal:
+        """Conditional PATCH; on 412 a real stage/next-step change is a conflict, anything else is retried once."""
+        _check_id(deal_id)
+        if changes.next_step is not None and len(changes.next_step) > d.NEXT_STEP_MAX:
+            raise CrmRejected(f"Next step is limited to {d.NEXT_STEP_MAX} characters")
+        try:
+            last_modified, seen = m.decode_version(changes.version)
+        except ValueError:
+            raise CrmRejected("the deal version is not one Salesforce issued") from None
+        fields = {k: v for k, v in (("StageName", changes.stage_id), ("NextStep", changes.next_step)) if v is not None}
+        if not fields:
+            return self.get_deal(rep, deal_id)
+        deal, stale = self._call(rep, lambda s: self._patch(s, deal_id, fields, last_modified))
+        if not stale or _already_applied(deal, changes):  # the latter: a retry after a lost response
+            return deal
+        if d.fingerprint(deal.stage.id, deal.next_step) != seen:
+            raise CrmConflict(deal)
+        # Only fields the rep did not edit moved (a flow, another field): apply on the current timestamp.
+        current, _ = m.decode_version(deal.version)
+        deal, stale = self._call(rep, lambda s: self._patch(s, deal_id, fields, current))
+        if stale:
+            raise CrmUnavailable("the opportunity keeps changing; the change will be retried")
+        return deal
+
+    def log_email(self, rep: d.Principal, deal_id: str, email: d.EmailLog) -> str:
+        """Insert the EmailMessage (or Task) once per Message-ID; a repeat only updates the rating."""
+        _check_id(deal_id)
+        q = self.queries
+        if q.email_mode == "task":
+            subs = [sub("POST", "/sobjects/Task", "item", m.task_fields(deal_id, email, q.rating_field, q.key_field))]
+        else:
+            subs = [sub("POST", "/sobjects/EmailMessage", "item",
+                        m.email_message_fields(deal_id, email, q.rating_field, q.key_field))]
+            subs += [sub("POST", "/sobjects/EmailMessageRelation", f"rel{i}", {**row, "EmailMessageId": "@{item.id}"})
+                     for i, row in enumerate(m.relation_rows(email, MAX_RELATIONS))]
+
+        def run(s: SfSession) -> str:
+            results = self.client.composite(s, subs, all_or_none=True)
+            try:
+                raise_for_composite(results)
+            except DuplicateValue as duplicate:
+                return self._rate_existing(s, deal_id, email, duplicate)
+            return results[0].body["id"]
+        return self._call(rep, run)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _call(self, rep: d.Principal, fn: Callable[[SfSession], T]) -> T:
+        """Run `fn` as the rep; an expired session is renewed and the call retried exactly once."""
+        try:
+            return fn(self.auth.session(rep))
+        except SessionExpired:
+            return fn(self.auth.session(rep, fresh=True))
+
+    def _read(self, s: SfSession, subs: list[dict], check: bool = True) -> tuple[list[SubResult], _Org]:
+        """One /composite with `subs` plus, on a cold cache, the org's stages; `check` raises on failures."""
+        org = self._orgs.get(s.instance_url)
+        extra = [] if org else [query_sub(STAGES, "stages"), query_sub(ORGANIZATION, "org")]
+        results = self.client.composite(s, subs + extra)
+        raise_for_composite(results if check else results[len(subs):])
+        if org is None:
+            stages, org_rows = results[len(subs)], _records(results[len(subs) + 1])
+            org = _Org(tuple(m.to_stage(r) for r in _records(stages)),
+                       org_rows[0].get("DefaultCurrencyIsoCode") or "" if org_rows else "")
+            self._orgs.put(s.instance_url, org)
+        return results[:len(subs)], org
+
+    def _deals(self, s: SfSession, org: _Org, records: list[dict]) -> list[d.Deal]:
+        allowed = self._allowed_stages(s, {r.get("RecordTypeId") or MASTER_RECORD_TYPE for r in records})
+        q = self.queries
+        ctx = m.MapContext(s.instance_url, org.currency, q.rating_field, q.email_mode, q.business_case_fields)
+        out = []
+        for rec in records:
+            names = allowed.get(rec.get("RecordTypeId") or MASTER_RECORD_TYPE)
+            stages = tuple(st for st in org.stages if names is None or st.id in names)
+            out.append(m.to_deal(rec, stages, ctx))
+        return out
+
+    def _allowed_stages(self, s: SfSession, record_types: set[str]) -> dict[str, frozenset | None]:
+        """StageName values per record type (None = all active stages), from cache or the UI API."""
+        allowed: dict[str, frozenset | None] = {MASTER_RECORD_TYPE: None}
+        missing = []
+        for rt in record_types - {MASTER_RECORD_TYPE}:
+            allowed[rt] = self._picklists.get((s.instance_url, rt))
+            if allowed[rt] is None:
+                missing.append(rt)
+        # Cold cache only: one call per record type seen for the first time. Direct GETs, because the
+        # composite resource documents sObject and query subrequests, not the UI API.
+        for rt in missing:
+            body = self.client.api(s, "GET", f"/ui-api/object-info/Opportunity/picklist-values/{rt}/StageName")
+            allowed[rt] = frozenset(v["value"] for v in body.get("values", []))
+            self._picklists.put((s.instance_url, rt), allowed[rt])
+        return allowed
+
+    def _only(self, s: SfSession, org: _Org, result: SubResult, deal_id: str) -> d.Deal:
+        records = _records(result)
+        if not records:
+            raise CrmNotFound(f"no opportunity {deal_id}")
+        return self._deals(s, org, records)[0]
+
+    def _patch(self, s: SfSession, deal_id: str, fields: dict, last_modified: str) -> tuple[d.Deal, bool]:
+        """Conditional PATCH and re-read in one /composite; returns (deal as it is now, was the PATCH stale)."""
+        patch = sub("PATCH", f"/sobjects/Opportunity/{deal_id}", "patch", fields,
+                    {"If-Unmodified-Since": m.http_date(last_modified)})
+        (patched, reread), org = self._read(s, [patch, query_sub(self.queries.opportunity(deal_id), "deal")],
+                                            check=False)
+        if patched.status >= 300 and patched.status != 412:  # 412 here is the precondition (no allOrNone)
+            raise error_for(patched.status, patched.body)
+        raise_for_composite([reread])
+        return self._only(s, org, reread, deal_id), patched.status == 412
+
+    def _rate_existing(self, s: SfSession, deal_id: str, email: d.EmailLog, duplicate: DuplicateValue) -> str:
+        """The email is already logged: find it by message key and update only the rating field."""
+        q = self.queries
+        obj, parent = ("Task", "WhatId") if q.email_mode == "task" else ("EmailMessage", "RelatedToId")
+        try:
+            found = self.client.api(s, "GET", f"/sobjects/{obj}/{q.key_field}/{m.message_key(email.message_id)}",
+                                    params={"fields": f"Id,{parent}"})
+        except CrmNotFound:
+            raise duplicate from None  # the duplicate was on another unique field
+        if (found.get(parent) or "")[:15] != deal_id[:15]:
+            raise CrmRejected("This email is already logged on another opportunity")
+        self.client.api(s, "PATCH", f"/sobjects/{obj}/{found['Id']}",
+                        json={q.rating_field: email.rating.value if email.rating else None})
+        return found["Id"]
+
+
+def _check_id(deal_id: str) -> None:
+    # Anything but an Opportunity id cannot exist; saying so locally saves a call and a MALFORMED_ID.
+    if not OPPORTUNITY_ID.match(str(deal_id)):
+        raise CrmNotFound(f"no opportunity {deal_id}")
+
+
+def _records(result: SubResult) -> list[dict]:
+    return (result.body or {}).get("records") or []
+
+
+def _involves(rec: dict, deal: d.Deal, contact: dict) -> bool:
+    same_account = bool(contact.get("AccountId")) and rec.get("AccountId") == contact["AccountId"]
+    return same_account or any(s.contact_id == contact["Id"] for s in deal.stakeholders)
+
+
+def _already_applied(deal: d.Deal, changes: d.DealChanges) -> bool:
+    return ((changes.stage_id is None or deal.stage.id == changes.stage_id)
+            and (changes.next_step is None or deal.next_step == changes.next_step))

@@ -1,0 +1,301 @@
+"""Salesforce adapter specifics against the loopback stand-in: round trips, auth, 412s, errors, logging, tokens."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+import pytest
+import requests
+
+from addin_api.config import SettingsError, load_settings
+from addin_api.crm.port import CrmAuthError, CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
+from addin_api.crm.salesforce.adapter import SalesforceCrm
+from addin_api.crm.salesforce.auth import pkce_pair
+from addin_api.crm.salesforce.mapping import message_key
+from addin_api.domain import DealChanges, Direction, EmailLog, Principal, Rating
+from addin_api.store.db import make_engine
+from tests.contract.conftest import DATASET
+from tests.standins.salesforce import SalesforceStandin, signing_key
+
+REP = Principal("rep@demo.example", "oid-rep", "tid")
+REP2 = Principal("rep2@demo.example", "oid-rep2", "tid")
+SAM = "sam.seller@acme-sf.example"  # rep2's Salesforce username differs from the mailbox
+ADA = "ada@acme.example"
+COMPOSITE = "POST /org/services/data/v67.0/composite"
+PATCH_OPP = "PATCH /services/data/v67.0/sobjects/Opportunity"
+
+
+@pytest.fixture
+def sf():
+    with SalesforceStandin(public_key_pem=signing_key().public_pem) as standin:
+        yield standin
+
+
+@pytest.fixture
+def ids(sf):
+    return sf.load_dataset(DATASET, usernames={"rep2@demo.example": SAM})
+
+
+@pytest.fixture
+def make_crm(sf, tmp_path):
+    """Build adapters on the stand-in; `jwt=False` selects the per-rep web-server flow."""
+    key_path = tmp_path / "key.pem"
+    key_path.write_text(signing_key().private_pem)
+    opened = []
+
+    def build(jwt=True, **overrides) -> SalesforceCrm:
+        settings = load_settings({}, {
+            "secret_key": "test-secret", **sf.settings_overrides(str(key_path) if jwt else ""),
+            "salesforce_username_map": f'{{"rep2@demo.example": "{SAM}"}}', **overrides})
+        engine, http = make_engine(f"sqlite:///{tmp_path / 'store.db'}"), requests.Session()
+        opened.append((engine, http))
+        return SalesforceCrm.from_settings(settings, engine=engine, http=http)
+    yield build
+    for engine, http in opened:
+        http.close()
+        engine.dispose()
+
+
+@pytest.fixture
+def crm(make_crm):
+    return make_crm()
+
+
+def inbound(rating=Rating.POSITIVE, message_id="<m9@acme.example>") -> EmailLog:
+    return EmailLog(message_id, "Re: pricing", ADA, ("rep@demo.example",), ("bob@acme.example",),
+                    datetime(2026, 11, 5, 9, tzinfo=timezone.utc), Direction.INBOUND, "Looks good", rating)
+
+
+def test_warm_sidebar_open_makes_exactly_one_request(sf, ids, crm):
+    crm.find_context(REP, [ADA])  # cold: token + one composite that also loads the org's stages
+    assert sf.count() == 2 and len(sf.calls[-1].body["compositeRequest"]) == 5  # the composite query limit
+    before = sf.count()
+    found = crm.find_context(REP, [ADA, "bob@acme.example"])
+    assert sf.count() - before == 1 and sf.calls[-1].method == "POST" and sf.calls[-1].path.endswith("/composite")
+    urls = [r["url"].split("?")[0] for r in sf.calls[-1].body["compositeRequest"]]
+    assert urls == ["/services/data/v67.0/query"] * 3  # contacts, deals by contact role, deals by account
+    assert found[0].deals[0].url.startswith(f"{sf.instance_url}/lightning/r/Opportunity/")
+
+
+def test_record_type_stages_come_from_ui_api_once_per_ttl(sf, ids, make_crm):
+    now = [0.0]
+    crm = make_crm()
+    crm = SalesforceCrm(crm.client, crm.auth, crm.queries, stage_ttl=3600, clock=lambda: now[0])
+    record_type = "012000000000RT1AAA"
+    sf.org.record_types[record_type] = ["Problem identified", "Technical fit", "Closed won", "Closed lost"]
+    sf.org.tables["Opportunity"][ids["acme-platform"]]["RecordTypeId"] = record_type
+    deal = crm.get_deal(REP, ids["acme-platform"])
+    assert [s.label for s in deal.stages] == sf.org.record_types[record_type]
+    assert sf.count() == 3 and sf.count("ui-api") == 1  # token, read, the record type's picklist
+    before = sf.count()
+    crm.get_deal(REP, ids["acme-platform"])
+    assert sf.count() - before == 1 and sf.count("ui-api") == 1
+    now[0] = 3601  # the cached stages expire: reloaded with the next read
+    crm.get_deal(REP, ids["acme-platform"])
+    assert sf.count("ui-api") == 2
+    assert sum("OpportunityStage" in c.args.get("q", "") for c in sf.calls if c.sub) == 2
+
+
+def test_jwt_grant_is_minted_once_per_rep_with_the_mapped_username(sf, ids, crm):
+    for _ in range(2):
+        crm.find_context(REP, [ADA])
+        crm.open_deals_of(REP2)
+    assert sf.jwt_subjects == ["rep@demo.example", SAM]
+    claims = jwt.decode(crm.auth.assertion(REP2), signing_key().public_pem, algorithms=["RS256"], audience=sf.url)
+    assert claims["iss"] == crm.auth.client_id and claims["sub"] == SAM
+    assert claims["exp"] - datetime.now(timezone.utc).timestamp() <= 180
+    assert {d.name for d in crm.open_deals_of(REP2)} == {"Globex pilot"}
+
+
+def test_expired_session_is_reminted_once_and_the_call_retried(sf, ids, crm):
+    crm.find_context(REP, [ADA])
+    sf.expire_sessions()
+    before = len(sf.calls)
+    assert crm.find_context(REP, [ADA])
+    assert [c.status for c in sf.calls[before:] if not c.sub] == [401, 200, 200]
+    assert sf.jwt_subjects == ["rep@demo.example"] * 2
+
+
+def test_session_refused_after_the_retry_is_an_auth_error(sf, ids, crm):
+    sf.reject_sessions = True
+    with pytest.raises(CrmAuthError):
+        crm.get_deal(REP, ids["acme-platform"])
+    assert sf.count(COMPOSITE) == 2 and len(sf.jwt_subjects) == 2
+
+
+def test_rep_unknown_to_salesforce_cannot_sign_in(sf, ids, crm):
+    with pytest.raises(CrmAuthError):
+        crm.find_context(Principal("stranger@demo.example", "oid-x", "tid"), [ADA])
+
+
+def test_stale_write_with_a_real_change_is_a_conflict_carrying_theirs(sf, ids, crm):
+    mine = crm.get_deal(REP, ids["acme-platform"])
+    sf.org.update("Opportunity", mine.id, {"NextStep": "Bob's step"})  # another user, a second later
+    with pytest.raises(CrmConflict) as caught:
+        crm.update_deal(REP, mine.id, DealChanges(mine.version, "Contract sent"))
+    assert caught.value.theirs.next_step == "Bob's step" and caught.value.theirs.stage.id == "Technical fit"
+    assert sf.count(PATCH_OPP, sub=True) == 1 and sf.calls[-1].status == 200
+
+
+def test_stale_write_without_a_real_change_is_retried_once_and_applied(sf, ids, crm):
+    mine = crm.get_deal(REP, ids["acme-platform"])
+    sf.org.update("Opportunity", mine.id, {"Amount": 1.0})  # a flow touched another field
+    done = crm.update_deal(REP, mine.id, DealChanges(mine.version, next_step="Send MSA"))
+    assert done.next_step == "Send MSA" and done.amount == 1
+    patches = [c for c in sf.calls if c.sub and PATCH_OPP in f"{c.method} {c.path}"]
+    assert [c.status for c in patches] == [412, 204] and patches[0].body == {"NextStep": "Send MSA"}
+    first, second = (parsedate_to_datetime(c.headers["If-Unmodified-Since"]) for c in patches)
+    assert second > first
+
+
+def test_replayed_write_after_a_lost_response_is_not_a_conflict(sf, ids, crm):
+    mine = crm.get_deal(REP, ids["acme-platform"])
+    changes = DealChanges(mine.version, "Contract sent", "Send MSA")
+    crm.update_deal(REP, mine.id, changes)
+    assert crm.update_deal(REP, mine.id, changes).stage.id == "Contract sent"  # the outbox retried it
+
+
+def test_next_step_over_255_is_refused_before_sending(sf, ids, crm):
+    before = sf.count()
+    with pytest.raises(CrmRejected, match="255"):
+        crm.update_deal(REP, ids["acme-platform"], DealChanges("2026-11-20T09:00:00.000+0000|x", next_step="x" * 256))
+    assert sf.count() == before
+
+
+@pytest.mark.parametrize("match, status, code, expected", [
+    ("POST /services/data/v67.0/composite", 403, "REQUEST_LIMIT_EXCEEDED", CrmUnavailable),
+    ("POST /services/data/v67.0/composite", 503, None, CrmUnavailable),
+    (PATCH_OPP, 400, "UNABLE_TO_LOCK_ROW", CrmUnavailable),
+    (PATCH_OPP, 400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", CrmRejected),
+    (PATCH_OPP, 400, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", CrmRejected),
+    (PATCH_OPP, 400, "STRING_TOO_LONG", CrmRejected),
+    (PATCH_OPP, 404, "ENTITY_IS_DELETED", CrmNotFound),
+])
+def test_salesforce_failures_map_to_port_errors(sf, ids, crm, match, status, code, expected):
+    mine = crm.get_deal(REP, ids["acme-platform"])
+    sf.fail(match, status, code, f"Salesforce says {code}")
+    with pytest.raises(expected) as caught:
+        crm.update_deal(REP, mine.id, DealChanges(mine.version, next_step="Send MSA"))
+    if expected is CrmRejected:
+        assert caught.value.message == f"Salesforce says {code}"  # the admin's words reach the rep
+
+
+def test_timeout_is_unavailable(sf, ids, make_crm):
+    crm = make_crm(crm_timeout_seconds=0.2)
+    crm.find_context(REP, [ADA])
+    sf.delay("/composite", 1.0)
+    with pytest.raises(CrmUnavailable):
+        crm.find_context(REP, [ADA])
+
+
+def test_stage_outside_the_picklist_is_rejected_with_salesforce_words(sf, ids, crm):
+    mine = crm.get_deal(REP, ids["acme-platform"])
+    with pytest.raises(CrmRejected, match="bad value for restricted picklist"):
+        crm.update_deal(REP, mine.id, DealChanges(mine.version, "Negotiation"))
+
+
+def test_deleted_opportunity_is_not_found(sf, ids, crm):
+    sf.org.delete(ids["acme-platform"])
+    with pytest.raises(CrmNotFound):
+        crm.get_deal(REP, ids["acme-platform"])
+
+
+def test_log_email_inserts_message_and_relations_in_one_composite(sf, ids, crm):
+    crm_id = crm.log_email(REP, ids["acme-platform"], inbound())
+    assert sf.count(COMPOSITE) == 1
+    record = sf.org.tables["EmailMessage"][crm_id]
+    assert (record["Status"], record["RelatedToId"], record["Incoming"], record["Addin_Rating__c"]) == (
+        "3", ids["acme-platform"], True, "positive")
+    assert record["Addin_Message_Key__c"] == message_key("<m9@acme.example>")
+    relations = [r for r in sf.org.tables["EmailMessageRelation"].values() if r["EmailMessageId"] == crm_id]
+    assert {(r["RelationAddress"], r["RelationType"]) for r in relations} == {
+        (ADA, "FromAddress"), ("rep@demo.example", "ToAddress"), ("bob@acme.example", "CcAddress")}
+
+
+def test_duplicate_value_on_logging_updates_the_rating_of_the_existing_email(sf, ids, crm):
+    first = crm.log_email(REP, ids["acme-platform"], inbound(Rating.POSITIVE))
+    second = crm.log_email(REP, ids["acme-platform"], inbound(Rating.NEGATIVE))
+    assert first == second
+    logged = [r for r in sf.org.tables["EmailMessage"].values() if r["MessageIdentifier"] == "<m9@acme.example>"]
+    assert [r["Addin_Rating__c"] for r in logged] == ["negative"]
+    assert len(sf.org.tables["EmailMessageRelation"]) == 3  # the repeat's relations were rolled back
+    patch = next(c for c in sf.calls if c.method == "PATCH" and "EmailMessage" in c.path)
+    assert patch.body == {"Addin_Rating__c": "negative"}  # a sent email takes only custom-field updates
+
+
+def test_email_already_logged_on_another_deal_is_rejected(sf, ids, crm):
+    crm.log_email(REP, ids["acme-platform"], inbound())
+    with pytest.raises(CrmRejected, match="another opportunity"):
+        crm.log_email(REP, ids["initech-audit"], inbound(Rating.NEGATIVE))
+    assert [r["Addin_Rating__c"] for r in sf.org.tables["EmailMessage"].values()
+            if r["MessageIdentifier"] == "<m9@acme.example>"] == ["positive"]
+
+
+def test_task_mode_logs_a_completed_email_task_once(sf, ids, make_crm):
+    crm = make_crm(salesforce_email_mode="task")
+    first = crm.log_email(REP, ids["initech-audit"], inbound(Rating.POSITIVE))
+    second = crm.log_email(REP, ids["initech-audit"], inbound(Rating.NEGATIVE))
+    tasks = list(sf.org.tables["Task"].values())
+    assert first == second and len(tasks) == 1
+    task = tasks[0]
+    assert (task["TaskSubtype"], task["WhatId"], task["Status"], task["Addin_Rating__c"]) == (
+        "Email", ids["initech-audit"], "Completed", "negative")
+    assert task["Addin_Message_Key__c"] == message_key("<m9@acme.example>")
+    activity = crm.get_deal(REP, ids["initech-audit"]).activities[0]
+    assert (activity.message_id, activity.direction, activity.rating) == (
+        "<m9@acme.example>", Direction.INBOUND, Rating.NEGATIVE)
+
+
+def test_web_server_flow_keeps_refresh_tokens_encrypted(sf, ids, make_crm, tmp_path):
+    crm = make_crm(jwt=False)
+    with pytest.raises(CrmAuthError):
+        crm.find_context(REP, [ADA])  # not connected yet
+    verifier, challenge = pkce_pair()
+    sf.browser_user = "rep@demo.example"
+    redirect = "https://addin.example/salesforce/callback"
+    answer = requests.get(crm.auth.authorize_url(redirect, "state-1", challenge), allow_redirects=False, timeout=5)
+    query = parse_qs(urlsplit(answer.headers["Location"]).query)
+    assert query["state"] == ["state-1"]
+    crm.auth.exchange_code(REP, query["code"][0], redirect, verifier)
+    (refresh_token,) = sf.refresh_tokens
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("store.db*"))
+    assert b"salesforce_tokens" in stored and refresh_token.encode() not in stored
+    sf.expire_sessions()
+    assert make_crm(jwt=False).find_context(REP, [ADA])  # a fresh process refreshes from the stored token
+    assert sf.jwt_subjects == []
+
+
+def test_limit_info_is_read_and_logged_without_tokens(sf, ids, crm, caplog):
+    caplog.set_level(logging.DEBUG, logger="addin_api.crm.salesforce.client")
+    crm.find_context(REP, [ADA])
+    assert crm.client.last_limit_info == f"api-usage={sf.api_calls}/15000"
+    assert crm.client.api_usage == (sf.api_calls, 15000)
+    assert "api-usage=" in caplog.text
+    assert not any(token in caplog.text for token in sf.sessions) and ADA not in caplog.text
+
+
+def test_multi_currency_org_reads_each_opportunity_currency(make_crm):
+    with SalesforceStandin(public_key_pem=signing_key().public_pem, multi_currency=True) as multi:
+        multi_ids = multi.load_dataset(DATASET)
+        crm = make_crm()
+        crm.auth.login_url = multi.url
+        crm = SalesforceCrm(crm.client, crm.auth, dataclasses.replace(crm.queries, multi_currency=True))
+        assert crm.get_deal(REP, multi_ids["acme-platform"]).currency == "EUR"
+
+
+@pytest.mark.parametrize("overrides, variable", [
+    ({"salesforce_business_case_fields": '{"problem": "Problem__c; DELETE"}'}, "BUSINESS_CASE_FIELDS"),
+    ({"salesforce_business_case_fields": '{"vision": "Vision__c"}'}, "BUSINESS_CASE_FIELDS"),
+    ({"salesforce_rating_field": "Rating__c, Id"}, "RATING_FIELD"),
+    ({"salesforce_email_mode": "chatter"}, "EMAIL_MODE"),
+    ({"salesforce_username_map": "[1]"}, "USERNAME_MAP"),
+    ({"salesforce_private_key_path": "/nonexistent/key.pem"}, "PRIVATE_KEY_PATH"),
+    ({"salesforce_client_id": ""}, "CLIENT_ID"),
+])
+def test_bad_settings_fail_at_start_up_naming_the_variable(make_crm, overrides, variable):
+    with pytest.raises(SettingsError, match=f"ADDIN_SALESFORCE_{variable}"):
+        make_crm(**overrides)

@@ -1,0 +1,84 @@
+"""The whole API flow with ADDIN_CRM=salesforce against the loopback Salesforce stand-in."""
+from __future__ import annotations
+
+import pytest
+
+from addin_api import create_app
+from addin_api.crm.local.demo_data import demo_dataset
+from addin_api.services.drain import drain_once
+from tests.conftest import REP, REP2, ApiClient
+from tests.standins.salesforce import SalesforceStandin, signing_key
+
+
+@pytest.fixture
+def sf():
+    with SalesforceStandin(public_key_pem=signing_key().public_pem) as standin:
+        yield standin
+
+
+@pytest.fixture
+def sf_app(tmp_path, idp, sf):
+    key_path = tmp_path / "sf-key.pem"
+    key_path.write_text(signing_key().private_pem)
+    app = create_app({"database_url": f"sqlite:///{tmp_path / 'addin.db'}", "instance_path": str(tmp_path),
+                      "secret_key": "test-secret", "outbox_backoff_seconds": 0.0, **idp.settings_overrides(),
+                      **sf.settings_overrides(str(key_path))})
+    app.deal_ids = sf.load_dataset(demo_dataset())
+    return app
+
+
+def client(app, idp, email=REP):
+    return ApiClient(app.test_client(), idp.mint(email=email))
+
+
+def test_context_deal_update_and_rating_through_salesforce(sf_app, idp, sf):
+    api = client(sf_app, idp)
+    contacts = api.get("/api/v1/context?email=nadia@northwind.example").get_json()["contacts"]
+    assert [d["name"] for d in contacts[0]["deals"]][0] == "Northwind fleet visibility"
+    deal_id = sf_app.deal_ids["nw-fleet"]
+    deal = api.get(f"/api/v1/deals/{deal_id}").get_json()
+    assert deal["stage"]["label"] == "Technical fit" and "Contract sent" in [s["label"] for s in deal["stages"]]
+    assert deal["url"].endswith(f"/lightning/r/Opportunity/{deal_id}/view")
+    r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": deal["version"], "stage": "Contract sent",
+                                                     "next_step": "Countersign"})
+    assert r.status_code == 200 and r.get_json()["deal"]["stage"]["label"] == "Contract sent"
+    email = {"message_id": "<sf-1@northwind.example>", "subject": "Re: order form", "from": "nadia@northwind.example",
+             "to": [REP], "sent_at": "2026-11-20T10:00:00+00:00", "body": "Signed.", "rating": "positive"}
+    assert api.post(f"/api/v1/deals/{deal_id}/emails", json=email).status_code == 200
+    assert api.post(f"/api/v1/deals/{deal_id}/emails", json={**email, "rating": "negative"}).status_code == 200
+    logged = [a for a in api.get(f"/api/v1/deals/{deal_id}").get_json()["activities"]
+              if a["message_id"] == email["message_id"]]
+    assert len(logged) == 1 and logged[0]["rating"] == "negative"
+
+
+def test_conflict_through_salesforce(sf_app, idp):
+    api, api2 = client(sf_app, idp), client(sf_app, idp, REP2)
+    deal_id = sf_app.deal_ids["nw-fleet"]  # rep owns it; rep2 is read-only (the adapter reads no deal team)
+    seen = api.get(f"/api/v1/deals/{deal_id}").get_json()["version"]
+    assert api.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "next_step": "First"}).status_code == 200
+    r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "next_step": "Second, from a stale view"})
+    assert r.status_code == 409
+    assert r.get_json()["conflict"]["fields"]["next_step"] == {"yours": "Second, from a stale view", "theirs": "First"}
+    assert api2.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "next_step": "x"}).status_code == 403
+
+
+def test_salesforce_outage_is_queued_then_drained(sf_app, idp, sf):
+    api = client(sf_app, idp)
+    deal_id = sf_app.deal_ids["nw-fleet"]
+    seen = api.get(f"/api/v1/deals/{deal_id}").get_json()["version"]
+    sf.fail("/composite", 503, times=1)
+    r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "next_step": "After the outage"})
+    assert r.status_code == 202
+    assert drain_once(sf_app.extensions["addin_api"].write_deps())["done"] == 1
+    assert api.get(f"/api/v1/changes/{r.get_json()['change']['id']}").get_json()["state"] == "done"
+    assert api.get(f"/api/v1/deals/{deal_id}").get_json()["next_step"] == "After the outage"
+
+
+def test_validation_rule_rejection_shows_salesforces_words(sf_app, idp, sf):
+    api = client(sf_app, idp)
+    deal_id = sf_app.deal_ids["nw-fleet"]
+    seen = api.get(f"/api/v1/deals/{deal_id}").get_json()["version"]
+    sf.fail("PATCH /services/data/v67.0/sobjects/Opportunity", 400, "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+            "Close date must be in the future to close.")
+    r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "stage": "Closed won"})
+    assert r.status_code == 422 and r.get_json()["message"] == "Close date must be in the future to close."

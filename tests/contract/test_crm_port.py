@@ -1,0 +1,111 @@
+"""The CRM port's behaviours, identical against every adapter (see conftest for the dataset)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import pytest
+
+from addin_api.crm.port import CrmConflict, CrmNotFound
+from addin_api.domain import DealChanges, Direction, EmailLog, Rating
+from tests.contract.conftest import CASE, PIPELINE, REP
+
+
+def stage_id(deal, label: str) -> str:
+    """Stage ids differ per CRM; tests pick stages by label."""
+    return next(s.id for s in deal.stages if s.label == label)
+
+
+def test_find_context_matches_addresses_ignoring_case_and_unknown_ones(backend):
+    found = backend.crm.find_context(REP, ["ADA@Acme.example", "nobody@unknown.example"])
+    assert [c.contact.email for c in found] == ["ada@acme.example"]
+    ada = found[0]
+    assert (ada.contact.name, ada.contact.title, ada.contact.account_name) == ("Ada Buyer", "CFO", "Acme Corp")
+    # Her account's open deal and a deal at another account where she has a role; the won renewal is closed.
+    assert {d.name for d in ada.deals} == {"Acme platform rollout", "Globex pilot"}
+
+
+def test_find_context_through_account_only_and_for_several_contacts(backend):
+    found = {c.contact.email: {d.name for d in c.deals}
+             for c in backend.crm.find_context(REP, ["bob@acme.example", "gina@globex.example"])}
+    assert found == {"bob@acme.example": {"Acme platform rollout"}, "gina@globex.example": {"Globex pilot"}}
+
+
+def test_find_context_without_addresses_is_empty(backend):
+    assert backend.crm.find_context(REP, ["", "  "]) == []
+
+
+def test_get_deal_has_valid_stages_version_people_and_business_case(backend):
+    deal = backend.crm.get_deal(REP, backend.ids["acme-platform"])
+    assert (deal.name, deal.account_name, deal.stage.label) == ("Acme platform rollout", "Acme Corp", "Technical fit")
+    assert [s.label for s in deal.stages] == PIPELINE
+    assert deal.stage_by_id(deal.stage.id) == deal.stage and not deal.is_closed
+    assert [(s.label, s.is_closed, s.is_won) for s in deal.stages][-2:] == [("Closed won", True, True),
+                                                                           ("Closed lost", True, False)]
+    assert deal.version and deal.next_step == "Security review call"
+    assert (deal.amount, deal.close_date, deal.owner_email) == (Decimal("120000.00"), date(2026, 12, 31),
+                                                                "rep@demo.example")
+    assert {(s.email, s.role, s.is_primary) for s in deal.stakeholders} == {
+        ("ada@acme.example", "Economic buyer", True), ("bob@acme.example", "Champion", False)}
+    assert deal.business_case.problem == CASE["problem"] and deal.business_case.risks == CASE["risks"]
+
+
+def test_get_deal_has_activities_and_stats(backend):
+    deal = backend.crm.get_deal(REP, backend.ids["acme-platform"])
+    assert [(a.message_id, a.direction) for a in deal.activities] == [
+        ("<m2@acme.example>", Direction.OUTBOUND), ("<m1@acme.example>", Direction.INBOUND)]
+    assert (deal.stats.inbound_count, deal.stats.outbound_count) == (1, 1)
+    assert deal.stats.last_inbound == datetime(2026, 11, 1, 9, tzinfo=timezone.utc)
+    assert deal.stats.last_outbound == datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("deal_id", ["no-such-deal", "999999", "006000000000999AAA"])
+def test_unknown_deal_raises_not_found(backend, deal_id):
+    with pytest.raises(CrmNotFound):
+        backend.crm.get_deal(REP, deal_id)
+
+
+def test_update_stage_and_next_step_then_reread_shows_them(backend):
+    deal = backend.crm.get_deal(REP, backend.ids["acme-platform"])
+    target = stage_id(deal, "Business case approved")
+    updated = backend.crm.update_deal(REP, deal.id, DealChanges(deal.version, target, "Send the business case"))
+    again = backend.crm.get_deal(REP, deal.id)
+    for seen in (updated, again):
+        assert (seen.stage.label, seen.next_step) == ("Business case approved", "Send the business case")
+    assert updated.version == again.version != deal.version
+
+
+def test_stale_version_with_a_real_change_raises_conflict_with_theirs(backend):
+    mine = backend.crm.get_deal(REP, backend.ids["acme-platform"])
+    backend.crm.update_deal(REP, mine.id, DealChanges(mine.version, next_step="Changed by a colleague"))
+    with pytest.raises(CrmConflict) as caught:
+        backend.crm.update_deal(REP, mine.id, DealChanges(mine.version, stage_id(mine, "Contract sent")))
+    assert caught.value.theirs.next_step == "Changed by a colleague"
+    assert backend.crm.get_deal(REP, mine.id).stage.label == "Technical fit"
+
+
+def test_stale_version_without_a_stage_or_next_step_change_is_applied(backend):
+    mine = backend.crm.get_deal(REP, backend.ids["acme-platform"])
+    moved = backend.crm.update_deal(REP, mine.id, DealChanges(mine.version, next_step="Temporary"))
+    backend.crm.update_deal(REP, mine.id, DealChanges(moved.version, next_step=mine.next_step))  # back as it was
+    applied = backend.crm.update_deal(REP, mine.id, DealChanges(mine.version, stage_id(mine, "Contract sent")))
+    assert (applied.stage.label, applied.next_step) == ("Contract sent", "Security review call")
+
+
+def test_logging_the_same_message_twice_keeps_one_activity_with_the_latest_rating(backend):
+    deal_id = backend.ids["acme-platform"]
+    email = EmailLog("<m3@acme.example>", "Re: pricing", "ada@acme.example", ("rep@demo.example",), (),
+                     datetime(2026, 11, 5, 9, tzinfo=timezone.utc), Direction.INBOUND, "Looks good", Rating.POSITIVE)
+    first = backend.crm.log_email(REP, deal_id, email)
+    second = backend.crm.log_email(REP, deal_id, EmailLog(**{**vars(email), "rating": Rating.NEGATIVE}))
+    deal = backend.crm.get_deal(REP, deal_id)
+    logged = [a for a in deal.activities if a.message_id == "<m3@acme.example>"]
+    assert first == second
+    assert [(a.rating, a.direction, a.subject) for a in logged] == [(Rating.NEGATIVE, Direction.INBOUND, "Re: pricing")]
+    assert deal.stats.inbound_count == 2
+
+
+def test_open_deals_of_rep_are_their_open_deals(backend):
+    deals = backend.crm.open_deals_of(REP)
+    assert {d.name for d in deals} == {"Acme platform rollout", "Initech audit"}
+    assert all(not d.is_closed and d.owner_email == "rep@demo.example" for d in deals)

@@ -27,6 +27,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
     app = Flask(__name__, static_folder=str(STATIC_DIR), static_url_path="/static")
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_request_bytes, SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"), SESSION_COOKIE_SAMESITE="Lax",
         API_TITLE="addin-api", API_VERSION=__version__, OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api/v1", OPENAPI_JSON_PATH="openapi.json",
     )
@@ -54,12 +55,13 @@ def _with_dev_idp(settings):
 def _register(app, api, settings) -> None:
     from addin_api import web
     from addin_api.api.routes import bp as api_bp
+    from addin_api.crm_connect import bp as connect_bp
     from addin_api.errors_http import register_error_handlers
     from addin_api.gmail.routes import bp as gmail_bp
     from addin_api.security import register_security_headers
 
     api.register_blueprint(api_bp)
-    for blueprint in (web.bp, gmail_bp):
+    for blueprint in (web.bp, gmail_bp, connect_bp):
         app.register_blueprint(blueprint)
     if settings.dev_idp:
         from addin_api.auth.devidp import bp as devidp_bp

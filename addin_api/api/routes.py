@@ -94,6 +94,15 @@ class ChangeById(MethodView):
         return writes.change_status(get_state().outbox, current_rep(), change_id)
 
 
+@bp.route("/crm/connect")
+class CrmConnect(MethodView):
+    @bp.response(200, sc.ConnectLinkSchema)
+    def post(self):
+        """A short-lived link to open in a dialog so the rep connects their own CRM account once."""
+        from addin_api.crm_connect import connect_link
+        return {"url": connect_link(current_rep())}
+
+
 class _NoServerRead:
     """Without Graph credentials the taskpane's own copy of the body is used."""
 

@@ -171,3 +171,7 @@ class ErrorResponseSchema(BaseSchema):
     status = fields.String()
     message = fields.String()
     errors = fields.Dict(metadata={"description": "Per-field messages, by location (json, query)."})
+
+
+class ConnectLinkSchema(BaseSchema):
+    url = fields.String(metadata={"description": "Open in an Office dialog; valid for 10 minutes."})

@@ -1,0 +1,89 @@
+"""Connect a rep's CRM account once (Salesforce web-server flow with PKCE), in an Office dialog window.
+
+The taskpane asks the API for a short-lived signed link, opens it in a dialog; the dialog goes to the
+CRM's consent page and back to our callback, which stores the rep's refresh token (encrypted).
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict
+from html import escape
+
+from flask import Blueprint, Response, redirect, request, session
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from addin_api.crm.port import CrmError
+from addin_api.domain import Principal
+from addin_api.errors import NotFound
+from addin_api.state import get_state
+
+bp = Blueprint("crm_connect", __name__, url_prefix="/crm/connect")
+TICKET_MAX_AGE = 600  # seconds between the rep clicking "Connect" and the dialog opening
+CALLBACK = "/crm/connect/callback"
+
+
+def connect_link(rep: Principal) -> str:
+    """A signed link that starts the connection for this rep; 404 when the CRM needs no per-rep connection."""
+    st = get_state()
+    if _web_auth() is None:
+        raise NotFound("This CRM is connected by your administrator; there is nothing to connect.")
+    ticket = _serializer().dumps(asdict(rep))
+    return f"{st.settings.public_base_url.rstrip('/')}/crm/connect/start?ticket={ticket}"
+
+
+@bp.get("/start")
+def start():
+    """Check the ticket, remember the PKCE verifier in the (signed, HttpOnly) session, go to the CRM."""
+    auth = _web_auth()
+    try:
+        rep = _serializer().loads(request.args.get("ticket", ""), max_age=TICKET_MAX_AGE)
+    except SignatureExpired:
+        return _page("This link has expired. Close this window and click Connect again.", 400)
+    except BadSignature:
+        return _page("This link is not valid. Close this window and click Connect again.", 400)
+    if auth is None:
+        return _page("This CRM is connected by your administrator.", 404)
+    from addin_api.crm.salesforce.auth import pkce_pair
+    verifier, challenge = pkce_pair()
+    nonce = secrets.token_urlsafe(24)
+    session["crm_connect"] = {"nonce": nonce, "verifier": verifier, "rep": rep}
+    return redirect(auth.authorize_url(_callback_url(), nonce, challenge))
+
+
+@bp.get("/callback")
+def callback():
+    """Trade the code for tokens for the rep who started the flow; tell the taskpane through the dialog."""
+    pending = session.pop("crm_connect", None)
+    if request.args.get("error"):
+        return _page(f"Salesforce said: {request.args.get('error_description') or request.args['error']}.", 400)
+    if not pending or not secrets.compare_digest(pending["nonce"], request.args.get("state", "")):
+        return _page("This sign-in did not start here. Close this window and click Connect again.", 400)
+    try:
+        _web_auth().exchange_code(Principal(**pending["rep"]), request.args.get("code", ""), _callback_url(),
+                                  pending["verifier"])
+    except CrmError as exc:
+        return _page(f"Salesforce refused the connection: {exc.message or 'please try again'}.", 502)
+    return _page("Your Salesforce account is connected. You can close this window.", 200, message="connected")
+
+
+def _web_auth():
+    auth = getattr(get_state().crm, "auth", None)
+    return auth if hasattr(auth, "exchange_code") else None
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(get_state().settings.secret_key, salt="crm-connect")
+
+
+def _callback_url() -> str:
+    return get_state().settings.public_base_url.rstrip("/") + CALLBACK
+
+
+def _page(text: str, status: int, message: str = "failed") -> Response:
+    # Inside an Office dialog, messageParent lets the taskpane react; in a plain browser it is skipped.
+    script = ("<script src='https://appsforoffice.microsoft.com/lib/1/hosted/office.js'></script><script>"
+              "window.Office&&Office.onReady(function(){try{Office.context.ui.messageParent("
+              f"'{message}')}}catch(e){{}}}});</script>")
+    body = (f"<!doctype html><meta charset=utf-8><title>Connect Salesforce</title>{script}"
+            f"<style>body{{font:15px system-ui;margin:2rem}}</style><p>{escape(text)}</p>")
+    return Response(body, status=status, mimetype="text/html")

@@ -1,0 +1,73 @@
+"""Per-rep Salesforce connection: web-server flow with PKCE in a dialog, refresh token stored encrypted."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from addin_api import create_app
+from addin_api.crm.local.demo_data import demo_dataset
+from tests.conftest import REP, ApiClient
+from tests.standins.salesforce import SalesforceStandin
+
+
+@pytest.fixture
+def sf():
+    with SalesforceStandin() as standin:
+        yield standin
+
+
+@pytest.fixture
+def sf_app(tmp_path, idp, sf):
+    app = create_app({"database_url": f"sqlite:///{tmp_path / 'addin.db'}", "instance_path": str(tmp_path),
+                      "secret_key": "test-secret", **idp.settings_overrides(), **sf.settings_overrides("")})
+    app.deal_ids = sf.load_dataset(demo_dataset())
+    return app
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+def test_rep_connects_once_then_reads_deals_as_themselves(sf_app, idp, sf):
+    app = sf_app
+    api = ApiClient(app.test_client(), idp.mint(email=REP))
+    before = api.get("/api/v1/pipeline")
+    assert before.status_code == 403 and before.get_json()["reason"] == "crm_auth"
+
+    link = api.post("/api/v1/crm/connect").get_json()["url"]
+    browser = app.test_client()  # the dialog window: same origin, its own cookies, no bearer token
+    to_salesforce = browser.get(_path(link))
+    assert to_salesforce.status_code == 302 and "code_challenge_method=S256" in to_salesforce.location
+    sf.browser_user = REP
+    back = requests.get(to_salesforce.location, allow_redirects=False, timeout=5)
+    done = browser.get(_path(back.headers["Location"]))
+    assert done.status_code == 200 and b"connected" in done.data
+
+    assert api.get("/api/v1/pipeline").status_code == 200
+    with app.extensions["addin_api"].engine.connect() as conn:
+        stored = b"".join(str(row).encode() for row in conn.exec_driver_sql("SELECT * FROM salesforce_tokens"))
+    assert stored and not any(token.encode() in stored for token in sf.refresh_tokens)
+
+
+def test_callback_without_the_dialogs_session_is_refused(sf_app, idp, sf):
+    app = sf_app
+    api = ApiClient(app.test_client(), idp.mint(email=REP))
+    link = api.post("/api/v1/crm/connect").get_json()["url"]
+    to_salesforce = app.test_client().get(_path(link))
+    sf.browser_user = REP
+    back = requests.get(to_salesforce.location, allow_redirects=False, timeout=5)
+    stranger = app.test_client()  # a different browser replaying the callback URL
+    assert stranger.get(_path(back.headers["Location"])).status_code == 400
+    assert api.get("/api/v1/pipeline").status_code == 403
+
+
+def test_tampered_ticket_is_refused(sf_app):
+    app = sf_app
+    assert app.test_client().get("/crm/connect/start?ticket=forged").status_code == 400
+
+
+def test_embedded_crm_needs_no_connection(api):
+    assert api.post("/api/v1/crm/connect").status_code == 404

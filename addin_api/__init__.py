@@ -59,9 +59,10 @@ def _register(app, api, settings) -> None:
     from addin_api.errors_http import register_error_handlers
     from addin_api.gmail.routes import bp as gmail_bp
     from addin_api.security import register_security_headers
+    from addin_api.taskpane import bp as taskpane_bp
 
     api.register_blueprint(api_bp)
-    for blueprint in (web.bp, gmail_bp, connect_bp):
+    for blueprint in (web.bp, gmail_bp, taskpane_bp, connect_bp):
         app.register_blueprint(blueprint)
     if settings.dev_idp:
         from addin_api.auth.devidp import bp as devidp_bp

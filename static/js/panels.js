@@ -1,0 +1,126 @@
+// The two panels' controllers: "This email" (context → picker or deal) and "My pipeline". Every await is
+// followed by a token check, so a slow answer for an earlier email or list is dropped, never shown.
+
+import { SignInRequired } from "./auth.js";
+import { DealView } from "./dealview.js";
+import { replace } from "./dom.js";
+import { applyMine, keepTheirs, rateEmail, saveDeal } from "./saves.js";
+import { isCurrent, rememberDeal, selectMessage, state } from "./state.js";
+import { dealChoices, messageHeader, notice, picker, pipelineList, skeleton } from "./views.js";
+
+export const panels = {};
+export const mounted = { email: null, pipeline: null }; // the DealView shown in each panel, if any
+let pipelineToken = 0;
+let onSignedIn = () => {};
+
+export function initPanels(emailEl, pipelineEl, signedIn) {
+  panels.email = emailEl;
+  panels.pipeline = pipelineEl;
+  onSignedIn = signedIn;
+}
+
+function show(name, view, ...children) {
+  mounted[name] = view;
+  replace(panels[name], ...children, view ? view.el : "");
+}
+
+export async function openMessage(message) {
+  const token = selectMessage(message);
+  if (!message) {
+    const text = "Pick an email to see the deals of the people on it.";
+    return show("email", null, notice({ title: "Select an email", text, icon: "✉️" }));
+  }
+  show("email", null, messageHeader(message), skeleton());
+  try {
+    const query = message.participants.map((e) => `email=${encodeURIComponent(e)}`).join("&");
+    const context = await state.api.get(`/context?${query}`);
+    if (!isCurrent(token)) return;
+    const choices = dealChoices(context);
+    choices.forEach(({ deal }) => rememberDeal(deal));
+    if (!choices.length) return show("email", null, messageHeader(message), noDeals(context));
+    if (choices.length === 1) return showDeal(token, choices[0].deal.id, choices);
+    return showPicker(token, choices);
+  } catch (error) {
+    if (isCurrent(token)) showProblem("email", error, () => openMessage(state.message), messageHeader(message));
+  }
+}
+
+function noDeals(context) {
+  const known = (context.contacts || []).map((c) => c.contact.name || c.contact.email);
+  if (!known.length) {
+    return notice({ title: "No deals for this email", text: "Nobody on this email is a contact in the CRM.", icon: "🔍" });
+  }
+  const text = `${known.join(", ")} ${known.length === 1 ? "is" : "are"} in the CRM, but on no open deal.`;
+  return notice({ title: "No open deals", text, icon: "🗂️" });
+}
+
+function showPicker(token, choices, focusId = null) {
+  if (!isCurrent(token)) return;
+  show("email", null, messageHeader(state.message), picker(choices, (id) => showDeal(token, id, choices, true)));
+  if (focusId) panels.email.querySelector(`[data-deal-id="${CSS.escape(focusId)}"]`)?.focus();
+}
+
+function showDeal(token, dealId, choices, focus = false) {
+  if (!isCurrent(token)) return;
+  const message = state.message;
+  const back = choices.length > 1
+    ? { back: () => showPicker(token, choices, dealId), backLabel: `All ${choices.length} deals for this email` } : {};
+  const view = new DealView(dealId, message, { ...actionsFor(dealId, message), ...back });
+  show("email", view, messageHeader(message));
+  if (focus) view.focusTitle();
+}
+
+function actionsFor(dealId, message) {
+  // Bound to this deal and this email now: a save or rating finishes against them whatever is selected later.
+  return {
+    save: (fields) => saveDeal(dealId, fields),
+    rate: (rating) => rateEmail(dealId, message, rating),
+    keepTheirs: () => keepTheirs(dealId),
+    applyMine: () => applyMine(dealId),
+  };
+}
+
+export async function loadPipeline() {
+  const token = ++pipelineToken;
+  show("pipeline", null, skeleton(2));
+  try {
+    const { deals } = await state.api.get("/pipeline");
+    if (token !== pipelineToken) return;
+    deals.forEach(rememberDeal);
+    showPipeline(token, deals.map((d) => d.id));
+  } catch (error) {
+    if (token === pipelineToken) showProblem("pipeline", error, loadPipeline);
+  }
+}
+
+function showPipeline(token, ids, focusId = null) {
+  if (token !== pipelineToken) return;
+  show("pipeline", null, pipelineList(ids.map((id) => state.deals.get(id)), (id) => {
+    const back = { back: () => showPipeline(token, ids, id), backLabel: "My pipeline" };
+    const view = new DealView(id, null, { ...actionsFor(id, null), ...back });
+    show("pipeline", view);
+    view.focusTitle();
+  }));
+  if (focusId) panels.pipeline.querySelector(`[data-deal-id="${CSS.escape(focusId)}"]`)?.focus();
+}
+
+function showProblem(name, error, retry, ...before) {
+  if (error instanceof SignInRequired) return showSignIn(name, error.message, before);
+  show(name, null, ...before, notice({ title: "Couldn't load deals", text: error.message, tone: "error", icon: "⚠️",
+    action: { label: "Try again", onClick: retry } }));
+}
+
+function showSignIn(name, text, before) {
+  const signIn = async (event) => {
+    event.currentTarget.disabled = true;
+    event.currentTarget.textContent = "Signing in…";
+    try {
+      await state.auth.signIn();
+      onSignedIn();
+    } catch (error) {
+      showSignIn(name, error.message, before);
+    }
+  };
+  const action = { label: "Sign in", onClick: signIn };
+  show(name, null, ...before, notice({ title: "Sign in to see deals", text, icon: "🔐", action }));
+}

@@ -1,0 +1,136 @@
+// Writes and their follow-up. Each save is bound to the deal it was made for (never to "whatever is on
+// screen"), so it finishes correctly even after the rep moves to another email; queued changes are polled
+// until the CRM has them, refused them, or reports a conflict.
+
+import { friendlyMessage } from "./api.js";
+import { emit, rememberDeal, setStatus, state } from "./state.js";
+
+const POLL_DELAYS_MS = [1000, 1500, 2000, 3000, 5000, 8000, 13000];
+const BODY_MAX_CHARS = 50000; // the server keeps less; this only keeps the request under its size limit
+
+/** Save `fields` on the deal; `version` is the one the rep saw (after a conflict: the current one). */
+export async function saveDeal(dealId, fields, version = state.deals.get(dealId).version) {
+  setStatus(dealId, { kind: "saving", text: "Saving…" });
+  const { status, data } = await send("PATCH", `/deals/${encodeURIComponent(dealId)}`, { version, ...fields });
+  if (status === 200) {
+    rememberDeal(data.deal);
+    return setStatus(dealId, { kind: "saved", text: "Saved" });
+  }
+  if (status === 202) {
+    setStatus(dealId, { kind: "queued", text: "Saved, syncing to CRM…" });
+    return followChange(data.change.id, {
+      done: async () => {
+        await refreshDeal(dealId);
+        setStatus(dealId, { kind: "synced", text: "Saved to CRM" });
+      },
+      conflict: async (change) => showConflict(dealId, fields, change.conflict, await refreshDeal(dealId)),
+      rejected: (change) => setStatus(dealId, { kind: "rejected", text: refusal(change.reason) }),
+    });
+  }
+  if (status === 409 && data && data.conflict) return showConflict(dealId, fields, data.conflict, data.theirs);
+  if (status === 422 && data && data.reason === "crm_rejected") {
+    return setStatus(dealId, { kind: "rejected", text: refusal(data.message) });
+  }
+  return setStatus(dealId, { kind: "error", text: friendlyMessage(status, data) });
+}
+
+function showConflict(dealId, fields, conflict, theirs) {
+  setStatus(dealId, { kind: "conflict", conflict, theirs, fields });
+}
+
+export function keepTheirs(dealId) {
+  const status = state.status.get(dealId);
+  if (status && status.theirs) rememberDeal(status.theirs);
+  setStatus(dealId, { kind: "kept", text: "Kept their version. Your change was not saved." });
+}
+
+export function applyMine(dealId) {
+  const status = state.status.get(dealId);
+  // Re-send the rep's values against the version they have now seen, so the CRM accepts them knowingly.
+  return saveDeal(dealId, status.fields, status.conflict.current_version);
+}
+
+export async function rateEmail(dealId, message, rating) {
+  const key = `${dealId} ${message.messageId}`;
+  const show = (progress) => {
+    state.rating.set(key, progress);
+    emit("rating", dealId);
+  };
+  show({ kind: "saving", pending: rating, text: rating ? "Saving your rating…" : "Removing your rating…" });
+  let payload;
+  try {
+    payload = await emailPayload(message, rating);
+  } catch (error) {
+    return show({ kind: "error", text: error.message });
+  }
+  const { status, data } = await send("POST", `/deals/${encodeURIComponent(dealId)}/emails`, payload);
+  const settled = () => {
+    markRated(dealId, message, rating);
+    show({ kind: "saved", text: rating ? `Saved: you rated this email ${rating}.` : "Rating removed." });
+  };
+  if (status === 200) return settled();
+  if (status === 202) {
+    show({ kind: "queued", pending: rating, text: "Saved, syncing to CRM…" });
+    return followChange(data.change.id, {
+      done: settled,
+      conflict: settled, // emails have no versions; a conflict here cannot happen
+      rejected: (change) => show({ kind: "error", text: refusal(change.reason) }),
+    });
+  }
+  return show({ kind: "error", text: status === 422 && data && data.reason === "crm_rejected"
+    ? refusal(data.message) : friendlyMessage(status, data) });
+}
+
+async function send(method, path, body) {
+  try {
+    return await state.api.write(method, path, body);
+  } catch (error) {
+    // Signed out mid-way: nothing was written; show why instead of failing silently.
+    return { status: -1, data: { message: error.message } };
+  }
+}
+
+async function emailPayload(message, rating) {
+  const itemId = state.mailbox.restId(message);
+  // With Graph configured the server reads the mailbox itself; otherwise send the text Outlook gives us.
+  const body = state.config.serverReadsBody && itemId ? "" : (await state.mailbox.readBody(message)).slice(0, BODY_MAX_CHARS);
+  return {
+    message_id: message.messageId, subject: message.subject, from: message.from.email,
+    to: message.to.map((a) => a.email).filter(Boolean), cc: message.cc.map((a) => a.email).filter(Boolean),
+    sent_at: message.sentAt, body, rating, item_id: itemId,
+  };
+}
+
+function markRated(dealId, message, rating) {
+  const deal = state.deals.get(dealId);
+  const activities = [...(deal.activities || [])];
+  const index = activities.findIndex((a) => a.message_id === message.messageId);
+  if (index >= 0) activities[index] = { ...activities[index], rating };
+  else activities.push({ message_id: message.messageId, subject: message.subject, sent_at: message.sentAt, rating });
+  rememberDeal({ ...deal, activities });
+}
+
+async function refreshDeal(dealId) {
+  try {
+    return rememberDeal(await state.api.get(`/deals/${encodeURIComponent(dealId)}`));
+  } catch {
+    return state.deals.get(dealId); // the change's outcome is still right; the numbers catch up on next open
+  }
+}
+
+async function followChange(changeId, handlers) {
+  for (let attempt = 0; ; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_DELAYS_MS[Math.min(attempt, POLL_DELAYS_MS.length - 1)]));
+    let change;
+    try {
+      change = await state.api.get(`/changes/${encodeURIComponent(changeId)}`);
+    } catch {
+      continue; // offline for a moment: the change is safe on the server, keep asking
+    }
+    if (change.state !== "queued" && handlers[change.state]) return handlers[change.state](change);
+  }
+}
+
+function refusal(reason) {
+  return `The CRM refused the change: ${reason || "no reason given"}`;
+}

@@ -1,0 +1,88 @@
+// Screens of the pane that are not the deal itself: message header, skeleton, notices, deal picker,
+// pipeline list and health badges. Pure rendering: callers pass data and callbacks.
+
+import { h } from "./dom.js";
+import { day, money, names, plural, when } from "./format.js";
+
+export function messageHeader(message) {
+  const sender = message.from.name || message.from.email;
+  return h("header", { class: "message", "aria-label": "Open email" },
+    h("p", { class: "message-from" }, h("span", { class: "sr-only" }, "From "), sender,
+      h("span", { class: "message-when" }, when(message.sentAt))),
+    h("p", { class: "message-subject" }, message.subject || "(no subject)"));
+}
+
+export function skeleton(rows = 4) {
+  // Same boxes as the deal view's top, so content replaces it without the pane jumping.
+  const bar = (cls) => h("div", { class: `skeleton ${cls}` });
+  return h("div", { class: "loading", role: "status", "aria-live": "polite" },
+    h("span", { class: "sr-only" }, "Loading deals…"),
+    bar("sk-title"), bar("sk-line"), h("div", { class: "sk-badges" }, bar("sk-badge"), bar("sk-badge"), bar("sk-badge")),
+    h("div", { class: "sk-facts" }, Array.from({ length: rows }, () => bar("sk-fact"))),
+    bar("sk-label"), bar("sk-field"), bar("sk-label"), bar("sk-field"), bar("sk-button"));
+}
+
+export function notice({ title, text, action, tone = "neutral", icon = "" }) {
+  return h("section", { class: `notice notice-${tone}`, role: tone === "error" ? "alert" : "status" },
+    icon && h("div", { class: "notice-icon", "aria-hidden": "true" }, icon),
+    h("h2", { class: "notice-title" }, title),
+    text && h("p", {}, text),
+    action && h("button", { type: "button", class: "button primary", onclick: action.onClick }, action.label));
+}
+
+export function healthBadges(deal) {
+  const health = deal.health || {};
+  const badges = [
+    h("span", { class: "badge", title: "Emails from the buyer's side logged on this deal" },
+      h("span", { "aria-hidden": "true" }, "↘"), plural(health.inbound_count || 0, "inbound", "inbound")),
+    h("span", { class: "badge", title: "Emails from your side logged on this deal" },
+      h("span", { "aria-hidden": "true" }, "↗"), plural(health.outbound_count || 0, "outbound", "outbound")),
+  ];
+  const days = health.days_since_inbound;
+  if (health.going_dark) {
+    badges.unshift(h("span", { class: "badge badge-warning" }, `Going dark · ${plural(days ?? 0, "day")}`));
+  } else if (days !== null && days !== undefined) {
+    badges.push(h("span", { class: "badge" }, `Last reply ${days === 0 ? "today" : `${plural(days, "day")} ago`}`));
+  }
+  if (!deal.editable) badges.push(h("span", { class: "badge badge-muted" }, "View only"));
+  return h("div", { class: "badges" }, badges);
+}
+
+export function dealChoices(context) {
+  // The same deal can match several people on the email: list it once, with everyone it matched.
+  const byId = new Map();
+  for (const { contact, deals } of context.contacts || []) {
+    for (const deal of deals) {
+      if (!byId.has(deal.id)) byId.set(deal.id, { deal, contacts: [] });
+      byId.get(deal.id).contacts.push(contact);
+    }
+  }
+  return [...byId.values()];
+}
+
+export function picker(choices, onPick) {
+  return h("section", { class: "picker", "aria-labelledby": "picker-title" },
+    h("h2", { id: "picker-title", class: "section-title" }, `${plural(choices.length, "deal")} match this email`),
+    h("ul", { class: "choice-list" }, choices.map(({ deal, contacts }) => h("li", {},
+      h("button", { type: "button", class: "choice", dataset: { dealId: deal.id }, onclick: () => onPick(deal.id) },
+        h("span", { class: "choice-name" }, deal.name),
+        h("span", { class: "choice-meta" }, `${deal.account_name} · ${deal.stage.label}`),
+        h("span", { class: "choice-meta" }, `With ${names(contacts)}`),
+        healthBadges(deal))))));
+}
+
+export function pipelineList(deals, onOpen) {
+  if (!deals.length) {
+    return notice({ title: "No open deals", text: "Deals you own or are on the team of appear here.", icon: "📭" });
+  }
+  const dark = deals.filter((d) => d.health && d.health.going_dark).length;
+  return h("section", { class: "pipeline", "aria-labelledby": "pipeline-title" },
+    h("h2", { id: "pipeline-title", class: "section-title" }, `${plural(deals.length, "open deal")}`,
+      dark ? h("span", { class: "muted" }, ` · ${dark} going dark`) : ""),
+    h("ul", { class: "choice-list" }, deals.map((deal) => h("li", {},
+      h("button", { type: "button", class: "choice", dataset: { dealId: deal.id }, onclick: () => onOpen(deal.id) },
+        h("span", { class: "choice-name" }, deal.name),
+        h("span", { class: "choice-meta" }, `${deal.account_name} · ${deal.stage.label}`),
+        h("span", { class: "choice-meta" }, `${money(deal.amount, deal.currency)} · closes ${day(deal.close_date)}`),
+        healthBadges(deal))))));
+}

@@ -5,7 +5,7 @@ import dataclasses
 from collections import Counter
 
 from addin_api import domain as d
-from addin_api.crm.port import CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
+from addin_api.crm.port import CrmAuthError, CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
 
 
 class FaultyCrm:
@@ -14,6 +14,7 @@ class FaultyCrm:
     def __init__(self, inner):
         self.inner, self.name = inner, inner.name
         self.down, self.reads_down, self.fail_next, self.reject_with = False, False, 0, None
+        self.auth_expired = False  # the rep's CRM connection is gone: every call raises CrmAuthError
         self.writes: list[tuple] = []  # successful writes, in the order the CRM received them
 
     def _write_gate(self):
@@ -24,6 +25,8 @@ class FaultyCrm:
             raise CrmUnavailable("CRM timed out")
 
     def _read_gate(self):
+        if self.auth_expired:
+            raise CrmAuthError("session expired")
         if self.reads_down:
             raise CrmUnavailable("CRM timed out")
 

@@ -30,6 +30,7 @@ async function start() {
     return replace(panels.email, notice({ title: "Open this add-in from Outlook",
       text: "This page is the Outlook taskpane. To try it without Outlook, open /preview on a demo server.", icon: "✉️" }));
   }
+  state.office = office;
   state.mailbox = createMailbox(office);
   state.auth = createAuth(state.config, state.mailbox, office);
   state.api = createApi(state.auth);

@@ -2,6 +2,7 @@
 // followed by a token check, so a slow answer for an earlier email or list is dropped, never shown.
 
 import { SignInRequired } from "./auth.js";
+import { connectCrm } from "./connect.js";
 import { DealView } from "./dealview.js";
 import { replace } from "./dom.js";
 import { applyMine, keepTheirs, rateEmail, saveDeal } from "./saves.js";
@@ -106,8 +107,24 @@ function showPipeline(token, ids, focusId = null) {
 
 function showProblem(name, error, retry, ...before) {
   if (error instanceof SignInRequired) return showSignIn(name, error.message, before);
+  if (error.body && error.body.reason === "crm_auth") return showConnect(name, error.message, retry, before);
   show(name, null, ...before, notice({ title: "Couldn't load deals", text: error.message, tone: "error", icon: "⚠️",
     action: { label: "Try again", onClick: retry } }));
+}
+
+function showConnect(name, text, retry, before) {
+  const connect = async (event) => {
+    event.currentTarget.disabled = true;
+    event.currentTarget.textContent = "Connecting…";
+    try {
+      await connectCrm(state);
+      retry();
+    } catch (error) {
+      showConnect(name, error.message, retry, before);
+    }
+  };
+  show(name, null, ...before, notice({ title: "Connect your CRM account", text, icon: "🔗",
+    action: { label: "Connect", onClick: connect } }));
 }
 
 function showSignIn(name, text, before) {

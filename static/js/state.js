@@ -5,6 +5,7 @@ export const state = {
   config: null,
   auth: null,
   api: null,
+  office: null, // the Office host (real or the preview's stand-in)
   mailbox: null,
   message: null, // the open email (see mailbox.js) or null when nothing is selected
   itemToken: 0,

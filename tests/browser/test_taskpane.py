@@ -283,3 +283,15 @@ def test_the_config_tells_the_pane_how_to_sign_in(served, served_entra, idp):
     entra = served_entra.app.test_client().get("/taskpane/config.json").get_json()
     assert entra == {"mode": "naa", "clientId": CLIENT_ID, "apiScope": f"api://{CLIENT_ID}/access_as_user",
                      "authority": f"{idp.authority}/{TENANT}", "serverReadsBody": False, "nextStepMax": 255}
+
+
+def test_a_lost_crm_connection_offers_to_connect_and_says_why_it_cannot(pane, served):
+    served.state.crm.auth_expired = True
+    pane.open_email(NADIA)
+    pane.sign_in()
+    expect(pane.text("Connect your CRM account")).to_be_visible()
+    expect(pane.text("Your CRM connection needs to be renewed.")).to_be_visible()
+    pane.frame.get_by_role("button", name="Connect").click()
+    # The embedded CRM has no per-rep connection: the pane says so instead of opening a dead window.
+    expect(pane.text("This CRM is connected by your administrator; there is nothing to connect.")).to_be_visible()
+    served.state.crm.auth_expired = False

@@ -4,12 +4,13 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_ENV := ADDIN_DEV_IDP=1 ADDIN_CRM=local
 
-.PHONY: run test install browser-deps clean
+.PHONY: run test install browser-deps db-deps clean
 
-$(BIN)/.installed: setup.cfg pyproject.toml
+# The Makefile is a prerequisite too: it names the extras, so changing them reinstalls.
+$(BIN)/.installed: setup.cfg pyproject.toml Makefile
 	python3 -m venv $(VENV) || ($(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv && python3 -m venv $(VENV))
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,postgres]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -23,6 +24,13 @@ browser-deps:
 	command -v chromium >/dev/null && fc-list | grep -qi 'noto color emoji' || \
 	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium fonts-noto-color-emoji)
 
+# Debian's PostgreSQL binaries: the tests start a throwaway server of their own (tests/postgres.py), never
+# the system one. The package lists are refreshed only if installing without a refresh fails.
+db-deps:
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
+	  $(SUDO) apt-get install -y --no-install-recommends postgresql || \
+	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends postgresql)
+
 # Embedded CRM + demo data + demo sign-in at http://127.0.0.1:8000 (preview: /preview), with the outbox drain alongside.
 run: install
 	$(DEMO_ENV) $(BIN)/addin-api demo-data
@@ -30,8 +38,12 @@ run: install
 	  trap 'kill $$drain 2>/dev/null' EXIT INT TERM; \
 	  $(DEMO_ENV) $(BIN)/addin-api serve --host 127.0.0.1 --port 8000
 
-test: install browser-deps
+# Everything on SQLite, then the tests that keep data in the app's database again on PostgreSQL.
+PG_TESTS := tests/api tests/contract tests/unit/test_services.py tests/unit/test_cli.py tests/e2e tests/gmail
+
+test: install browser-deps db-deps
 	$(BIN)/python -m pytest
+	ADDIN_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q $(PG_TESTS)
 
 clean:
 	rm -rf $(VENV) node_modules instance test-artifacts

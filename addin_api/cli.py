@@ -65,12 +65,15 @@ def _demo_data(args) -> int:
 
     settings = load_settings()
     engine = make_engine(settings.sqlalchemy_url)
-    if args.reset:
-        reset(engine)
-    elif _has_deals(engine):
-        print("demo data already loaded (use --reset to reload)")
-        return 0
-    ids = load_dataset(engine, demo_dataset())
+    try:
+        if args.reset:
+            reset(engine)
+        elif _has_deals(engine):
+            print("demo data already loaded (use --reset to reload)")
+            return 0
+        ids = load_dataset(engine, demo_dataset())
+    finally:
+        engine.dispose()  # a PostgreSQL connection left open is a ResourceWarning at exit
     print(f"loaded {len(ids)} demo deals into {settings.sqlalchemy_url}")
     return 0
 
@@ -91,16 +94,19 @@ def _outbox(args) -> int:
 
     state = create_app().extensions["addin_api"]
     deps = state.write_deps()
-    if not args.loop:
-        outcomes = drain_once(deps)
-        print(", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items())) or "nothing due")
-        return 0
-    stop = threading.Event()
     try:
-        drain_forever(deps, args.interval, stop)
-    except KeyboardInterrupt:
-        stop.set()
-    return 0
+        if not args.loop:
+            outcomes = drain_once(deps)
+            print(", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items())) or "nothing due")
+            return 0
+        stop = threading.Event()
+        try:
+            drain_forever(deps, args.interval, stop)
+        except KeyboardInterrupt:
+            stop.set()
+        return 0
+    finally:
+        state.engine.dispose()
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import pytest
 from addin_api import create_app
 from addin_api.crm.local.demo_data import demo_dataset
 from addin_api.crm.local.seed import load_dataset
+from tests import postgres
 from tests.fakes import FaultyCrm
 from tests.standins.idp import TestIdentityProvider
 
@@ -19,15 +20,38 @@ def idp():
         yield provider
 
 
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL server for the whole run; failing to start it fails the tests, never skips."""
+    try:
+        cluster = postgres.Cluster().start()
+    except Exception as exc:
+        message = f"{postgres.ENV_VAR}=postgresql but PostgreSQL could not start: {exc}"
+        raise pytest.fail.Exception(message, pytrace=False) from None
+    yield cluster
+    cluster.stop()
+
+
 @pytest.fixture
-def app(tmp_path, idp):
-    """A fresh app per test on its own SQLite file, trusting the test IdP; the CRM can be made to fail."""
-    app = create_app({"database_url": f"sqlite:///{tmp_path / 'addin.db'}", "instance_path": str(tmp_path),
+def database_url(request, tmp_path):
+    """A SQLite file in tmp_path, or a fresh PostgreSQL database when ADDIN_TEST_DATABASE=postgresql."""
+    if not postgres.requested():
+        yield f"sqlite:///{tmp_path / 'addin.db'}"
+        return
+    with request.getfixturevalue("postgres_cluster").fresh_database() as url:
+        yield url
+
+
+@pytest.fixture
+def app(database_url, tmp_path, idp):
+    """A fresh app per test on its own database, trusting the test IdP; the CRM can be made to fail."""
+    app = create_app({"database_url": database_url, "instance_path": str(tmp_path),
                       "secret_key": "test-secret", "outbox_backoff_seconds": 0.0, **idp.settings_overrides()})
     state = app.extensions["addin_api"]
     app.deal_ids = load_dataset(state.engine, demo_dataset())
     state.crm = FaultyCrm(state.crm)
-    return app
+    yield app
+    state.engine.dispose()
 
 
 @pytest.fixture

@@ -35,10 +35,11 @@ def _respond(result: writes.WriteResult):
 class Context(MethodView):
     @bp.arguments(sc.ContextQuerySchema, location="query", as_kwargs=True)
     @bp.response(200, sc.ContextSchema)
-    def get(self, email):
+    def get(self, email, message_id=None):
         """Contacts among the open message's participants and their open deals, most active first."""
         st = get_state()
-        return {"contacts": views.email_context(st.crm, current_rep(), email, st.settings.going_dark_days)}
+        return {"contacts": views.email_context(st.crm, current_rep(), email, st.settings.going_dark_days,
+                                                message_id, st.outbox)}
 
 
 @bp.route("/pipeline")
@@ -52,11 +53,12 @@ class Pipeline(MethodView):
 
 @bp.route("/deals/<deal_id>")
 class DealById(MethodView):
+    @bp.arguments(sc.MessageQuerySchema, location="query", as_kwargs=True)
     @bp.response(200, sc.DealSchema)
-    def get(self, deal_id):
+    def get(self, deal_id, message_id=None):
         """One deal with its valid stages, stakeholders, business case, activities and health."""
         st = get_state()
-        return views.deal_view(st.crm, current_rep(), deal_id, st.settings.going_dark_days)
+        return views.deal_view(st.crm, current_rep(), deal_id, st.settings.going_dark_days, message_id, st.outbox)
 
     @bp.arguments(sc.DealUpdateSchema)
     @bp.response(200, sc.WriteResultSchema)

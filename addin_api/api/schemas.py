@@ -103,8 +103,15 @@ class ContextSchema(BaseSchema):
 
 
 class ContextQuerySchema(BaseSchema):
+    message_id = fields.String(validate=validate.Length(min=3, max=998), metadata={
+        "description": "The open email's Message-ID: each deal then lists its activity if the rep logged it."})
     email = fields.List(fields.Email(), required=True, validate=validate.Length(min=1, max=100),
                         metadata={"description": "Participants of the open message (repeat the parameter)."})
+
+
+class MessageQuerySchema(BaseSchema):
+    message_id = fields.String(validate=validate.Length(min=3, max=998), metadata={
+        "description": "The open email's Message-ID: its activity is included even if older than the recent ones."})
 
 
 class PipelineSchema(BaseSchema):

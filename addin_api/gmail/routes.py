@@ -43,7 +43,8 @@ def message():
     """The deals of the open email's participants, from its headers only (the body is not read)."""
     st = get_state()
     msg = _gmail().headers(MessageRef.from_event(g.event))
-    contacts = views.email_context(st.crm, g.rep, msg.participants, st.settings.going_dark_days)
+    contacts = views.email_context(st.crm, g.rep, msg.participants, st.settings.going_dark_days,
+                                   msg.message_id or None, st.outbox)
     return push_card(cards_for.context_card(contacts, msg.subject, msg.message_id or None, _links()))
 
 
@@ -60,12 +61,13 @@ def action():
 
 def on_pick_deal(state: CardState) -> dict:
     """Open a deal from a list (a back arrow returns to the list)."""
-    return push_card(cards_for.deal_card(_deal(state.deal_id), _links(), state.message_id), from_action=True)
+    view = _deal(state.deal_id, state.message_id)
+    return push_card(cards_for.deal_card(view, _links(), state.message_id), from_action=True)
 
 
 def on_refresh_deal(state: CardState) -> dict:
     """Reload the deal from the CRM."""
-    return update_card(cards_for.deal_card(_deal(state.deal_id), _links(), state.message_id))
+    return update_card(cards_for.deal_card(_deal(state.deal_id, state.message_id), _links(), state.message_id))
 
 
 def on_change_stage(state: CardState) -> dict:
@@ -94,13 +96,14 @@ def on_log_email(state: CardState) -> dict:
 def on_check_change(state: CardState) -> dict:
     """Show where a queued change stands now."""
     change = writes.change_status(get_state().outbox, g.rep, state.change_id or "")
-    return update_card(cards_for.change_card(change, _deal_or_none(change.deal_id), _links(), state.message_id))
+    view = _deal_or_none(change.deal_id, state.message_id)
+    return update_card(cards_for.change_card(change, view, _links(), state.message_id))
 
 
 def on_resolve_conflict(state: CardState) -> dict:
     """Keep the CRM's values, or apply the rep's on top of the version they have now seen."""
     if state.choice != "mine":
-        return update_card(cards_for.deal_card(_deal(state.deal_id), _links(), state.message_id),
+        return update_card(cards_for.deal_card(_deal(state.deal_id, state.message_id), _links(), state.message_id),
                            notice="Kept the values in the CRM.")
     return _update(state, DealChanges(state.version or "", stage_id=state.stage, next_step=state.next_step))
 
@@ -128,19 +131,19 @@ def _log_email(state: CardState) -> dict:
 
 
 def _outcome(result: writes.WriteResult, state: CardState) -> dict:
-    view = result.theirs or result.deal or _deal_or_none(result.change.deal_id)
+    view = result.theirs or result.deal or _deal_or_none(result.change.deal_id, state.message_id)
     notice = {"done": "Saved", "queued": "Saved here, syncing to the CRM"}.get(result.change.state, "")
     return update_card(cards_for.change_card(result.change, view, _links(), state.message_id), notice=notice)
 
 
-def _deal(deal_id: str | None) -> views.DealView:
+def _deal(deal_id: str | None, message_id: str | None = None) -> views.DealView:
     st = get_state()
-    return views.deal_view(st.crm, g.rep, deal_id or "", st.settings.going_dark_days)
+    return views.deal_view(st.crm, g.rep, deal_id or "", st.settings.going_dark_days, message_id, st.outbox)
 
 
-def _deal_or_none(deal_id: str) -> views.DealView | None:
+def _deal_or_none(deal_id: str, message_id: str | None = None) -> views.DealView | None:
     try:
-        return _deal(deal_id)
+        return _deal(deal_id, message_id)
     except ServiceUnavailable:
         return None
 

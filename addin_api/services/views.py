@@ -1,15 +1,17 @@
 """Read use cases: the email's context, one deal, the rep's pipeline — each deal with its health."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Sequence
 
 from addin_api.crm.port import CrmNotFound, CrmPort
-from addin_api.domain import Contact, Deal, Health, Principal, utcnow
+from addin_api.domain import (Contact, ContactDeals, Deal, Direction, EmailActivity, Health, Principal, Rating,
+                             utcnow)
 from addin_api.errors import NotFound
 from addin_api.services.crm_errors import crm_call
 from addin_api.services.health import health_of, last_activity
+from addin_api.store.outbox import Outbox
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MAX_PARTICIPANTS = 50
@@ -37,12 +39,19 @@ def view_of(deal: Deal, rep: Principal, going_dark_days: int, now: datetime | No
     return DealView(deal, health_of(deal.stats, now or utcnow(), going_dark_days), deal.editable_by(rep.email))
 
 
-def email_context(crm: CrmPort, rep: Principal, emails: Sequence[str], going_dark_days: int) -> list[ContactView]:
-    """Contacts among the message's participants (the rep dropped) and their open deals."""
+def email_context(crm: CrmPort, rep: Principal, emails: Sequence[str], going_dark_days: int,
+                  message_id: str | None = None, ledger: Outbox | None = None) -> list[ContactView]:
+    """Contacts among the message's participants (the rep dropped) and their open deals.
+
+    With `message_id` and `ledger`, each deal's activities include that email if the rep logged it
+    through us, even when it is older than the CRM's recent activities (so its rating shows).
+    """
     others = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip() and e.strip().lower() != rep.email.lower()))
     if not others:
         return []
     found = crm_call(crm.find_context, rep, others[:MAX_PARTICIPANTS])
+    if message_id and ledger:
+        found = _with_logged_email(found, crm.name, message_id, ledger)
     now = utcnow()
     views = []
     for match in found:
@@ -53,12 +62,33 @@ def email_context(crm: CrmPort, rep: Principal, emails: Sequence[str], going_dar
     return sorted(views, key=lambda v: order.get(v.contact.email.lower(), len(order)))
 
 
-def deal_view(crm: CrmPort, rep: Principal, deal_id: str, going_dark_days: int) -> DealView:
-    """One deal with health; 404 if the CRM has no such deal."""
+def deal_view(crm: CrmPort, rep: Principal, deal_id: str, going_dark_days: int,
+              message_id: str | None = None, ledger: Outbox | None = None) -> DealView:
+    """One deal with health (and the open email among its activities, as in email_context); 404 if absent."""
     try:
-        return view_of(crm_call(crm.get_deal, rep, deal_id), rep, going_dark_days)
+        deal = crm_call(crm.get_deal, rep, deal_id)
     except CrmNotFound:
         raise NotFound(f"No deal {deal_id}.") from None
+    if message_id and ledger:
+        deal = _add_logged_email(deal, ledger.ledger_entries(crm.name, [deal.id], message_id).get(deal.id))
+    return view_of(deal, rep, going_dark_days)
+
+
+def _with_logged_email(found: list[ContactDeals], crm_name: str, message_id: str, ledger: Outbox):
+    deal_ids = list({deal.id for match in found for deal in match.deals})
+    entries = ledger.ledger_entries(crm_name, deal_ids, message_id) if deal_ids else {}
+    return [ContactDeals(match.contact, tuple(_add_logged_email(deal, entries.get(deal.id)) for deal in match.deals))
+            for match in found]
+
+
+def _add_logged_email(deal: Deal, entry) -> Deal:
+    """The deal with our ledger's record of the email appended, unless the CRM already lists it."""
+    if entry is None or any(a.message_id == entry.message_id for a in deal.activities):
+        return deal
+    sent_at = entry.sent_at if entry.sent_at.tzinfo else entry.sent_at.replace(tzinfo=timezone.utc)
+    logged = EmailActivity(entry.message_id, entry.subject, Direction(entry.direction), sent_at,
+                           Rating(entry.rating) if entry.rating else None)
+    return replace(deal, activities=(*deal.activities, logged))
 
 
 def pipeline(crm: CrmPort, rep: Principal, going_dark_days: int) -> list[DealView]:

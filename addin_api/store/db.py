@@ -1,15 +1,37 @@
 """Engine and session factory for the app store, built once per app (never at import time)."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import MetaData, create_engine, event, make_url
+from sqlalchemy import DateTime, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
 # Constraint names that PostgreSQL and SQLite both accept and that migrations can address later.
 NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
           "fk": "fk_%(table_name)s_%(column_0_name)s", "pk": "pk_%(table_name)s"}
+
+
+class UtcDateTime(TypeDecorator):
+    """An aware datetime stored and read back as UTC on every database."""
+
+    # SQLite keeps no offset (10:00+02:00 would be stored as 10:00 and read back naive); PostgreSQL answers in
+    # the session's TimeZone. Both are normalised here, so the API's timestamps are the same on either.
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the store keeps aware UTC datetimes only")
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 class StoreBase(DeclarativeBase):

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from addin_api.store.db import StoreBase
+from addin_api.store.db import StoreBase, UtcDateTime
 
 QUEUED, DONE, CONFLICT, REJECTED = "queued", "done", "conflict", "rejected"
 
@@ -16,7 +16,7 @@ class AuditEntry(StoreBase):
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     user_key: Mapped[str] = mapped_column(String(200))
     user_email: Mapped[str] = mapped_column(String(320))
     crm: Mapped[str] = mapped_column(String(20))
@@ -44,11 +44,11 @@ class OutboxRow(StoreBase):
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(10), default=QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class IdempotencyRecord(StoreBase):
@@ -60,7 +60,7 @@ class IdempotencyRecord(StoreBase):
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int]
     body: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class EmailLedger(StoreBase):
@@ -74,7 +74,7 @@ class EmailLedger(StoreBase):
     message_id: Mapped[str] = mapped_column(String(998))
     subject: Mapped[str] = mapped_column(String(998), default="")
     direction: Mapped[str] = mapped_column(String(8))
-    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime())
     rating: Mapped[str | None] = mapped_column(String(8))
     user_key: Mapped[str] = mapped_column(String(200))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

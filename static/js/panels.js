@@ -33,7 +33,9 @@ export async function openMessage(message) {
   }
   show("email", null, messageHeader(message), skeleton());
   try {
-    const query = message.participants.map((e) => `email=${encodeURIComponent(e)}`).join("&");
+    const params = message.participants.map((e) => ["email", e]);
+    if (message.messageId) params.push(["message_id", message.messageId]); // its rating shows even if old
+    const query = new URLSearchParams(params).toString();
     const context = await state.api.get(`/context?${query}`);
     if (!isCurrent(token)) return;
     const choices = dealChoices(context);

@@ -112,7 +112,9 @@ function markRated(dealId, message, rating) {
 
 async function refreshDeal(dealId) {
   try {
-    return rememberDeal(await state.api.get(`/deals/${encodeURIComponent(dealId)}`));
+    const messageId = state.message && state.message.messageId;
+    const query = messageId ? `?message_id=${encodeURIComponent(messageId)}` : "";
+    return rememberDeal(await state.api.get(`/deals/${encodeURIComponent(dealId)}${query}`));
   } catch {
     return state.deals.get(dealId); // the change's outcome is still right; the numbers catch up on next open
   }

@@ -19,11 +19,12 @@ def sf():
 
 
 @pytest.fixture
-def sf_app(tmp_path, idp, sf):
-    app = create_app({"database_url": f"sqlite:///{tmp_path / 'addin.db'}", "instance_path": str(tmp_path),
+def sf_app(database_url, tmp_path, idp, sf):
+    app = create_app({"database_url": database_url, "instance_path": str(tmp_path),
                       "secret_key": "test-secret", **idp.settings_overrides(), **sf.settings_overrides("")})
     app.deal_ids = sf.load_dataset(demo_dataset())
-    return app
+    yield app
+    app.extensions["addin_api"].engine.dispose()
 
 
 def _path(url: str) -> str:

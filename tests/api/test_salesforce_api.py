@@ -17,14 +17,15 @@ def sf():
 
 
 @pytest.fixture
-def sf_app(tmp_path, idp, sf):
+def sf_app(database_url, tmp_path, idp, sf):
     key_path = tmp_path / "sf-key.pem"
     key_path.write_text(signing_key().private_pem)
-    app = create_app({"database_url": f"sqlite:///{tmp_path / 'addin.db'}", "instance_path": str(tmp_path),
+    app = create_app({"database_url": database_url, "instance_path": str(tmp_path),
                       "secret_key": "test-secret", "outbox_backoff_seconds": 0.0, **idp.settings_overrides(),
                       **sf.settings_overrides(str(key_path))})
     app.deal_ids = sf.load_dataset(demo_dataset())
-    return app
+    yield app
+    app.extensions["addin_api"].engine.dispose()
 
 
 def client(app, idp, email=REP):

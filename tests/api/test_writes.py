@@ -182,3 +182,17 @@ def test_email_logging_survives_an_outage(app, api, deal_ids, crm):
 def test_invalid_message_id_is_422(api, deal_ids):
     r = api.post(f"/api/v1/deals/{deal_ids['nw-fleet']}/emails", json=_email(message_id="no-brackets"))
     assert r.status_code == 422 and "message_id" in r.get_json()["errors"]["json"]
+
+
+def test_an_older_rated_email_still_shows_its_rating_when_open(api, deal_ids):
+    deal_id = deal_ids["nw-fleet"]
+    old = _email("positive", sent_at="2026-09-01T10:00:00+00:00")
+    api.post(f"/api/v1/deals/{deal_id}/emails", json=old)
+    for n in range(12):  # newer emails push it out of the deal's recent activities
+        api.post(f"/api/v1/deals/{deal_id}/emails", json=_email(None, message_id=f"<newer.{n}@northwind.example>"))
+    assert MSG not in [a["message_id"] for a in _deal(api, deal_id)["activities"]]
+    opened = api.get(f"/api/v1/deals/{deal_id}", query_string={"message_id": MSG}).get_json()
+    assert [a["rating"] for a in opened["activities"] if a["message_id"] == MSG] == ["positive"]
+    context = api.get("/api/v1/context", query_string={"email": "nadia@northwind.example", "message_id": MSG}).get_json()
+    fleet = next(d for d in context["contacts"][0]["deals"] if d["id"] == deal_id)
+    assert [a["rating"] for a in fleet["activities"] if a["message_id"] == MSG] == ["positive"]

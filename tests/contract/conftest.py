@@ -73,9 +73,9 @@ class Backend:
 
 
 @pytest.fixture(params=["local", "salesforce"])
-def backend(request, tmp_path):
-    """The same dataset behind each adapter."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+def backend(request, tmp_path, database_url):
+    """The same dataset behind each adapter, on the run's database (SQLite, or PostgreSQL if asked for)."""
+    engine = make_engine(database_url)
     builder = _local if request.param == "local" else _salesforce
     try:
         with builder(engine, tmp_path) as (crm, ids):

@@ -31,10 +31,10 @@ def _wait_until_listening(port: int, proc: subprocess.Popen, log_path, timeout: 
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, database_url):
     port = _free_port()
     env = {**os.environ, "ADDIN_DEV_IDP": "1", "ADDIN_INSTANCE_PATH": str(tmp_path),
-           "ADDIN_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
+           "ADDIN_DATABASE_URL": database_url}
     env.pop("ADDIN_PUBLIC_BASE_URL", None)
     cli = [sys.executable, "-m", "addin_api.cli"]
     subprocess.run([*cli, "demo-data"], env=env, check=True, capture_output=True)

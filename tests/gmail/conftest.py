@@ -24,15 +24,16 @@ def google():
 
 
 @pytest.fixture
-def app(tmp_path, idp, google):
+def app(database_url, tmp_path, idp, google):
     """The shared `app` fixture's pattern, plus the google_* settings pointing at the stand-ins."""
-    app = create_app({"database_url": f"sqlite:///{tmp_path / 'addin.db'}", "instance_path": str(tmp_path),
+    app = create_app({"database_url": database_url, "instance_path": str(tmp_path),
                       "secret_key": "test-secret", "outbox_backoff_seconds": 0.0, **idp.settings_overrides(),
                       **google.settings_overrides()})
     state = app.extensions["addin_api"]
     app.deal_ids = load_dataset(state.engine, demo_dataset())
     state.crm = FaultyCrm(state.crm)
-    return app
+    yield app
+    state.engine.dispose()
 
 
 @pytest.fixture

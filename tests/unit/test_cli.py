@@ -10,8 +10,8 @@ from addin_api.domain import Principal
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("ADDIN_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+def env(tmp_path, monkeypatch, database_url):
+    monkeypatch.setenv("ADDIN_DATABASE_URL", database_url)
     monkeypatch.setenv("ADDIN_SECRET_KEY", "cli-test")
     monkeypatch.setenv("ADDIN_INSTANCE_PATH", str(tmp_path))
     return tmp_path
@@ -25,8 +25,9 @@ def test_demo_data_loads_once_and_can_be_reset(env, capsys):
     assert main(["demo-data", "--reset"]) == 0
     assert "loaded 12 demo deals" in capsys.readouterr().out
     rep = Principal("rep@demo.example", "o", "t")
-    crm = create_app().extensions["addin_api"].crm
-    assert len(crm.open_deals_of(rep)) == 8  # not doubled by the reset
+    state = create_app().extensions["addin_api"]
+    assert len(state.crm.open_deals_of(rep)) == 8  # not doubled by the reset
+    state.engine.dispose()
 
 
 def test_outbox_drain_delivers_what_is_due(env, capsys):
@@ -42,6 +43,7 @@ def test_outbox_drain_delivers_what_is_due(env, capsys):
     assert state.crm.get_deal(rep, "1").next_step == "From the queue"
     assert main(["outbox", "drain"]) == 0
     assert capsys.readouterr().out.strip() == "nothing due"
+    state.engine.dispose()
 
 
 def test_demo_sign_in_is_refused_off_loopback(env, monkeypatch):

@@ -19,10 +19,11 @@ NOW = datetime.now(timezone.utc)
 
 
 @pytest.fixture
-def outbox():
-    engine = make_engine("sqlite://")
+def outbox(database_url):
+    engine = make_engine(database_url)
     StoreBase.metadata.create_all(engine)
-    return Outbox(make_session_factory(engine))
+    yield Outbox(make_session_factory(engine))
+    engine.dispose()
 
 
 @pytest.fixture

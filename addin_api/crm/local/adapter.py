@@ -6,7 +6,7 @@ from typing import Sequence
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
 from addin_api import domain as d
@@ -113,7 +113,7 @@ class LocalCrm:
                 .where(m.Stage.is_closed.is_(False)).options(*_DEAL_LOAD))
 
     def _load(self, s: Session, deal_id: str, lock: bool = False) -> m.Deal:
-        if not str(deal_id).isdigit():
+        if not (str(deal_id).isascii() and str(deal_id).isdigit()) or int(deal_id) > 2**31 - 1:  # PG INTEGER
             raise CrmNotFound(f"no deal {deal_id}")
         query = select(m.Deal).where(m.Deal.id == int(deal_id)).options(*_DEAL_LOAD)
         deal = s.scalar(query.with_for_update() if lock else query)
@@ -160,7 +160,7 @@ class _GuardedSession(Session):
     def flush(self, *args, **kwargs):
         try:
             return super().flush(*args, **kwargs)
-        except IntegrityError as exc:
+        except (IntegrityError, DataError) as exc:  # DataError: a value PostgreSQL cannot store (NUL, range)
             raise CrmRejected("the embedded CRM refused the change") from exc
         except OperationalError as exc:
             raise CrmUnavailable("the embedded CRM database is busy or unreachable") from exc

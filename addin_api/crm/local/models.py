@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, MetaData, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, MetaData, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from addin_api.store.db import NAMING
+from addin_api.store.db import NAMING, UtcDateTime
 
 
 class LocalBase(DeclarativeBase):
@@ -77,7 +77,7 @@ class Deal(LocalBase):
     owner_name: Mapped[str] = mapped_column(String(200), default="")
     probability: Mapped[int | None]
     revision: Mapped[int] = mapped_column(default=1)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     bc_problem: Mapped[str | None] = mapped_column(Text)
     bc_root_cause: Mapped[str | None] = mapped_column(Text)
     bc_why_it_matters: Mapped[str | None] = mapped_column(Text)
@@ -124,7 +124,7 @@ class Activity(LocalBase):
     from_address: Mapped[str] = mapped_column(String(320))
     to: Mapped[list] = mapped_column(JSON, default=list)
     cc: Mapped[list] = mapped_column(JSON, default=list)
-    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime())
     direction: Mapped[str] = mapped_column(String(8))
     body: Mapped[str] = mapped_column(Text, default="")
     rating: Mapped[str | None] = mapped_column(String(8))

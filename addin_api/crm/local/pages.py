@@ -12,7 +12,7 @@ from addin_api.crm.local import models as m
 def deal_page(engine: Engine, deal_id: int) -> str | None:
     """HTML of one deal, or None if it does not exist."""
     with Session(engine) as s:
-        deal = s.get(m.Deal, deal_id)
+        deal = s.get(m.Deal, deal_id) if 0 < deal_id <= 2**31 - 1 else None  # beyond PostgreSQL's INTEGER
         if deal is None:
             return None
         rows = [("Account", deal.account.name), ("Stage", deal.stage.label),

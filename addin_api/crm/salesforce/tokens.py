@@ -7,12 +7,12 @@ from datetime import datetime
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import DateTime, String, Text, delete
+from sqlalchemy import String, Text, delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from addin_api.domain import utcnow
-from addin_api.store.db import StoreBase
+from addin_api.store.db import StoreBase, UtcDateTime
 
 # Fixed context strings: the same secret key also signs Gmail card state, so each use gets its own key.
 _HKDF_SALT = b"addin-api/v1"
@@ -26,7 +26,7 @@ class SalesforceToken(StoreBase):
     user_key: Mapped[str] = mapped_column(String(200), primary_key=True)  # Principal.key, never the address
     instance_url: Mapped[str] = mapped_column(String(255))
     refresh_token: Mapped[str] = mapped_column(Text)  # Fernet ciphertext
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 def token_cipher(secret_key: str) -> Fernet:

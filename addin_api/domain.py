@@ -172,6 +172,10 @@ class DealChanges:
     stage_id: str | None = None
     next_step: str | None = None
 
+    def fields(self) -> set[str]:
+        """Public names of the fields this change sets."""
+        return set(self.as_dict())
+
     def as_dict(self) -> dict:
         """The changed fields only, by public name."""
         out = {}
@@ -197,9 +201,13 @@ class EmailLog:
     rating: Rating | None = None
 
 
+def _field_hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:8]
+
+
 def fingerprint(stage_id: str, next_step: str) -> str:
-    """Short hash of the two fields reps edit, so a version tells what the rep saw of them."""
-    return hashlib.sha256(f"{stage_id}\x1f{next_step}".encode()).hexdigest()[:16]
+    """Short per-field hashes of the two fields reps edit, so a version tells what the rep saw of each."""
+    return _field_hash(stage_id) + _field_hash(next_step)
 
 
 def make_version(token: str, stage_id: str, next_step: str) -> str:
@@ -215,12 +223,19 @@ def split_version(version: str) -> tuple[str, str]:
     return token, seen
 
 
-def moved_since(deal: "Deal", version: str) -> bool:
-    """True if stage or next step differ from what the rep saw when given `version` (a real conflict)."""
+def moved_fields(deal: "Deal", version: str) -> set[str]:
+    """Which of stage / next step differ from what the rep saw when given `version` (all, if unreadable)."""
     try:
-        return split_version(version)[1] != fingerprint(deal.stage.id, deal.next_step)
+        seen = split_version(version)[1]
     except ValueError:
-        return True
+        return {"stage", "next_step"}
+    now = fingerprint(deal.stage.id, deal.next_step)
+    return {name for name, part in (("stage", slice(0, 8)), ("next_step", slice(8, 16))) if seen[part] != now[part]}
+
+
+def conflicts_with(deal: "Deal", changes: "DealChanges") -> bool:
+    """A real conflict: a field the rep is changing moved since the version they saw."""
+    return changes.version != deal.version and bool(moved_fields(deal, changes.version) & changes.fields())
 
 
 def direction_of(from_address: str, rep_emails: set[str]) -> Direction:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import requests
@@ -32,8 +33,11 @@ class AppState:
     def write_deps(self) -> WriteDeps:
         """The write path's dependencies with the configured retry policy."""
         s = self.settings
+        # A CRM write is at most a handful of calls (token, read, write, one re-auth, one retry), each
+        # bounded by the HTTP timeout; the lease outlives that so no second worker applies the same row.
+        lease = timedelta(seconds=max(60.0, 6 * s.crm_timeout_seconds))
         return WriteDeps(self.crm, self.outbox, s.going_dark_days, s.outbox_backoff_seconds,
-                         s.outbox_backoff_max_seconds, s.outbox_max_attempts)
+                         s.outbox_backoff_max_seconds, s.outbox_max_attempts, lease)
 
     def lazy(self, name: str, build):
         """Build a helper on first use (nothing is fetched or constructed at import or start-up)."""

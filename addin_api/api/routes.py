@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from addin_api.api import schemas as sc
 from addin_api.api.auth import authenticate, current_rep
 from addin_api.api.idempotency import remember, replay_if_seen
-from addin_api.errors import Conflict, Unprocessable
+from addin_api.errors import Conflict, Forbidden, Unprocessable
 from addin_api.services import views, writes
 from addin_api.state import get_state
 
@@ -22,6 +22,9 @@ STATUS = {"done": 200, "queued": 202}
 def _respond(result: writes.WriteResult):
     """Map a write outcome: done 200, queued 202, conflict 409 (yours/theirs), rejected 422."""
     change = result.change
+    if result.crm_auth:
+        raise Forbidden("Your CRM connection needs to be renewed. Your change is kept and is sent once you "
+                        "reconnect.", reason="crm_auth", change_id=change.id)
     if change.state == "conflict":
         theirs = sc.DealSchema().dump(result.theirs) if result.theirs else None
         raise Conflict("Someone changed this deal since you opened it.", change_id=change.id,

@@ -4,14 +4,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from datetime import timedelta
 
 from addin_api.domain import utcnow
 from addin_api.services.writes import WriteDeps, apply_row
 from addin_api.store.models import QUEUED
 
 log = logging.getLogger(__name__)
-CLAIM_LEASE = timedelta(minutes=2)
 
 
 def drain_once(deps: WriteDeps, limit: int = 100) -> Counter:
@@ -21,7 +19,7 @@ def drain_once(deps: WriteDeps, limit: int = 100) -> Counter:
         rows = deps.outbox.due_heads(deps.crm.name, utcnow(), limit)
         progressed = False
         for row in rows:
-            if not deps.outbox.claim(row, utcnow(), CLAIM_LEASE):
+            if not deps.outbox.claim(row, utcnow(), deps.lease):
                 continue  # another drainer took it
             state = apply_row(deps, row).change.state
             outcomes[state] += 1

@@ -1,19 +1,21 @@
 """The write path: validate, record (audit + outbox), try the CRM now, else leave it for the drain."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from addin_api.crm.port import (CrmAuthError, CrmConflict, CrmNotFound, CrmPort, CrmRejected,
                                 CrmUnavailable)
 from addin_api.domain import (NEXT_STEP_MAX, Deal, DealChanges, Direction, EmailLog, Principal, Rating,
-                             direction_of, moved_since, utcnow)
+                             conflicts_with, direction_of, moved_fields, utcnow)
 from addin_api.errors import Forbidden, NotFound, Unprocessable
 from addin_api.services.views import DealView, view_of
 from addin_api.store.models import CONFLICT, DONE, QUEUED, REJECTED, OutboxRow
 from addin_api.store.outbox import Outbox
 
 UPDATE, LOG_EMAIL = "update_deal", "log_email"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,9 @@ class WriteDeps:
     backoff_seconds: float = 5.0
     backoff_max_seconds: float = 900.0
     max_attempts: int = 50
+    # How long a request or drainer holds a row: longer than the slowest CRM write (a few calls, each
+    # bounded by the HTTP timeout), so nobody else applies it while it is in flight.
+    lease: timedelta = timedelta(seconds=60)
 
     def backoff(self, attempts: int) -> timedelta:
         """Exponential delay before the next try, capped."""
@@ -53,6 +58,7 @@ class WriteResult:
     change: ChangeStatus
     deal: DealView | None = None
     theirs: DealView | None = field(default=None)
+    crm_auth: bool = False  # queued because the CRM refused the rep's session: they must reconnect
 
 
 def status_of(row: OutboxRow) -> ChangeStatus:
@@ -78,13 +84,14 @@ def update_deal(deps: WriteDeps, rep: Principal, deal_id: str, changes: DealChan
         return WriteResult(status_of(row))
     _check_shape(changes)
     deal = _read_for_write(deps.crm, rep, deal_id)
-    if deal is not None:
+    if isinstance(deal, Deal):
         _authorize(rep, deal)
         _validate(deal, changes)
-    before = {"stage": deal.stage.id, "next_step": deal.next_step} if deal else None
+    before = {"stage": deal.stage.id, "next_step": deal.next_step} if isinstance(deal, Deal) else None
     payload = {"version": changes.version, **changes.as_dict()}
-    row = deps.outbox.record(rep, deps.crm.name, deal_id, UPDATE, payload, before, idempotency_key)
-    return _attempt_now(deps, row, deal)
+    row, created = deps.outbox.record(rep, deps.crm.name, deal_id, UPDATE, payload, before, idempotency_key,
+                                      deps.lease)
+    return _attempt_now(deps, row, deal) if created else WriteResult(status_of(row))
 
 
 def log_email(deps: WriteDeps, rep: Principal, deal_id: str, email: EmailLog,
@@ -93,22 +100,18 @@ def log_email(deps: WriteDeps, rep: Principal, deal_id: str, email: EmailLog,
     if idempotency_key and (row := deps.outbox.by_idempotency_key(rep.key, idempotency_key)):
         return WriteResult(status_of(row))
     deal = _read_for_write(deps.crm, rep, deal_id)
-    if deal is not None:
+    if isinstance(deal, Deal):
         _authorize(rep, deal)
-    row = deps.outbox.record(rep, deps.crm.name, deal_id, LOG_EMAIL, email_payload(email), None, idempotency_key)
-    deps.outbox.ledger_upsert(rep, deps.crm.name, deal_id, email)
-    return _attempt_now(deps, row, deal)
+    row, created = deps.outbox.record(rep, deps.crm.name, deal_id, LOG_EMAIL, email_payload(email), None,
+                                      idempotency_key, deps.lease)
+    return _attempt_now(deps, row, deal) if created else WriteResult(status_of(row))
 
 
 def apply_row(deps: WriteDeps, row: OutboxRow, deal: Deal | None = None) -> WriteResult:
-    """Try one recorded change against the CRM and settle or reschedule it."""
+    """Try one recorded change (whose lease we hold) against the CRM and settle or reschedule it."""
     rep = Principal(**row.user)
     try:
-        if row.op == UPDATE:
-            new = _apply_update(deps.crm, rep, row, deal, deps.outbox.rebased_version(row))
-        else:
-            deps.crm.log_email(rep, row.deal_id, email_from_payload(row.payload))
-            new = None
+        new = _apply(deps, rep, row, deal)
     except (CrmUnavailable, CrmAuthError) as exc:
         return _reschedule(deps, row, exc)
     except CrmConflict as exc:
@@ -120,11 +123,25 @@ def apply_row(deps: WriteDeps, row: OutboxRow, deal: Deal | None = None) -> Writ
         reason = _reason(exc)
         deps.outbox.settle(row, REJECTED, {"reason": reason})
         return WriteResult(_settled(row, REJECTED, reason=reason))
+    except Exception as exc:  # a bug or an unexpected failure must not wedge the deal's queue
+        log.error("applying change %s failed unexpectedly (%s)", row.id, type(exc).__name__)
+        return _reschedule(deps, row, exc)
+    if row.op == LOG_EMAIL:  # our ledger shows what reached the CRM, never a refused rating
+        deps.outbox.ledger_upsert(rep, row.crm, row.deal_id, email_from_payload(row.payload))
     # Only a change delivered by the drain may be built upon by a later save from the same view: the
     # rep never received its new version. A change saved in the request answered with it.
     chain = {"base_version": row.payload.get("version"), "new_version": new.version} if new and deal is None else None
     deps.outbox.settle(row, DONE, chain)
     return WriteResult(_settled(row, DONE), view_of(new, rep, deps.going_dark_days) if new else None)
+
+
+def _apply(deps: WriteDeps, rep: Principal, row: OutboxRow, deal: Deal | None) -> Deal | None:
+    if row.op == UPDATE:
+        return _apply_update(deps.crm, rep, row, deal, deps.outbox.rebased_version(row))
+    if deal is None:  # drained later: the rep's right to the deal is checked against the CRM now
+        _authorize(rep, deps.crm.get_deal(rep, row.deal_id))
+    deps.crm.log_email(rep, row.deal_id, email_from_payload(row.payload))
+    return None
 
 
 def email_from_message(rep: Principal, message_id: str, subject: str, from_address: str, to, cc,
@@ -153,10 +170,11 @@ def email_from_payload(p: dict) -> EmailLog:
 # --- helpers ---------------------------------------------------------------------------------
 
 def _attempt_now(deps: WriteDeps, row: OutboxRow, deal: Deal | None) -> WriteResult:
-    if row.state != QUEUED or row.attempts:  # an idempotent replay of a change already under way
-        return WriteResult(status_of(row))
+    if isinstance(deal, CrmAuthError):  # kept, but the rep has to reconnect before it can be sent
+        deps.outbox.release(row)
+        return WriteResult(status_of(row), crm_auth=True)
     if deal is None or deps.outbox.has_earlier_pending(row):
-        deps.outbox.release(row)  # an older change to this deal goes first: the drain keeps the order
+        deps.outbox.release(row)  # CRM unreachable, or an older change to this deal goes first (order)
         return WriteResult(status_of(row))
     return apply_row(deps, row, deal)
 
@@ -168,20 +186,33 @@ def _apply_update(crm: CrmPort, rep: Principal, row: OutboxRow, deal: Deal | Non
         deal = crm.get_deal(rep, row.deal_id)
         _authorize(rep, deal)
         _validate(deal, changes)
+    if _already_applied(deal, changes):  # e.g. a retry after the CRM took the write but the answer was lost
+        return deal
     # Checked here too, on the deal just read: a CRM's own precondition may be coarser (Salesforce's
     # If-Unmodified-Since has one-second resolution), and a write we can refuse must not be sent.
-    if deal.version != changes.version and moved_since(deal, changes.version):
+    if conflicts_with(deal, changes):
         raise CrmConflict(deal)
     return crm.update_deal(rep, row.deal_id, changes)
 
 
-def _read_for_write(crm: CrmPort, rep: Principal, deal_id: str) -> Deal | None:
+def _already_applied(deal: Deal, changes: DealChanges) -> bool:
+    return ((changes.stage_id is None or deal.stage.id == changes.stage_id)
+            and (changes.next_step is None or deal.next_step == changes.next_step))
+
+
+def _read_for_write(crm: CrmPort, rep: Principal, deal_id: str) -> Deal | CrmAuthError | None:
+    """The deal now; None if the CRM is unreachable, the CrmAuthError if it refused the rep's session.
+
+    In both cases the change is still recorded: the drain validates it once the CRM answers.
+    """
     try:
         return crm.get_deal(rep, deal_id)
     except CrmNotFound:
         raise NotFound(f"No deal {deal_id}.") from None
-    except (CrmUnavailable, CrmAuthError):
-        return None  # record anyway; the drain validates once the CRM answers
+    except CrmUnavailable:
+        return None
+    except CrmAuthError as exc:
+        return exc
     except CrmRejected as exc:
         raise Unprocessable(exc.message, reason="crm_rejected") from None
 
@@ -209,12 +240,11 @@ def _validate(deal: Deal, changes: DealChanges) -> None:
 
 
 def _conflict(payload: dict, theirs: Deal) -> dict:
-    fields = {}
-    if "stage" in payload:
-        fields["stage"] = {"yours": payload["stage"], "theirs": theirs.stage.id}
-    if "next_step" in payload:
-        fields["next_step"] = {"yours": payload["next_step"], "theirs": theirs.next_step}
-    return {"fields": fields, "current_version": theirs.version}
+    """Yours vs theirs for the fields you changed that moved (all you changed, if the CRM could not say)."""
+    edited = [f for f in ("stage", "next_step") if f in payload]
+    moved = [f for f in edited if f in moved_fields(theirs, payload["version"])] or edited
+    now = {"stage": theirs.stage.id, "next_step": theirs.next_step}
+    return {"fields": {f: {"yours": payload[f], "theirs": now[f]} for f in moved}, "current_version": theirs.version}
 
 
 def _reschedule(deps: WriteDeps, row: OutboxRow, exc: Exception) -> WriteResult:
@@ -224,7 +254,7 @@ def _reschedule(deps: WriteDeps, row: OutboxRow, exc: Exception) -> WriteResult:
         deps.outbox.settle(row, REJECTED, {"reason": reason})
         return WriteResult(_settled(row, REJECTED, reason=reason))
     deps.outbox.retry_later(row, error, deps.backoff(row.attempts))
-    return WriteResult(_settled(row, QUEUED, reason=error))
+    return WriteResult(_settled(row, QUEUED, reason=error), crm_auth=isinstance(exc, CrmAuthError))
 
 
 def _settled(row: OutboxRow, state: str, reason: str | None = None, conflict: dict | None = None) -> ChangeStatus:

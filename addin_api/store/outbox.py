@@ -12,8 +12,6 @@ from sqlalchemy.orm import sessionmaker
 from addin_api.domain import Principal, utcnow
 from addin_api.store.models import DONE, QUEUED, AuditEntry, EmailLedger, OutboxRow
 
-# While a web request is applying its own change, the drain must not take the row too.
-REQUEST_LEASE = timedelta(seconds=30)
 
 
 class Outbox:
@@ -22,13 +20,18 @@ class Outbox:
     def __init__(self, sessions: sessionmaker):
         self.sessions = sessions
 
-    def record(self, rep: Principal, crm: str, deal_id: str, op: str, payload: dict,
-               before: dict | None, idempotency_key: str | None = None) -> OutboxRow:
-        """Audit entry + outbox row in one transaction; a reused idempotency key returns the first row."""
+    def record(self, rep: Principal, crm: str, deal_id: str, op: str, payload: dict, before: dict | None,
+               idempotency_key: str | None, lease: timedelta) -> tuple[OutboxRow, bool]:
+        """Audit entry + outbox row in one transaction, leased to the caller for `lease`.
+
+        Returns (row, created); a reused idempotency key returns the first row and False, so only the
+        request that created a row ever applies it.
+        """
         now = utcnow()
         row = OutboxRow(id=str(uuid.uuid4()), crm=crm, deal_id=deal_id, op=op, payload=payload,
                         user_key=rep.key, user=asdict(rep), idempotency_key=idempotency_key, state=QUEUED,
-                        attempts=0, next_attempt_at=now + REQUEST_LEASE, created_at=now, updated_at=now)
+                        attempts=0, next_attempt_at=now + lease, lease=str(uuid.uuid4()), created_at=now,
+                        updated_at=now)
         audit = AuditEntry(at=now, user_key=rep.key, user_email=rep.email, crm=crm, deal_id=deal_id, op=op,
                            before=before, after=_redacted(payload), change_id=row.id)
         try:
@@ -38,8 +41,8 @@ class Outbox:
             existing = self.by_idempotency_key(rep.key, idempotency_key) if idempotency_key else None
             if existing is None:
                 raise
-            return existing
-        return row
+            return existing, False
+        return row, True
 
     def get(self, change_id: str) -> OutboxRow | None:
         """The change with this public id."""
@@ -69,27 +72,39 @@ class Outbox:
                                   .order_by(OutboxRow.seq).limit(limit)))
 
     def claim(self, row: OutboxRow, now: datetime, lease: timedelta) -> bool:
-        """Take a due row for `lease` with a compare-and-set, so concurrent drainers never share one."""
+        """Take a due row for `lease` with a compare-and-set, so concurrent drainers never share one.
+
+        On success `row.lease` holds the new lease token that settle/retry_later must present.
+        """
+        token = str(uuid.uuid4())
         with self.sessions.begin() as s:
             taken = s.execute(update(OutboxRow).where(
                 OutboxRow.seq == row.seq, OutboxRow.state == QUEUED, OutboxRow.next_attempt_at <= now,
-            ).values(next_attempt_at=now + lease, updated_at=now)).rowcount
+            ).values(next_attempt_at=now + lease, lease=token, updated_at=now)).rowcount
+        if taken == 1:
+            row.lease = token
         return taken == 1
 
-    def settle(self, row: OutboxRow, state: str, result: dict | None = None, error: str | None = None) -> None:
-        """Record a final outcome (done, conflict, rejected); the email body is dropped once delivered."""
-        payload = {k: v for k, v in row.payload.items() if k != "body"}
-        with self.sessions.begin() as s:
-            s.execute(update(OutboxRow).where(OutboxRow.seq == row.seq).values(
-                state=state, result=result, last_error=error, attempts=OutboxRow.attempts + 1,
-                payload=payload, updated_at=utcnow()))
+    def settle(self, row: OutboxRow, state: str, result: dict | None = None) -> bool:
+        """Record a final outcome (done, conflict, rejected) if we still hold the row's lease.
 
-    def retry_later(self, row: OutboxRow, error: str, delay: timedelta) -> None:
-        """Keep the row queued and due again after `delay`."""
-        now = utcnow()
+        The email body is dropped once settled. False means the lease was lost (it expired and another
+        worker took the row), so this outcome is not recorded over theirs.
+        """
+        return self._update_held(row, state=state, result=result, attempts=OutboxRow.attempts + 1,
+                                 payload=_redacted(row.payload), lease=None)
+
+    def retry_later(self, row: OutboxRow, error: str, delay: timedelta) -> bool:
+        """Keep the row queued and due again after `delay` (only while we hold its lease)."""
+        return self._update_held(row, attempts=OutboxRow.attempts + 1, last_error=error,
+                                 next_attempt_at=utcnow() + delay, lease=None)
+
+    def _update_held(self, row: OutboxRow, **values) -> bool:
         with self.sessions.begin() as s:
-            s.execute(update(OutboxRow).where(OutboxRow.seq == row.seq).values(
-                attempts=OutboxRow.attempts + 1, last_error=error, next_attempt_at=now + delay, updated_at=now))
+            done = s.execute(update(OutboxRow).where(
+                OutboxRow.seq == row.seq, OutboxRow.state == QUEUED, OutboxRow.lease == row.lease,
+            ).values(updated_at=utcnow(), **values)).rowcount
+        return done == 1
 
     def ledger_upsert(self, rep: Principal, crm: str, deal_id: str, email) -> None:
         """Our own record of the email's latest rating (one row per CRM, deal and Message-ID)."""
@@ -137,7 +152,7 @@ class Outbox:
     def release(self, row: OutboxRow) -> None:
         """Make a row due now (used when a request queues behind an older change)."""
         with self.sessions.begin() as s:
-            s.execute(update(OutboxRow).where(OutboxRow.seq == row.seq).values(next_attempt_at=utcnow()))
+            s.execute(update(OutboxRow).where(OutboxRow.seq == row.seq).values(next_attempt_at=utcnow(), lease=None))
 
 
 def _redacted(payload: dict) -> dict:

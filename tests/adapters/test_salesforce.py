@@ -136,7 +136,7 @@ def test_stale_write_with_a_real_change_is_a_conflict_carrying_theirs(sf, ids, c
     mine = crm.get_deal(REP, ids["acme-platform"])
     sf.org.update("Opportunity", mine.id, {"NextStep": "Bob's step"})  # another user, a second later
     with pytest.raises(CrmConflict) as caught:
-        crm.update_deal(REP, mine.id, DealChanges(mine.version, "Contract sent"))
+        crm.update_deal(REP, mine.id, DealChanges(mine.version, "Contract sent", "My step"))
     assert caught.value.theirs.next_step == "Bob's step" and caught.value.theirs.stage.id == "Technical fit"
     assert sf.count(PATCH_OPP, sub=True) == 1 and sf.calls[-1].status == 200
 

@@ -196,3 +196,34 @@ def test_an_older_rated_email_still_shows_its_rating_when_open(api, deal_ids):
     context = api.get("/api/v1/context", query_string={"email": "nadia@northwind.example", "message_id": MSG}).get_json()
     fleet = next(d for d in context["contacts"][0]["deals"] if d["id"] == deal_id)
     assert [a["rating"] for a in fleet["activities"] if a["message_id"] == MSG] == ["positive"]
+
+
+def test_a_colleagues_stage_change_does_not_block_my_next_step(api, api2, deal_ids):
+    deal_id = deal_ids["nw-fleet"]
+    seen = _deal(api, deal_id)["version"]
+    assert api2.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "stage": "contract_sent"}).status_code == 200
+    r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "next_step": "Mine"})
+    assert r.status_code == 200
+    deal = _deal(api, deal_id)
+    assert (deal["stage"]["id"], deal["next_step"]) == ("contract_sent", "Mine")  # both edits kept
+
+
+def test_conflict_lists_only_the_fields_that_really_collide(api, api2, deal_ids):
+    deal_id = deal_ids["nw-fleet"]
+    seen = _deal(api, deal_id)["version"]
+    api2.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "stage": "contract_sent"})
+    r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "stage": "closed_lost", "next_step": "Mine"})
+    assert r.status_code == 409
+    assert list(r.get_json()["conflict"]["fields"]) == ["stage"]
+
+
+def test_a_refused_crm_session_keeps_the_change_and_asks_to_reconnect(app, api, deal_ids, crm):
+    deal_id = deal_ids["nw-fleet"]
+    version = _deal(api, deal_id)["version"]
+    crm.auth_expired = True
+    r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": version, "next_step": "After reconnecting"})
+    assert r.status_code == 403 and r.get_json()["reason"] == "crm_auth"
+    crm.auth_expired = False
+    drain_once(app.extensions["addin_api"].write_deps())
+    assert api.get(f"/api/v1/changes/{r.get_json()['change_id']}").get_json()["state"] == "done"
+    assert _deal(api, deal_id)["next_step"] == "After reconnecting"

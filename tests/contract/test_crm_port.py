@@ -79,9 +79,17 @@ def test_stale_version_with_a_real_change_raises_conflict_with_theirs(backend):
     mine = backend.crm.get_deal(REP, backend.ids["acme-platform"])
     backend.crm.update_deal(REP, mine.id, DealChanges(mine.version, next_step="Changed by a colleague"))
     with pytest.raises(CrmConflict) as caught:
-        backend.crm.update_deal(REP, mine.id, DealChanges(mine.version, stage_id(mine, "Contract sent")))
+        backend.crm.update_deal(REP, mine.id, DealChanges(mine.version, stage_id(mine, "Contract sent"), "Mine"))
     assert caught.value.theirs.next_step == "Changed by a colleague"
-    assert backend.crm.get_deal(REP, mine.id).stage.label == "Technical fit"
+    deal = backend.crm.get_deal(REP, mine.id)
+    assert (deal.stage.label, deal.next_step) == ("Technical fit", "Changed by a colleague")
+
+
+def test_a_colleagues_change_to_another_field_is_kept_and_mine_applied(backend):
+    mine = backend.crm.get_deal(REP, backend.ids["acme-platform"])
+    backend.crm.update_deal(REP, mine.id, DealChanges(mine.version, next_step="Changed by a colleague"))
+    applied = backend.crm.update_deal(REP, mine.id, DealChanges(mine.version, stage_id(mine, "Contract sent")))
+    assert (applied.stage.label, applied.next_step) == ("Contract sent", "Changed by a colleague")
 
 
 def test_stale_version_without_a_stage_or_next_step_change_is_applied(backend):

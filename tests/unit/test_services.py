@@ -133,3 +133,72 @@ def test_delivered_email_body_is_dropped_from_the_outbox(fake, outbox):
     email = writes.email_from_message(REP, "<m@x>", "Hi", "ada@acme.example", [], [], NOW, "secret body", None, 100)
     result = writes.log_email(deps(fake, outbox), REP, "D1", email)
     assert "body" not in outbox.get(result.change.id).payload
+
+
+def test_a_retry_racing_the_first_request_with_the_same_key_writes_once(outbox):
+    class Reentrant(FakeCrm):
+        """Delivers the client's retry while the first request is still reading the deal."""
+
+        raced = False
+
+        def get_deal(self, rep, deal_id):
+            if not self.raced:
+                self.raced = True
+                self.retry = writes.update_deal(deps(self, outbox), REP, "D1", DealChanges("1", next_step="x"), "k1")
+            return super().get_deal(rep, deal_id)
+
+    crm = Reentrant([make_deal()])
+    first = writes.update_deal(deps(crm, outbox), REP, "D1", DealChanges("1", next_step="x"), "k1")
+    assert crm.calls["update_deal"] == 1
+    assert first.change.id == crm.retry.change.id
+    assert writes.change_status(outbox, REP, first.change.id).state == "done"
+
+
+def test_a_worker_whose_lease_expired_cannot_overwrite_the_outcome(outbox):
+    crm = DownThenUp([make_deal()])
+    d = deps(crm, outbox)
+    queued = writes.update_deal(d, REP, "D1", DealChanges("1", next_step="x"))
+    stale = outbox.get(queued.change.id)
+    stale.lease = "a lease that expired and was taken over"
+    assert outbox.settle(stale, "rejected", {"reason": "late"}) is False
+    crm.down = False
+    drain_once(d)
+    assert writes.change_status(outbox, REP, queued.change.id).state == "done"
+
+
+def test_an_unexpected_failure_is_retried_not_lost_and_does_not_stop_the_drain(outbox):
+    class Buggy(FakeCrm):
+        def update_deal(self, rep, deal_id, changes):
+            if deal_id == "D0":
+                raise KeyError("a bug")
+            return super().update_deal(rep, deal_id, changes)
+
+    crm = Buggy([make_deal(id="D0"), make_deal(id="D1")])
+    d = deps(crm, outbox)
+    broken = writes.update_deal(d, REP, "D0", DealChanges("1", next_step="x"))
+    fine = writes.update_deal(d, REP, "D1", DealChanges("1", next_step="y"))
+    assert broken.change.state == "queued" and fine.change.state == "done"
+    drain_once(d)
+    status = writes.change_status(outbox, REP, broken.change.id)
+    assert status.state == "queued" and status.attempts == 2
+
+
+def test_an_email_queued_by_someone_who_may_not_edit_the_deal_is_refused_at_drain(outbox):
+    class ReadsDown(FakeCrm):
+        down = True
+
+        def get_deal(self, rep, deal_id):
+            if self.down:
+                raise CrmUnavailable("timeout")
+            return super().get_deal(rep, deal_id)
+
+    crm = ReadsDown([make_deal()])
+    d = deps(crm, outbox)
+    email = writes.email_from_message(OTHER, "<m@x>", "Hi", "ada@acme.example", [], [], NOW, "b", Rating.POSITIVE, 100)
+    queued = writes.log_email(d, OTHER, "D1", email)
+    assert queued.change.state == "queued"
+    crm.down = False
+    drain_once(d)
+    assert writes.change_status(outbox, OTHER, queued.change.id).state == "rejected"
+    assert crm.logged == {} and outbox.ledger_entries("fake", ["D1"], "<m@x>") == {}
+

@@ -69,7 +69,7 @@ class LocalCrm:
         with self._session() as s, s.begin():
             deal = self._load(s, deal_id, lock=True)
             current = self._deals(s, [deal])[0]
-            if changes.version != current.version and d.moved_since(current, changes.version):
+            if d.conflicts_with(current, changes):
                 raise CrmConflict(current)
             if changes.stage_id is not None:
                 stage = next((st for st in deal.pipeline.stages if st.key == changes.stage_id), None)

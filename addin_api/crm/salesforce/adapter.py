@@ -110,7 +110,7 @@ class SalesforceCrm:
         if changes.next_step is not None and len(changes.next_step) > d.NEXT_STEP_MAX:
             raise CrmRejected(f"Next step is limited to {d.NEXT_STEP_MAX} characters")
         try:
-            last_modified, seen = m.decode_version(changes.version)
+            last_modified, _ = m.decode_version(changes.version)
         except ValueError:
             raise CrmRejected("the deal version is not one Salesforce issued") from None
         fields = {k: v for k, v in (("StageName", changes.stage_id), ("NextStep", changes.next_step)) if v is not None}
@@ -119,7 +119,7 @@ class SalesforceCrm:
         deal, stale = self._call(rep, lambda s: self._patch(s, deal_id, fields, last_modified))
         if not stale or _already_applied(deal, changes):  # the latter: a retry after a lost response
             return deal
-        if d.fingerprint(deal.stage.id, deal.next_step) != seen:
+        if d.conflicts_with(deal, changes):  # only a field the rep is changing counts
             raise CrmConflict(deal)
         # Only fields the rep did not edit moved (a flow, another field): apply on the current timestamp.
         current, _ = m.decode_version(deal.version)

@@ -5,6 +5,7 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any, Callable, Mapping
 
 
@@ -92,8 +93,11 @@ class Settings:
         """Reject combinations the app cannot run with safely; returns self."""
         if not 14 <= self.going_dark_days <= 42:
             raise SettingsError("ADDIN_GOING_DARK_DAYS must be between 14 and 42")
-        if self.dev_idp and self.bind_host not in {"127.0.0.1", "localhost", "::1"}:
-            raise SettingsError("ADDIN_DEV_IDP is refused unless the server binds to loopback")
+        loopback = {"127.0.0.1", "localhost", "::1"}
+        # Both checks: the bind host is only known to `addin-api serve`; the public URL catches a
+        # gunicorn started by hand in front of a real address.
+        if self.dev_idp and (self.bind_host not in loopback or urlsplit(self.public_base_url).hostname not in loopback):
+            raise SettingsError("ADDIN_DEV_IDP is refused unless the server binds to and is reached on loopback")
         if not self.secret_key and not self.dev_idp:
             raise SettingsError("ADDIN_SECRET_KEY is required (it signs card state and encrypts CRM tokens)")
         if self.email_body_max_chars < 0 or self.max_request_bytes < 1024:

@@ -52,15 +52,22 @@ class GraphMessageReader:
         """A reader sharing the app's settings and pooled HTTP session."""
         return cls(state.settings, state.http)
 
-    def read(self, access_token: str, rep: Principal, item_id: str | None) -> str | None:
-        """The message's plain-text body from the rep's mailbox; None when the taskpane sent no item id."""
+    def read(self, access_token: str, rep: Principal, item_id: str | None, message_id: str | None = None) -> str | None:
+        """The message's plain-text body from the rep's mailbox; None when the taskpane sent no item id.
+
+        With `message_id`, the mailbox's message must carry that Message-ID, so one email's body is
+        never logged under another's.
+        """
         if not item_id:
             return None
         response = self._get_message(self._token_for(access_token, rep), item_id)
         if response.status_code == 401:  # revoked or rotated early: exchange once more
             self._forget(rep)
             response = self._get_message(self._token_for(access_token, rep), item_id)
-        return _body_text(_checked(response))
+        message = _checked(response)
+        if message_id and str(message.get("internetMessageId") or "").strip() != message_id.strip():
+            raise Unprocessable("The open email changed while it was being logged. Open it again and retry.")
+        return _body_text(message)
 
     def _token_for(self, access_token: str, rep: Principal) -> str:
         cached = self._tokens.get(rep.key)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, send_from_directory
+from flask import Blueprint, Response, abort, request, send_from_directory
 from sqlalchemy import text
 
 from addin_api.state import get_state
@@ -50,11 +50,13 @@ def taskpane():
 
 @bp.get("/crm/deals/<deal_id>")
 def local_deal_page(deal_id: str):
-    """The embedded CRM's read-only page for a deal (the deep link target when ADDIN_CRM=local)."""
+    """The embedded CRM's read-only page for a deal, reachable only through a signed deep link."""
     state = get_state()
-    if state.crm.name != "local" or not deal_id.isdigit():
+    if state.crm.name != "local" or not (deal_id.isascii() and deal_id.isdigit()):
         abort(404)
-    from addin_api.crm.local.pages import deal_page
+    from addin_api.crm.local.pages import deal_page, link_ok
+    if not link_ok(state.settings.secret_key, int(deal_id), request.args.get("t", "")):
+        abort(404)  # not 403: without a valid link the page does not exist for you
     html = deal_page(state.engine, int(deal_id))
     if html is None:
         abort(404)

@@ -83,7 +83,7 @@ class DealEmails(MethodView):
         """Log the email on the deal and set or clear its rating; repeating it never duplicates."""
         st, rep = get_state(), current_rep()
         reader = st.lazy("message_reader", lambda: _message_reader(st))
-        body = reader.read(g.access_token, rep, data["item_id"]) or data["body"]
+        body = reader.read(g.access_token, rep, data["item_id"], data["message_id"]) or data["body"]
         email = writes.email_from_message(rep, data["message_id"], data["subject"], data["from_"], data["to"],
                                           data["cc"], data["sent_at"], body, data["rating"],
                                           st.settings.email_body_max_chars)
@@ -111,7 +111,7 @@ class CrmConnect(MethodView):
 class _NoServerRead:
     """Without Graph credentials the taskpane's own copy of the body is used."""
 
-    def read(self, token, rep, item_id):
+    def read(self, token, rep, item_id, message_id=None):
         """Nothing to read server-side."""
         return None
 

@@ -237,7 +237,10 @@ def _principal(claims: dict) -> Principal:
     oid = claims.get("oid")
     if not isinstance(oid, str) or not _GUID.match(oid):
         raise invalid_token("the token does not name a user")
-    email = next((v for v in map(claims.get, ("preferred_username", "email", "upn")) if isinstance(v, str) and v), "")
+    # Never the optional `email` claim: it can hold an address the tenant never verified ("nOAuth"),
+    # and the address decides edit rights and the CRM identity. preferred_username (v2) / upn (v1) are
+    # the tenant's own sign-in names.
+    email = next((v for v in map(claims.get, ("preferred_username", "upn")) if isinstance(v, str) and v), "")
     if not email:
         raise invalid_token("the token does not name a mailbox")
     name = claims.get("name")

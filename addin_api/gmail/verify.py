@@ -132,7 +132,10 @@ def _principal(claims: dict, allowed_domains) -> Principal:
     email = str(claims.get("email") or "").lower()
     if not email or not _verified(claims) or not claims.get("sub"):
         raise Unauthorized("The Google account has no verified email address.")
-    domain = str(claims.get("hd") or email.rpartition("@")[2]).lower()
+    # Only `hd` proves a Workspace account: a consumer Google account may carry a company address.
+    domain = str(claims.get("hd") or "").lower()
+    if not domain:
+        raise Unauthorized("Sign in with your organisation's Google Workspace account.")
     if domain not in {d.lower() for d in allowed_domains}:
         raise Unauthorized(f"Accounts of {domain} may not use this add-on.")
     return Principal(email, subject=str(claims["sub"]), tenant="google", name=str(claims.get("name") or ""))

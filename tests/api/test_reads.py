@@ -1,6 +1,8 @@
 """Reading deals through the API: context of an email, one deal, the pipeline, OpenAPI and probes."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from tests.conftest import REP
 
 
@@ -37,7 +39,7 @@ def test_deal_view_has_stages_health_stakeholders_and_business_case(api, deal_id
     assert deal["health"]["days_since_inbound"] == 2 and deal["health"]["going_dark"] is False
     assert deal["activities"][0]["direction"] in {"inbound", "outbound"}
     assert deal["editable"] is True and deal["version"]
-    assert deal["url"].endswith(f"/crm/deals/{deal_ids['nw-fleet']}")
+    assert f"/crm/deals/{deal_ids['nw-fleet']}?t=" in deal["url"]
 
 
 def test_deal_silent_for_weeks_is_going_dark(api, deal_ids):
@@ -59,9 +61,16 @@ def test_unknown_deal_is_404_in_the_error_shape(api):
     assert r.get_json() == {"code": 404, "status": "Not Found", "message": "No deal 999999."}
 
 
-def test_deep_link_page_of_the_embedded_crm(app, deal_ids):
-    r = app.test_client().get(f"/crm/deals/{deal_ids['nw-fleet']}")
-    assert r.status_code == 200 and b"Northwind fleet visibility" in r.data
+def test_deep_link_page_of_the_embedded_crm_opens_only_with_its_signed_link(app, api, deal_ids):
+    deal_id = deal_ids["nw-fleet"]
+    link = api.get(f"/api/v1/deals/{deal_id}").get_json()["url"]
+    parts = urlsplit(link)
+    page = app.test_client().get(f"{parts.path}?{parts.query}")
+    assert page.status_code == 200 and b"Northwind fleet visibility" in page.data
+    assert app.test_client().get(f"/crm/deals/{deal_id}").status_code == 404
+    other = deal_ids["contoso-clinics"]
+    assert app.test_client().get(f"/crm/deals/{other}?{parts.query}").status_code == 404
+    assert app.test_client().get("/crm/deals/99999999999").status_code == 404
 
 
 def test_openapi_is_generated_and_public(app):

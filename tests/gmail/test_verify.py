@@ -77,9 +77,10 @@ def test_a_refused_write_changes_nothing(addon, google, crm, deal_ids):
     assert crm.writes == []
 
 
-def test_the_domain_of_the_address_counts_when_the_token_has_no_hd(addon, google):
+def test_a_consumer_account_with_a_company_address_is_refused(addon, google):
+    """Without `hd` the account is not the organisation's Workspace account, whatever its address says."""
     event = addon.event(user_token=_user(google, hd=None))
-    assert addon.post(f"{BASE_URL}/gmail/homepage", event).status_code == 200
+    assert _refused(addon.post(f"{BASE_URL}/gmail/homepage", event))
 
 
 def test_the_audience_includes_the_query_string_as_written_in_the_deployment(addon, google):

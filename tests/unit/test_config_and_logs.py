@@ -61,3 +61,18 @@ def test_tokens_are_redacted_from_log_records(caplog):
     finally:
         logger.removeHandler(handler)
     assert "eyJ" not in records[0].getMessage()
+
+
+def test_demo_sign_in_is_refused_when_reached_off_loopback():
+    with pytest.raises(SettingsError, match="loopback"):
+        load_settings({"ADDIN_DEV_IDP": "1", "ADDIN_PUBLIC_BASE_URL": "https://addin.example.com"})
+
+
+def test_tracebacks_are_redacted_too():
+    from addin_api.logs import RedactingFormatter
+    try:
+        raise ValueError("refresh failed: refresh_token=abc123secret")
+    except ValueError:
+        import sys
+        text = RedactingFormatter().formatException(sys.exc_info())
+    assert "abc123secret" not in text and "[redacted]" in text

@@ -101,9 +101,9 @@ def test_app_id_uri_and_client_id_are_both_accepted_as_audience(idp, validator):
     assert validator.validate(idp.mint(ver="1.0", aud=CLIENT_ID)).tenant == TENANT
 
 
-def test_email_falls_back_to_the_email_claim(idp, validator):
-    token = idp.mint(email=None, extra={"email": "Rep@Demo.Example"})
-
+def test_the_unverifiable_email_claim_never_names_the_rep(idp, validator):
+    assert "mailbox" in rejected(validator, idp.mint(email=None, extra={"email": "ceo@victim.example"})).message
+    token = idp.mint(email=None, extra={"upn": "Rep@Demo.Example", "email": "ceo@victim.example"})
     assert validator.validate(token).email == "rep@demo.example"
 
 

@@ -90,6 +90,14 @@ def test_message_is_read_as_text_with_only_the_needed_fields(graph, http, idp):
                             "prefer": 'outlook.body-content-type="text"'}]
 
 
+def test_a_mailbox_message_with_another_message_id_is_refused(graph, http, idp):
+    graph.add_message(TENANT, oid_for(REP), "AAMk-5", "Someone else's words", internet_message_id="<other@mail.example>")
+    with pytest.raises(Unprocessable, match="changed"):
+        reader_for(graph, http).read(idp.mint(email=REP), principal(REP), "AAMk-5", "<open@mail.example>")
+    body = reader_for(graph, http).read(idp.mint(email=REP), principal(REP), "AAMk-5", "<other@mail.example>")
+    assert body == "Someone else's words"
+
+
 def test_without_an_item_id_nothing_is_read(graph, http, idp):
     assert reader_for(graph, http).read(idp.mint(email=REP), principal(REP), None) is None
     assert graph.exchanges == [] and graph.reads == []
@@ -124,7 +132,8 @@ def graph_app(tmp_path, idp, graph):
 
 
 def test_the_logged_body_comes_from_the_mailbox_not_the_taskpane(graph_app, graph, idp):
-    graph.add_message(TENANT, oid_for(REP), "AAMkAGI2-rest", "The real body, as stored in Exchange.")
+    graph.add_message(TENANT, oid_for(REP), "AAMkAGI2-rest", "The real body, as stored in Exchange.",
+                      internet_message_id="<graph-1@northwind.example>")
     deal_id = graph_app.deal_ids["nw-fleet"]
     email = {"message_id": "<graph-1@northwind.example>", "subject": "Re: pricing", "from": "nadia@northwind.example",
              "to": [REP], "cc": [], "sent_at": "2026-09-01T09:30:00+00:00", "body": "what the taskpane read",

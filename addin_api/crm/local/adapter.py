@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from addin_api import domain as d
 from addin_api.crm.local import models as m
+from addin_api.crm.local.pages import deal_link
 from addin_api.crm.local.seed import create_schema
 from addin_api.crm.port import CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
 
@@ -25,15 +26,16 @@ class LocalCrm:
 
     name = "local"
 
-    def __init__(self, engine: Engine, base_url: str = ""):
+    def __init__(self, engine: Engine, base_url: str = "", link_secret: str = ""):
         self.engine = engine
         self.base_url = base_url.rstrip("/")
+        self.link_secret = link_secret
 
     @classmethod
     def from_settings(cls, settings, *, engine: Engine, http=None) -> "LocalCrm":
         """Build on the app's engine; creates the CRM tables if they are missing."""
         create_schema(engine)
-        return cls(engine, settings.public_base_url)
+        return cls(engine, settings.public_base_url, settings.secret_key)
 
     def find_context(self, rep: d.Principal, emails: Sequence[str]) -> list[d.ContactDeals]:
         """Contacts by address and the open deals they are a stakeholder on or whose account they work at."""
@@ -135,7 +137,7 @@ class LocalCrm:
             currency=deal.currency, close_date=deal.close_date, next_step=deal.next_step or "",
             owner_email=deal.owner_email, owner_name=deal.owner_name, probability=deal.probability,
             version=d.make_version(str(deal.revision), deal.stage.key, deal.next_step or ""),
-            url=f"{self.base_url}/crm/deals/{deal.id}",
+            url=deal_link(self.base_url, self.link_secret, deal.id),
             stakeholders=tuple(d.Stakeholder(str(r.contact.id), r.contact.name, r.contact.email, r.role,
                                              r.is_primary) for r in deal.roles),
             team_emails=tuple(t.email for t in deal.team),

@@ -3,10 +3,28 @@ from __future__ import annotations
 
 from html import escape
 
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from addin_api.crm.local import models as m
+
+
+LINK_MAX_AGE = 24 * 3600  # a deep link handed to a signed-in rep stays usable for a working day
+
+
+def deal_link(base_url: str, secret: str, deal_id: int) -> str:
+    """A signed, expiring link to a deal's page: the page has no sign-in of its own, so the link is the key."""
+    token = URLSafeTimedSerializer(secret, salt="deal-link").dumps(deal_id)
+    return f"{base_url}/crm/deals/{deal_id}?t={token}"
+
+
+def link_ok(secret: str, deal_id: int, token: str) -> bool:
+    """True if `token` was issued by deal_link for this deal and has not expired."""
+    try:
+        return URLSafeTimedSerializer(secret, salt="deal-link").loads(token, max_age=LINK_MAX_AGE) == deal_id
+    except BadSignature:  # includes SignatureExpired
+        return False
 
 
 def deal_page(engine: Engine, deal_id: int) -> str | None:

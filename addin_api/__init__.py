@@ -19,6 +19,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
     from addin_api.state import AppState
     from addin_api.store.db import StoreBase, make_engine, make_session_factory
     from addin_api.store.idempotency import IdempotencyStore
+    from addin_api.store.ledger import Ledger
     from addin_api.store.outbox import Outbox
 
     settings = _with_dev_idp(load_settings(overrides=test_config))
@@ -37,7 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
     http = make_http(settings.crm_timeout_seconds)
     crm = crm or build_crm(settings, engine=engine, http=http)
     app.extensions["addin_api"] = AppState(settings, engine, sessions, http, crm, Outbox(sessions),
-                                           IdempotencyStore(sessions))
+                                           IdempotencyStore(sessions), Ledger(sessions))
     _register(app, Api(app), settings)
     return app
 

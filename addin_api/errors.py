@@ -1,10 +1,7 @@
 """One error tree and one JSON error shape: {"code", "status", "message", "errors"?, ...details}."""
 from __future__ import annotations
 
-import logging
 from http import HTTPStatus
-
-log = logging.getLogger(__name__)
 
 
 class AddinError(Exception):

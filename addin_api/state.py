@@ -14,6 +14,7 @@ from addin_api.config import Settings
 from addin_api.crm.port import CrmPort
 from addin_api.services.writes import WriteDeps
 from addin_api.store.idempotency import IdempotencyStore
+from addin_api.store.ledger import Ledger
 from addin_api.store.outbox import Outbox
 
 
@@ -28,6 +29,7 @@ class AppState:
     crm: CrmPort
     outbox: Outbox
     idempotency: IdempotencyStore
+    ledger: Ledger
     extras: dict[str, Any] = field(default_factory=dict)  # lazily built clients (validators, Graph, Gmail)
 
     def write_deps(self) -> WriteDeps:
@@ -37,7 +39,7 @@ class AppState:
         # bounded by the HTTP timeout; the lease outlives that so no second worker applies the same row.
         lease = timedelta(seconds=max(60.0, 6 * s.crm_timeout_seconds))
         return WriteDeps(self.crm, self.outbox, s.going_dark_days, s.outbox_backoff_seconds,
-                         s.outbox_backoff_max_seconds, s.outbox_max_attempts, lease)
+                         s.outbox_backoff_max_seconds, s.outbox_max_attempts, lease, self.ledger)
 
     def lazy(self, name: str, build):
         """Build a helper on first use (nothing is fetched or constructed at import or start-up)."""

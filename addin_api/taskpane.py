@@ -6,12 +6,12 @@ from datetime import timedelta
 from flask import Blueprint, Response, abort
 
 from addin_api.auth.devidp import DEMO_REPS, DEMO_TENANT_ID, URL_PREFIX
+from addin_api.auth.entra import MSA_CONSUMER_TENANT
 from addin_api.config import Settings
 from addin_api.domain import NEXT_STEP_MAX, utcnow
 from addin_api.state import get_state
 
 bp = Blueprint("taskpane", __name__)
-MSA_CONSUMER_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
 # Preview emails: the newest inbound email of these demo deals (its Message-ID, so ratings land on the
 # logged activity), with a subject, who else is on copy, and a body.
 PREVIEW_EMAILS = [

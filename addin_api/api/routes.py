@@ -42,7 +42,7 @@ class Context(MethodView):
         """Contacts among the open message's participants and their open deals, most active first."""
         st = get_state()
         return {"contacts": views.email_context(st.crm, current_rep(), email, st.settings.going_dark_days,
-                                                message_id, st.outbox)}
+                                                message_id, st.ledger)}
 
 
 @bp.route("/pipeline")
@@ -61,7 +61,7 @@ class DealById(MethodView):
     def get(self, deal_id, message_id=None):
         """One deal with its valid stages, stakeholders, business case, activities and health."""
         st = get_state()
-        return views.deal_view(st.crm, current_rep(), deal_id, st.settings.going_dark_days, message_id, st.outbox)
+        return views.deal_view(st.crm, current_rep(), deal_id, st.settings.going_dark_days, message_id, st.ledger)
 
     @bp.arguments(sc.DealUpdateSchema)
     @bp.response(200, sc.WriteResultSchema)

@@ -14,6 +14,8 @@ class BaseSchema(Schema):
 
 
 class StageSchema(BaseSchema):
+    """One value of the deal's stage picklist."""
+
     id = fields.String(metadata={"description": "The CRM's stage value (send this back to change stage)."})
     label = fields.String()
     is_closed = fields.Boolean()
@@ -22,6 +24,8 @@ class StageSchema(BaseSchema):
 
 
 class StakeholderSchema(BaseSchema):
+    """A contact's role on the deal."""
+
     contact_id = fields.String()
     name = fields.String()
     email = fields.String()
@@ -30,6 +34,8 @@ class StakeholderSchema(BaseSchema):
 
 
 class BusinessCaseSchema(BaseSchema):
+    """Why the buyer would buy; fields the CRM does not hold are null."""
+
     problem = fields.String(allow_none=True)
     root_cause = fields.String(allow_none=True)
     why_it_matters = fields.String(allow_none=True)
@@ -39,6 +45,8 @@ class BusinessCaseSchema(BaseSchema):
 
 
 class ActivitySchema(BaseSchema):
+    """One email logged on the deal."""
+
     message_id = fields.String()
     subject = fields.String()
     direction = fields.Enum(Direction, by_value=True)
@@ -47,6 +55,8 @@ class ActivitySchema(BaseSchema):
 
 
 class HealthSchema(BaseSchema):
+    """Email activity and whether the deal is going dark."""
+
     inbound_count = fields.Integer()
     outbound_count = fields.Integer()
     last_inbound = fields.AwareDateTime(allow_none=True)
@@ -86,6 +96,8 @@ class DealSchema(BaseSchema):
 
 
 class ContactSchema(BaseSchema):
+    """A CRM contact matched by email address."""
+
     id = fields.String()
     email = fields.String()
     name = fields.String()
@@ -94,15 +106,21 @@ class ContactSchema(BaseSchema):
 
 
 class ContactDealsSchema(BaseSchema):
+    """A matched participant and their open deals."""
+
     contact = fields.Nested(ContactSchema)
     deals = fields.List(fields.Nested(DealSchema))
 
 
 class ContextSchema(BaseSchema):
+    """The deals of the people on an email."""
+
     contacts = fields.List(fields.Nested(ContactDealsSchema))
 
 
 class ContextQuerySchema(BaseSchema):
+    """Participants of the open email."""
+
     message_id = fields.String(validate=validate.Length(min=3, max=998), metadata={
         "description": "The open email's Message-ID: each deal then lists its activity if the rep logged it."})
     email = fields.List(fields.Email(), required=True, validate=validate.Length(min=1, max=100),
@@ -110,11 +128,15 @@ class ContextQuerySchema(BaseSchema):
 
 
 class MessageQuerySchema(BaseSchema):
+    """The email open in the client."""
+
     message_id = fields.String(validate=validate.Length(min=3, max=998), metadata={
         "description": "The open email's Message-ID: its activity is included even if older than the recent ones."})
 
 
 class PipelineSchema(BaseSchema):
+    """The rep's open deals, going dark first."""
+
     deals = fields.List(fields.Nested(DealSchema))
 
 
@@ -167,6 +189,8 @@ class ChangeSchema(BaseSchema):
 
 
 class WriteResultSchema(BaseSchema):
+    """Where the change stands and, when saved, the deal."""
+
     change = fields.Nested(ChangeSchema)
     deal = fields.Nested(DealSchema, allow_none=True)
 
@@ -181,4 +205,6 @@ class ErrorResponseSchema(BaseSchema):
 
 
 class ConnectLinkSchema(BaseSchema):
+    """A link that connects the rep's CRM account."""
+
     url = fields.String(metadata={"description": "Open in an Office dialog; valid for 10 minutes."})

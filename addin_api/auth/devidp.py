@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Blueprint, abort, current_app, request
 from jwt.algorithms import RSAAlgorithm
 
+from addin_api.auth.entra import TENANT_PLACEHOLDER
 from addin_api.config import Settings
 
 DEMO_TENANT_ID = "5f0c7a1e-3b2d-4c8e-9a61-d2e4b7f90c13"
@@ -31,7 +32,6 @@ URL_PREFIX = "/dev-idp"
 KEY_FILE = "dev-idp-key.pem"
 SECRET_KEY_FILE = "dev-secret-key"
 TOKEN_LIFETIME_SECONDS = 3600
-TENANT_PLACEHOLDER = "{tenantid}"
 V2_KEYS_PATH = "/common/discovery/v2.0/keys"
 V1_KEYS_PATH = "/common/discovery/keys"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1

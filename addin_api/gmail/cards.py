@@ -87,8 +87,3 @@ def action(function_url: str, parameters: dict[str, str]) -> dict:
     """A callback to our endpoint; Google sends `parameters` back as strings."""
     return {"function": function_url, "loadIndicator": "SPINNER",
             "parameters": [{"key": k, "value": str(v)} for k, v in parameters.items()]}
-
-
-def divider() -> dict:
-    """A horizontal line."""
-    return {"divider": {}}

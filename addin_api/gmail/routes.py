@@ -44,7 +44,7 @@ def message():
     st = get_state()
     msg = _gmail().headers(MessageRef.from_event(g.event))
     contacts = views.email_context(st.crm, g.rep, msg.participants, st.settings.going_dark_days,
-                                   msg.message_id or None, st.outbox)
+                                   msg.message_id or None, st.ledger)
     return push_card(cards_for.context_card(contacts, msg.subject, msg.message_id or None, _links()))
 
 
@@ -138,7 +138,7 @@ def _outcome(result: writes.WriteResult, state: CardState) -> dict:
 
 def _deal(deal_id: str | None, message_id: str | None = None) -> views.DealView:
     st = get_state()
-    return views.deal_view(st.crm, g.rep, deal_id or "", st.settings.going_dark_days, message_id, st.outbox)
+    return views.deal_view(st.crm, g.rep, deal_id or "", st.settings.going_dark_days, message_id, st.ledger)
 
 
 def _deal_or_none(deal_id: str, message_id: str | None = None) -> views.DealView | None:

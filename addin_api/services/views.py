@@ -11,7 +11,7 @@ from addin_api.domain import (Contact, ContactDeals, Deal, Direction, EmailActiv
 from addin_api.errors import NotFound
 from addin_api.services.crm_errors import crm_call
 from addin_api.services.health import health_of, last_activity
-from addin_api.store.outbox import Outbox
+from addin_api.store.ledger import Ledger
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MAX_PARTICIPANTS = 50
@@ -40,7 +40,7 @@ def view_of(deal: Deal, rep: Principal, going_dark_days: int, now: datetime | No
 
 
 def email_context(crm: CrmPort, rep: Principal, emails: Sequence[str], going_dark_days: int,
-                  message_id: str | None = None, ledger: Outbox | None = None) -> list[ContactView]:
+                  message_id: str | None = None, ledger: Ledger | None = None) -> list[ContactView]:
     """Contacts among the message's participants (the rep dropped) and their open deals.
 
     With `message_id` and `ledger`, each deal's activities include that email if the rep logged it
@@ -63,20 +63,20 @@ def email_context(crm: CrmPort, rep: Principal, emails: Sequence[str], going_dar
 
 
 def deal_view(crm: CrmPort, rep: Principal, deal_id: str, going_dark_days: int,
-              message_id: str | None = None, ledger: Outbox | None = None) -> DealView:
+              message_id: str | None = None, ledger: Ledger | None = None) -> DealView:
     """One deal with health (and the open email among its activities, as in email_context); 404 if absent."""
     try:
         deal = crm_call(crm.get_deal, rep, deal_id)
     except CrmNotFound:
         raise NotFound(f"No deal {deal_id}.") from None
     if message_id and ledger:
-        deal = _add_logged_email(deal, ledger.ledger_entries(crm.name, [deal.id], message_id).get(deal.id))
+        deal = _add_logged_email(deal, ledger.entries(crm.name, [deal.id], message_id).get(deal.id))
     return view_of(deal, rep, going_dark_days)
 
 
-def _with_logged_email(found: list[ContactDeals], crm_name: str, message_id: str, ledger: Outbox):
+def _with_logged_email(found: list[ContactDeals], crm_name: str, message_id: str, ledger: Ledger):
     deal_ids = list({deal.id for match in found for deal in match.deals})
-    entries = ledger.ledger_entries(crm_name, deal_ids, message_id) if deal_ids else {}
+    entries = ledger.entries(crm_name, deal_ids, message_id) if deal_ids else {}
     return [ContactDeals(match.contact, tuple(_add_logged_email(deal, entries.get(deal.id)) for deal in match.deals))
             for match in found]
 
@@ -85,8 +85,7 @@ def _add_logged_email(deal: Deal, entry) -> Deal:
     """The deal with our ledger's record of the email appended, unless the CRM already lists it."""
     if entry is None or any(a.message_id == entry.message_id for a in deal.activities):
         return deal
-    sent_at = entry.sent_at if entry.sent_at.tzinfo else entry.sent_at.replace(tzinfo=timezone.utc)
-    logged = EmailActivity(entry.message_id, entry.subject, Direction(entry.direction), sent_at,
+    logged = EmailActivity(entry.message_id, entry.subject, Direction(entry.direction), entry.sent_at,
                            Rating(entry.rating) if entry.rating else None)
     return replace(deal, activities=(*deal.activities, logged))
 

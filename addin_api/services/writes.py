@@ -12,6 +12,7 @@ from addin_api.domain import (NEXT_STEP_MAX, Deal, DealChanges, Direction, Email
 from addin_api.errors import Forbidden, NotFound, Unprocessable
 from addin_api.services.views import DealView, view_of
 from addin_api.store.models import CONFLICT, DONE, QUEUED, REJECTED, OutboxRow
+from addin_api.store.ledger import Ledger
 from addin_api.store.outbox import Outbox
 
 UPDATE, LOG_EMAIL = "update_deal", "log_email"
@@ -31,6 +32,7 @@ class WriteDeps:
     # How long a request or drainer holds a row: longer than the slowest CRM write (a few calls, each
     # bounded by the HTTP timeout), so nobody else applies it while it is in flight.
     lease: timedelta = timedelta(seconds=60)
+    ledger: Ledger | None = None  # our record of delivered email logs and ratings
 
     def backoff(self, attempts: int) -> timedelta:
         """Exponential delay before the next try, capped."""
@@ -127,7 +129,8 @@ def apply_row(deps: WriteDeps, row: OutboxRow, deal: Deal | None = None) -> Writ
         log.error("applying change %s failed unexpectedly (%s)", row.id, type(exc).__name__)
         return _reschedule(deps, row, exc)
     if row.op == LOG_EMAIL:  # our ledger shows what reached the CRM, never a refused rating
-        deps.outbox.ledger_upsert(rep, row.crm, row.deal_id, email_from_payload(row.payload))
+        if deps.ledger is not None:
+            deps.ledger.upsert(rep, row.crm, row.deal_id, email_from_payload(row.payload))
     # Only a change delivered by the drain may be built upon by a later save from the same view: the
     # rep never received its new version. A change saved in the request answered with it.
     chain = {"base_version": row.payload.get("version"), "new_version": new.version} if new and deal is None else None

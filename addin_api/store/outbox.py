@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from addin_api.domain import Principal, utcnow
-from addin_api.store.models import DONE, QUEUED, AuditEntry, EmailLedger, OutboxRow
+from addin_api.store.models import DONE, QUEUED, AuditEntry, OutboxRow
 
 
 
@@ -106,25 +106,6 @@ class Outbox:
             ).values(updated_at=utcnow(), **values)).rowcount
         return done == 1
 
-    def ledger_upsert(self, rep: Principal, crm: str, deal_id: str, email) -> None:
-        """Our own record of the email's latest rating (one row per CRM, deal and Message-ID)."""
-        try:
-            self._ledger_upsert(rep, crm, deal_id, email)
-        except IntegrityError:  # the same email's first rating was inserted concurrently: now it is an update
-            self._ledger_upsert(rep, crm, deal_id, email)
-
-    def _ledger_upsert(self, rep: Principal, crm: str, deal_id: str, email) -> None:
-        now = utcnow()
-        with self.sessions.begin() as s:
-            entry = s.scalar(select(EmailLedger).where(EmailLedger.crm == crm, EmailLedger.deal_id == deal_id,
-                                                       EmailLedger.message_id == email.message_id))
-            if entry is None:
-                entry = EmailLedger(crm=crm, deal_id=deal_id, message_id=email.message_id, subject=email.subject,
-                                    direction=email.direction.value, sent_at=email.sent_at)
-                s.add(entry)
-            entry.rating = email.rating.value if email.rating else None
-            entry.user_key, entry.updated_at = rep.key, now
-
     def rebased_version(self, row: OutboxRow) -> str | None:
         """The version after this rep's earlier delivered change made from the same view, if any.
 
@@ -141,13 +122,6 @@ class Outbox:
                 if result.get("base_version") == row.payload.get("version"):
                     return result.get("new_version")
         return None
-
-    def ledger_entries(self, crm: str, deal_ids: list[str], message_id: str) -> dict[str, EmailLedger]:
-        """Our record of one email on each of these deals, by deal id (absent = never logged through us)."""
-        with self.sessions() as s:
-            rows = s.scalars(select(EmailLedger).where(EmailLedger.crm == crm, EmailLedger.deal_id.in_(deal_ids),
-                                                       EmailLedger.message_id == message_id))
-            return {row.deal_id: row for row in rows}
 
     def release(self, row: OutboxRow) -> None:
         """Make a row due now (used when a request queues behind an older change)."""

@@ -11,6 +11,7 @@ from addin_api.errors import Forbidden, NotFound, Unprocessable
 from addin_api.services import views, writes
 from addin_api.services.drain import drain_once
 from addin_api.store.db import StoreBase, make_engine, make_session_factory
+from addin_api.store.ledger import Ledger
 from addin_api.store.outbox import Outbox
 from tests.factories import OTHER, REP, make_contact, make_deal
 from tests.fakes import FakeCrm
@@ -34,7 +35,7 @@ def fake():
 
 
 def deps(crm, outbox):
-    return writes.WriteDeps(crm, outbox, going_dark_days=21, backoff_seconds=0)
+    return writes.WriteDeps(crm, outbox, going_dark_days=21, backoff_seconds=0, ledger=Ledger(outbox.sessions))
 
 
 def test_context_orders_deals_by_recent_activity_and_flags_going_dark(fake):
@@ -200,5 +201,5 @@ def test_an_email_queued_by_someone_who_may_not_edit_the_deal_is_refused_at_drai
     crm.down = False
     drain_once(d)
     assert writes.change_status(outbox, OTHER, queued.change.id).state == "rejected"
-    assert crm.logged == {} and outbox.ledger_entries("fake", ["D1"], "<m@x>") == {}
+    assert crm.logged == {} and Ledger(outbox.sessions).entries("fake", ["D1"], "<m@x>") == {}
 

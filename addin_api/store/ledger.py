@@ -1,0 +1,42 @@
+"""Email ledger: our own record of each email a rep logged or rated, per CRM, deal and Message-ID."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from addin_api.domain import Principal, utcnow
+from addin_api.store.models import EmailLedger
+
+
+class Ledger:
+    """Reads and writes of the email ledger (what reached the CRM, kept for ratings and learning)."""
+
+    def __init__(self, sessions: sessionmaker):
+        self.sessions = sessions
+
+    def upsert(self, rep: Principal, crm: str, deal_id: str, email) -> None:
+        """Our own record of the email's latest rating (one row per CRM, deal and Message-ID)."""
+        try:
+            self._upsert(rep, crm, deal_id, email)
+        except IntegrityError:  # the same email's first rating was inserted concurrently: now it is an update
+            self._upsert(rep, crm, deal_id, email)
+
+    def _upsert(self, rep: Principal, crm: str, deal_id: str, email) -> None:
+        now = utcnow()
+        with self.sessions.begin() as s:
+            entry = s.scalar(select(EmailLedger).where(EmailLedger.crm == crm, EmailLedger.deal_id == deal_id,
+                                                       EmailLedger.message_id == email.message_id))
+            if entry is None:
+                entry = EmailLedger(crm=crm, deal_id=deal_id, message_id=email.message_id, subject=email.subject,
+                                    direction=email.direction.value, sent_at=email.sent_at)
+                s.add(entry)
+            entry.rating = email.rating.value if email.rating else None
+            entry.user_key, entry.updated_at = rep.key, now
+
+    def entries(self, crm: str, deal_ids: list[str], message_id: str) -> dict[str, EmailLedger]:
+        """Our record of one email on each of these deals, by deal id (absent = never logged through us)."""
+        with self.sessions() as s:
+            rows = s.scalars(select(EmailLedger).where(EmailLedger.crm == crm, EmailLedger.deal_id.in_(deal_ids),
+                                                       EmailLedger.message_id == message_id))
+            return {row.deal_id: row for row in rows}

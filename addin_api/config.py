@@ -56,6 +56,7 @@ class Settings:
     ms_allowed_tenants: tuple = _setting(("*",), "Comma-separated tenant GUIDs allowed to sign in, or `*`.", _csv)
     ms_required_scope: str = _setting("access_as_user", "Delegated scope the access token must carry.")
     ms_client_secret: str = _setting("", "Client secret of the API app, enables Graph reads on-behalf-of the rep.", secret=True)
+    ms_client_certificate_path: str = _setting("", "PEM with the API app's certificate and private key: Graph reads on-behalf-of the rep without a secret.")
     graph_url: str = _setting("https://graph.microsoft.com", "Microsoft Graph base URL.")
     dev_idp: bool = _setting(False, "Serve the demo identity provider (loopback binds only) and use it as authority.", _bool)
     bind_host: str = _setting("127.0.0.1", "Address `addin-api serve` binds; DEV_IDP is refused unless loopback.")
@@ -83,6 +84,11 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{Path(self.instance_path).resolve() / 'addin.db'}"
+
+    @property
+    def graph_reads(self) -> bool:
+        """True when the server can read messages from Graph (a client secret or certificate is set)."""
+        return bool(self.ms_client_secret or self.ms_client_certificate_path)
 
     @property
     def app_id_uri(self) -> str:

@@ -6,6 +6,7 @@ import logging
 import re
 import threading
 import time
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import quote
@@ -113,7 +114,7 @@ class GraphMessageReader:
 
         s = self._settings
         return msal.ConfidentialClientApplication(
-            s.ms_client_id, client_credential=s.ms_client_secret,
+            s.ms_client_id, client_credential=client_credential(s),
             # The token's own tenant, never /common: guests must be exchanged in the tenant that issued the token.
             authority=f"{s.ms_authority.rstrip('/')}/{tenant}",
             http_client=self._http,
@@ -155,6 +156,21 @@ def _graph_error_code(response: requests.Response) -> str:
         return str(response.json()["error"]["code"])
     except (ValueError, KeyError, TypeError):
         return "-"
+
+
+def client_credential(settings: Settings) -> str | dict:
+    """The API app's credential for msal: the certificate (private key + SHA-1 thumbprint) if set, else the secret."""
+    if not settings.ms_client_certificate_path:
+        return settings.ms_client_secret
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    pem = Path(settings.ms_client_certificate_path).read_bytes()
+    cert = x509.load_pem_x509_certificate(pem)
+    key = serialization.load_pem_private_key(pem, password=None)
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    return {"private_key": key_pem, "thumbprint": cert.fingerprint(hashes.SHA1()).hex()}  # noqa: S303 - Entra's x5t
 
 
 def _body_text(message: dict) -> str:

@@ -45,7 +45,7 @@ def config():
     s = get_state().settings
     body = {"mode": "demo" if s.dev_idp else "naa", "clientId": s.ms_client_id,
             "apiScope": f"{s.app_id_uri}/{s.ms_required_scope}", "authority": naa_authority(s),
-            "serverReadsBody": bool(s.ms_client_secret), "nextStepMax": NEXT_STEP_MAX}
+            "serverReadsBody": s.graph_reads, "nextStepMax": NEXT_STEP_MAX}
     if s.dev_idp:
         body.update(demoTenant=DEMO_TENANT_ID, demoTokenUrl=f"{URL_PREFIX}/{DEMO_TENANT_ID}/oauth2/v2.0/token",
                     demoReps=[{"email": e, "name": n} for e, n in DEMO_REPS.items()])

@@ -117,7 +117,7 @@ class _NoServerRead:
 
 
 def _message_reader(st):
-    if st.settings.ms_client_secret:
+    if st.settings.graph_reads:
         from addin_api.graph import GraphMessageReader
         return GraphMessageReader.from_state(st)
     return _NoServerRead()

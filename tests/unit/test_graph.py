@@ -146,3 +146,31 @@ def test_the_logged_body_comes_from_the_mailbox_not_the_taskpane(graph_app, grap
         body = conn.scalar(select(m.Activity.body).where(m.Activity.message_id == "<graph-1@northwind.example>"))
     assert body == "The real body, as stored in Exchange."
     assert [x["tenant"] for x in graph.exchanges] == [TENANT]
+
+
+def test_a_certificate_replaces_the_secret_for_the_exchange(tmp_path):
+    """Entra identifies the certificate by its SHA-1 thumbprint; msal signs the assertion with its key."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    from addin_api.config import load_settings
+    from addin_api.graph import client_credential
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "addin-api")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
+    path = tmp_path / "api-app.pem"
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()) + cert.public_bytes(serialization.Encoding.PEM))
+    settings = load_settings({}, {"secret_key": "k", "ms_client_certificate_path": str(path)})
+    credential = client_credential(settings)
+    assert settings.graph_reads
+    assert credential["thumbprint"] == cert.fingerprint(hashes.SHA1()).hex()
+    assert credential["private_key"].startswith("-----BEGIN PRIVATE KEY-----")
+    assert client_credential(load_settings({}, {"secret_key": "k", "ms_client_secret": "s"})) == "s"

@@ -74,7 +74,7 @@ class Settings:
     salesforce_username_map: str = _setting("", "JSON object mailbox → Salesforce username; unmapped reps use their address.")
     salesforce_email_mode: str = _setting("email_message", "`email_message` (Enhanced Email) or `task`.")
     salesforce_rating_field: str = _setting("Addin_Rating__c", "Custom field holding the rep's rating on EmailMessage/Task.")
-    salesforce_message_key_field: str = _setting("Addin_Message_Key__c", "Unique external-ID field holding SHA-256 of the Message-ID.")
+    salesforce_message_key_field: str = _setting("Addin_Message_Key__c", "Unique external-ID field: SHA-256 of the 18-char opportunity id, newline, Message-ID.")
     salesforce_multi_currency: bool = _setting(False, "The org has multi-currency on: read each deal's CurrencyIsoCode.", _bool)
     salesforce_business_case_fields: str = _setting("", "JSON object business-case field → Opportunity custom field API name.")
 

@@ -1,7 +1,8 @@
 """Connect a rep's CRM account once (Salesforce web-server flow with PKCE), in an Office dialog window.
 
-The taskpane asks the API for a short-lived signed link, opens it in a dialog; the dialog goes to the
-CRM's consent page and back to our callback, which stores the rep's refresh token (encrypted).
+The taskpane asks the API for a short-lived, single-use signed link, opens it in a dialog; the dialog goes
+to the CRM's consent page and back to our callback, which stores the rep's refresh token (encrypted) only if
+the CRM says the rep's own user signed in: a link forwarded to a colleague connects nobody.
 """
 from __future__ import annotations
 
@@ -27,22 +28,25 @@ def connect_link(rep: Principal) -> str:
     st = get_state()
     if _web_auth() is None:
         raise NotFound("This CRM is connected by your administrator; there is nothing to connect.")
-    ticket = _serializer().dumps(asdict(rep))
+    ticket = _serializer().dumps({"rep": asdict(rep), "id": secrets.token_urlsafe(18)})
     return f"{st.settings.public_base_url.rstrip('/')}/crm/connect/start?ticket={ticket}"
 
 
 @bp.get("/start")
 def start():
-    """Check the ticket, remember the PKCE verifier in the (signed, HttpOnly) session, go to the CRM."""
+    """Check and spend the ticket, remember the PKCE verifier in the (signed, HttpOnly) session, go to the CRM."""
     auth = _web_auth()
     try:
-        rep = _serializer().loads(request.args.get("ticket", ""), max_age=TICKET_MAX_AGE)
+        ticket = _serializer().loads(request.args.get("ticket", ""), max_age=TICKET_MAX_AGE)
+        rep, ticket_id = ticket["rep"], str(ticket["id"])
     except SignatureExpired:
         return _page("This link has expired. Close this window and click Connect again.", 400)
-    except BadSignature:
+    except (BadSignature, TypeError, KeyError):
         return _page("This link is not valid. Close this window and click Connect again.", 400)
     if auth is None:
         return _page("This CRM is connected by your administrator.", 404)
+    if not auth.store.use_ticket(ticket_id, TICKET_MAX_AGE):  # single-use: a copied link cannot start a second flow
+        return _page("This link was already used. Close this window and click Connect again.", 400)
     from addin_api.crm.salesforce.auth import pkce_pair
     verifier, challenge = pkce_pair()
     nonce = secrets.token_urlsafe(24)
@@ -58,9 +62,14 @@ def callback():
         return _page(f"Salesforce said: {request.args.get('error_description') or request.args['error']}.", 400)
     if not pending or not secrets.compare_digest(pending["nonce"], request.args.get("state", "")):
         return _page("This sign-in did not start here. Close this window and click Connect again.", 400)
+    from addin_api.crm.salesforce.auth import WrongAccount
     try:
         _web_auth().exchange_code(Principal(**pending["rep"]), request.args.get("code", ""), _callback_url(),
                                   pending["verifier"])
+    except WrongAccount as exc:
+        return _page(f"You signed in to Salesforce as {exc.signed_in or 'another user'}, but this connection is "
+                     f"for {exc.expected}. Nothing was saved. Sign out of Salesforce in this window, click "
+                     f"Connect again and sign in as {exc.expected}.", 403)
     except CrmError as exc:
         return _page(f"Salesforce refused the connection: {exc.message or 'please try again'}.", 502)
     return _page("Your Salesforce account is connected. You can close this window.", 200, message="connected")

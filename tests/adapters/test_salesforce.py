@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qs, urlsplit
@@ -14,8 +18,8 @@ import requests
 from addin_api.config import SettingsError, load_settings
 from addin_api.crm.port import CrmAuthError, CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
 from addin_api.crm.salesforce.adapter import SalesforceCrm
-from addin_api.crm.salesforce.auth import pkce_pair
-from addin_api.crm.salesforce.mapping import message_key
+from addin_api.crm.salesforce.auth import WrongAccount, pkce_pair
+from addin_api.crm.salesforce.mapping import id18, message_key
 from addin_api.domain import DealChanges, Direction, EmailLog, Principal, Rating
 from addin_api.store.db import make_engine
 from tests.contract.conftest import DATASET
@@ -63,6 +67,17 @@ def make_crm(sf, tmp_path):
 @pytest.fixture
 def crm(make_crm):
     return make_crm()
+
+
+def connect(sf, crm, rep: Principal, browser_user: str):
+    """Run the web-server flow for `rep` with `browser_user` signing in at Salesforce."""
+    verifier, challenge = pkce_pair()
+    sf.browser_user = browser_user
+    redirect = "https://addin.example/salesforce/callback"
+    answer = requests.get(crm.auth.authorize_url(redirect, "state-1", challenge), allow_redirects=False, timeout=5)
+    query = parse_qs(urlsplit(answer.headers["Location"]).query)
+    assert query["state"] == ["state-1"]
+    return crm.auth.exchange_code(rep, query["code"][0], redirect, verifier)
 
 
 def inbound(rating=Rating.POSITIVE, message_id="<m9@acme.example>") -> EmailLog:
@@ -210,7 +225,8 @@ def test_log_email_inserts_message_and_relations_in_one_composite(sf, ids, crm):
     record = sf.org.tables["EmailMessage"][crm_id]
     assert (record["Status"], record["RelatedToId"], record["Incoming"], record["Addin_Rating__c"]) == (
         "3", ids["acme-platform"], True, "positive")
-    assert record["Addin_Message_Key__c"] == message_key("<m9@acme.example>")
+    expected = hashlib.sha256(f"{ids['acme-platform']}\n<m9@acme.example>".encode()).hexdigest()
+    assert record["Addin_Message_Key__c"] == expected == message_key(ids["acme-platform"], " <m9@acme.example>")
     relations = [r for r in sf.org.tables["EmailMessageRelation"].values() if r["EmailMessageId"] == crm_id]
     assert {(r["RelationAddress"], r["RelationType"]) for r in relations} == {
         (ADA, "FromAddress"), ("rep@demo.example", "ToAddress"), ("bob@acme.example", "CcAddress")}
@@ -227,12 +243,23 @@ def test_duplicate_value_on_logging_updates_the_rating_of_the_existing_email(sf,
     assert patch.body == {"Addin_Rating__c": "negative"}  # a sent email takes only custom-field updates
 
 
-def test_email_already_logged_on_another_deal_is_rejected(sf, ids, crm):
-    crm.log_email(REP, ids["acme-platform"], inbound())
-    with pytest.raises(CrmRejected, match="another opportunity"):
-        crm.log_email(REP, ids["initech-audit"], inbound(Rating.NEGATIVE))
-    assert [r["Addin_Rating__c"] for r in sf.org.tables["EmailMessage"].values()
-            if r["MessageIdentifier"] == "<m9@acme.example>"] == ["positive"]
+def test_same_email_is_logged_once_on_each_deal_whichever_id_form_is_used(sf, ids, crm):
+    on_platform = crm.log_email(REP, ids["acme-platform"], inbound())
+    on_audit = crm.log_email(REP, ids["initech-audit"], inbound(Rating.NEGATIVE))
+    again = crm.log_email(REP, ids["acme-platform"][:15], inbound(Rating.NEGATIVE))  # the 15-character id
+    assert on_platform == again != on_audit
+    logged = {r["RelatedToId"]: r["Addin_Rating__c"] for r in sf.org.tables["EmailMessage"].values()
+              if r["MessageIdentifier"] == "<m9@acme.example>"}
+    assert logged == {ids["acme-platform"]: "negative", ids["initech-audit"]: "negative"}
+
+
+@pytest.mark.parametrize("short, full", [("a0RE000000IJmcN", "a0RE000000IJmcNMAT"),
+                                         ("a0D30000001n7Pi", "a0D30000001n7PiEAI"),
+                                         ("AbCdEfGhIjKlMnO", "AbCdEfGhIjKlMnOVKV"),
+                                         ("006000000000017", "006000000000017AAA")])
+def test_message_key_uses_the_18_character_opportunity_id(short, full):
+    assert id18(short) == id18(full) == full
+    assert message_key(short, "<m@x>") == message_key(full, "<m@x>") != message_key(full, "<n@x>")
 
 
 def test_task_mode_logs_a_completed_email_task_once(sf, ids, make_crm):
@@ -244,7 +271,7 @@ def test_task_mode_logs_a_completed_email_task_once(sf, ids, make_crm):
     task = tasks[0]
     assert (task["TaskSubtype"], task["WhatId"], task["Status"], task["Addin_Rating__c"]) == (
         "Email", ids["initech-audit"], "Completed", "negative")
-    assert task["Addin_Message_Key__c"] == message_key("<m9@acme.example>")
+    assert task["Addin_Message_Key__c"] == message_key(ids["initech-audit"], "<m9@acme.example>")
     activity = crm.get_deal(REP, ids["initech-audit"]).activities[0]
     assert (activity.message_id, activity.direction, activity.rating) == (
         "<m9@acme.example>", Direction.INBOUND, Rating.NEGATIVE)
@@ -254,13 +281,8 @@ def test_web_server_flow_keeps_refresh_tokens_encrypted(sf, ids, make_crm, tmp_p
     crm = make_crm(jwt=False)
     with pytest.raises(CrmAuthError):
         crm.find_context(REP, [ADA])  # not connected yet
-    verifier, challenge = pkce_pair()
-    sf.browser_user = "rep@demo.example"
-    redirect = "https://addin.example/salesforce/callback"
-    answer = requests.get(crm.auth.authorize_url(redirect, "state-1", challenge), allow_redirects=False, timeout=5)
-    query = parse_qs(urlsplit(answer.headers["Location"]).query)
-    assert query["state"] == ["state-1"]
-    crm.auth.exchange_code(REP, query["code"][0], redirect, verifier)
+    assert "id" in parse_qs(urlsplit(crm.auth.authorize_url("https://x", "s", "c")).query)["scope"][0].split()
+    connect(sf, crm, REP, "rep@demo.example")
     (refresh_token,) = sf.refresh_tokens
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("store.db*"))
     assert b"salesforce_tokens" in stored and refresh_token.encode() not in stored
@@ -269,13 +291,94 @@ def test_web_server_flow_keeps_refresh_tokens_encrypted(sf, ids, make_crm, tmp_p
     assert sf.jwt_subjects == []
 
 
+def test_connection_by_another_salesforce_user_is_revoked_and_not_stored(sf, ids, make_crm):
+    crm = make_crm(jwt=False)
+    with pytest.raises(WrongAccount) as caught:
+        connect(sf, crm, REP2, "rep@demo.example")  # rep2's link, opened by rep in their own browser
+    assert (caught.value.signed_in, caught.value.expected) == ("rep@demo.example", SAM)
+    assert crm.auth.store.load(REP2.key) is None
+    assert sf.refresh_tokens == {} and len(sf.revoked) == 1 and sf.count("POST /services/oauth2/revoke") == 1
+    with pytest.raises(CrmAuthError):
+        crm.open_deals_of(REP2)
+
+
+def test_connection_matches_the_mapped_username_ignoring_case(sf, ids, make_crm):
+    crm = make_crm(jwt=False, salesforce_username_map=json.dumps({"REP2@demo.example": SAM.upper()}))
+    connect(sf, crm, REP2, SAM)
+    assert crm.auth.store.load(REP2.key) is not None and sf.revoked == []
+    assert sf.count("GET /id/") == 1
+    assert {d.name for d in crm.open_deals_of(REP2)} == {"Globex pilot"}
+
+
+@pytest.mark.parametrize("status, code, expected, kept", [
+    (429, None, CrmUnavailable, True),
+    (503, None, CrmUnavailable, True),
+    (400, "invalid_client_id", CrmAuthError, True),  # a set-up fault: reconnecting would not help
+    (400, "invalid_grant", CrmAuthError, False),
+    (401, "invalid_grant", CrmAuthError, False),
+])
+def test_only_invalid_grant_drops_the_stored_connection(sf, ids, make_crm, status, code, expected, kept):
+    connect(sf, make_crm(jwt=False), REP, REP.email)
+    crm = make_crm(jwt=False)  # a fresh process: the first call refreshes
+    sf.fail("/services/oauth2/token", status, code)
+    with pytest.raises(expected):
+        crm.find_context(REP, [ADA])
+    assert (crm.auth.store.load(REP.key) is not None) is kept
+
+
+def test_concurrent_refreshes_for_one_rep_send_one_and_keep_the_rotated_token(sf, ids, make_crm):
+    sf.rotate_refresh_tokens = True
+    connect(sf, make_crm(jwt=False), REP, REP.email)
+    crm, before = make_crm(jwt=False), sf.count("/services/oauth2/token")
+    sf.delay("/services/oauth2/token", 0.5)  # the first refresh is slow; the second starts meanwhile
+    with ThreadPoolExecutor(2) as pool:
+        slow = pool.submit(crm.auth.session, REP)
+        time.sleep(0.15)
+        fast = pool.submit(crm.auth.session, REP, True)
+        assert slow.result() == fast.result()
+    assert sf.count("/services/oauth2/token") - before == 1
+    (refresh_token,) = sf.refresh_tokens
+    assert crm.auth.store.load(REP.key).refresh_token == refresh_token
+
+
+def test_refresh_refused_after_another_worker_rotated_retries_with_the_newer_token(sf, ids, make_crm):
+    sf.rotate_refresh_tokens = True
+    connect(sf, make_crm(jwt=False), REP, REP.email)
+    worker1, worker2 = make_crm(jwt=False), make_crm(jwt=False)  # two processes: no shared lock or cache
+    sf.delay("/services/oauth2/token", 0.5)
+    with ThreadPoolExecutor(2) as pool:
+        slow = pool.submit(worker1.auth.session, REP)  # sends the old token, answered last: invalid_grant
+        time.sleep(0.15)
+        fast = pool.submit(worker2.auth.session, REP)  # rotates and saves the newer token first
+        assert fast.result() and slow.result()
+    (refresh_token,) = sf.refresh_tokens
+    assert worker1.auth.store.load(REP.key).refresh_token == refresh_token
+
+
 def test_limit_info_is_read_and_logged_without_tokens(sf, ids, crm, caplog):
     caplog.set_level(logging.DEBUG, logger="addin_api.crm.salesforce.client")
+    assert crm.api_usage() is None  # nothing seen yet
     crm.find_context(REP, [ADA])
     assert crm.client.last_limit_info == f"api-usage={sf.api_calls}/15000"
     assert crm.client.api_usage == (sf.api_calls, 15000)
-    assert "api-usage=" in caplog.text
+    assert crm.api_usage() == {"used": sf.api_calls, "limit": 15000, "percent": round(100 * sf.api_calls / 15000, 1)}
+    assert "api-usage=" in caplog.text and not [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert not any(token in caplog.text for token in sf.sessions) and ADA not in caplog.text
+
+
+def test_api_usage_past_80_percent_is_a_throttled_warning(sf, ids, crm, caplog):
+    now = [0.0]
+    crm.client.clock = lambda: now[0]
+    sf.api_calls = 12_000  # exactly 80% (the token answer); the next API call passes it
+    crm.find_context(REP, [ADA])
+    crm.find_context(REP, [ADA])
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name.endswith("salesforce.client")]
+    assert len(warnings) == 1 and "api_used=12001 api_limit=15000 api_usage_pct=80" in warnings[0].getMessage()
+    assert not any(token in caplog.text for token in sf.sessions)
+    now[0] = 301  # still high five minutes later: warned again
+    crm.find_context(REP, [ADA])
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 2
+    assert crm.api_usage()["percent"] == 80.0
 
 
 def test_multi_currency_org_reads_each_opportunity_currency(make_crm):

@@ -8,7 +8,7 @@ import requests
 
 from addin_api import create_app
 from addin_api.crm.local.demo_data import demo_dataset
-from tests.conftest import REP, ApiClient
+from tests.conftest import REP, REP2, ApiClient
 from tests.standins.salesforce import SalesforceStandin
 
 
@@ -63,6 +63,36 @@ def test_callback_without_the_dialogs_session_is_refused(sf_app, idp, sf):
     stranger = app.test_client()  # a different browser replaying the callback URL
     assert stranger.get(_path(back.headers["Location"])).status_code == 400
     assert api.get("/api/v1/pipeline").status_code == 403
+
+
+def _stored_rows(app) -> list:
+    with app.extensions["addin_api"].engine.connect() as conn:
+        return list(conn.exec_driver_sql("SELECT * FROM salesforce_tokens"))
+
+
+def test_forwarded_link_signed_in_as_someone_else_stores_nothing_and_revokes(sf_app, idp, sf):
+    app = sf_app
+    attacker = ApiClient(app.test_client(), idp.mint(email=REP))
+    link = attacker.post("/api/v1/crm/connect").get_json()["url"]
+    colleague = app.test_client()  # the colleague's browser, where the forwarded link is opened
+    to_salesforce = colleague.get(_path(link))
+    sf.browser_user = REP2  # the colleague signs in to Salesforce as themselves
+    back = requests.get(to_salesforce.location, allow_redirects=False, timeout=5)
+    done = colleague.get(_path(back.headers["Location"]))
+    assert done.status_code == 403 and b"connected" not in done.data
+    text = done.get_data(as_text=True)
+    assert f"You signed in to Salesforce as {REP2}" in text and f"sign in as {REP}" in text
+    assert _stored_rows(app) == [] and sf.refresh_tokens == {} and len(sf.revoked) == 1
+    assert attacker.get("/api/v1/pipeline").status_code == 403
+
+
+def test_connect_link_works_once(sf_app, idp, sf):
+    app = sf_app
+    api = ApiClient(app.test_client(), idp.mint(email=REP))
+    link = api.post("/api/v1/crm/connect").get_json()["url"]
+    assert app.test_client().get(_path(link)).status_code == 302
+    again = app.test_client().get(_path(link))  # a copy of the link, in any browser
+    assert again.status_code == 400 and b"already used" in again.data
 
 
 def test_tampered_ticket_is_refused(sf_app):

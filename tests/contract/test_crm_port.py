@@ -113,6 +113,18 @@ def test_logging_the_same_message_twice_keeps_one_activity_with_the_latest_ratin
     assert deal.stats.inbound_count == 2
 
 
+def test_one_message_logged_on_two_deals_is_one_activity_on_each(backend):
+    email = EmailLog("<m4@acme.example>", "Re: both deals", "ada@acme.example", ("rep@demo.example",), (),
+                     datetime(2026, 11, 6, 9, tzinfo=timezone.utc), Direction.INBOUND, "For both", Rating.POSITIVE)
+    platform, audit = backend.ids["acme-platform"], backend.ids["initech-audit"]
+    first = backend.crm.log_email(REP, platform, email)
+    second = backend.crm.log_email(REP, audit, EmailLog(**{**vars(email), "rating": Rating.NEGATIVE}))
+    assert first != second
+    for deal_id, rating in ((platform, Rating.POSITIVE), (audit, Rating.NEGATIVE)):
+        logged = [a for a in backend.crm.get_deal(REP, deal_id).activities if a.message_id == email.message_id]
+        assert [(a.rating, a.subject) for a in logged] == [(rating, "Re: both deals")]
+
+
 def test_open_deals_of_rep_are_their_open_deals(backend):
     deals = backend.crm.open_deals_of(REP)
     assert {d.name for d in deals} == {"Acme platform rollout", "Initech audit"}

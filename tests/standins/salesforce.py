@@ -6,37 +6,33 @@ Typical use::
         ids = sf.load_dataset(DATASET)
         settings = load_settings({}, {"secret_key": "t", **sf.settings_overrides(key_path)})
 
-Serves `/services/oauth2/{token,authorize}` on the login host and the data API under `instance_url`
+Serves `/services/oauth2/{token,authorize,revoke}` and `/id/…` on the login host (`salesforce_oauth.py`)
+and the data API under `instance_url`
 (a path prefix, so a client that ignores the returned instance_url gets 404s): `query` (the SOQL subset
 in `soql.py`), `composite` (≤ 25 subrequests, ≤ 5 queries, `@{ref.field}` references, allOrNone rollback),
 the UI API StageName picklist, sObject rows (PATCH honours If-Unmodified-Since → 412), inserts, reads and
 upserts by external id. Every response carries `Sforce-Limit-Info`; `calls` logs every request and
-subrequest so tests can count round trips; `fail()`/`delay()` inject errors and timeouts.
+subrequest so tests can count round trips; `fail()`/`delay()` inject errors and timeouts (OAuth endpoints
+included: `fail("/services/oauth2/token", 400, "invalid_grant")` answers an OAuth error body).
 """
 from __future__ import annotations
 
-import base64
 import functools
-import hashlib
 import json
-import secrets
 import threading
 import time
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
-import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.wrappers import Request, Response
 
 from tests.standins.idp import LoopbackServer
 from tests.standins.salesforce_api import Call, DataApi, Fault
+from tests.standins.salesforce_oauth import CLIENT_ID, CLIENT_SECRET, OAuthEndpoints
 from tests.standins.salesforce_org import Org
 from tests.standins.salesforce_seed import load
 
-JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-CLIENT_ID, CLIENT_SECRET = "3MVG9standin.client", "standin-secret"
 DAILY_LIMIT = 15000
 
 
@@ -59,7 +55,7 @@ def signing_key() -> SigningKey:
     return SigningKey(private, public)
 
 
-class SalesforceStandin:
+class SalesforceStandin(OAuthEndpoints):
     """One org behind a login host; acts as whichever user the access token names."""
 
     def __init__(self, *, public_key_pem: str | None = None, rating_field: str = "Addin_Rating__c",
@@ -72,11 +68,7 @@ class SalesforceStandin:
         self.instance_url = self.url + self.prefix
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
-        self.sessions: dict[str, str] = {}  # access token → username
-        self.refresh_tokens: dict[str, str] = {}
-        self.codes: dict[str, dict] = {}
-        self.jwt_subjects: list[str] = []
-        self.browser_user = ""  # who "logs in" when a browser is sent to /services/oauth2/authorize
+        self._init_oauth()
         self.reject_sessions = False
         self.api_calls = 0
         self.api = DataApi(self.org, self.faults, self.calls)
@@ -150,10 +142,9 @@ class SalesforceStandin:
             time.sleep(fault.delay)
 
     def _route(self, request: Request) -> tuple[int, object, dict]:
-        if request.path == "/services/oauth2/token" and request.method == "POST":
-            return (*self._token(request.form), {})
-        if request.path == "/services/oauth2/authorize":
-            return self._authorize(request.args)
+        login = self._oauth(request)
+        if login is not None:
+            return login
         if not request.path.startswith(self.prefix + "/services/data/"):
             return 404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}], {}
         user = self.sessions.get(request.headers.get("Authorization", "").removeprefix("Bearer "))
@@ -162,66 +153,3 @@ class SalesforceStandin:
         self.api_calls += 1
         return (*self.api.dispatch(request.method, request.path[len(self.prefix):], request.args.to_dict(),
                                    dict(request.headers), request.get_json(silent=True)), {})
-
-    # --- OAuth ---------------------------------------------------------------------------------
-
-    def _token(self, form) -> tuple[int, dict]:
-        grant = form.get("grant_type")
-        if grant == JWT_GRANT:
-            username = self._assertion_user(form.get("assertion", ""))
-        elif grant in {"authorization_code", "refresh_token"}:
-            username = self._code_user(form) if grant == "authorization_code" else self._refresh_user(form)
-        else:
-            return 400, {"error": "unsupported_grant_type", "error_description": "grant type not supported"}
-        if username is None:
-            return 400, {"error": "invalid_grant", "error_description": "authentication failure"}
-        token = secrets.token_urlsafe(24)
-        self.sessions[token] = username
-        user = next(u for u in self.org.rows("User") if u["Username"] == username)
-        org_id = self.org.rows("Organization")[0]["Id"]
-        body = {"access_token": token, "instance_url": self.instance_url, "token_type": "Bearer",
-                "id": f"{self.url}/id/{org_id}/{user['Id']}", "scope": "api refresh_token",
-                "issued_at": str(int(time.time() * 1000)), "signature": "standin"}
-        if grant == "authorization_code":
-            body["refresh_token"] = refresh = secrets.token_urlsafe(32)
-            self.refresh_tokens[refresh] = username
-        return 200, body
-
-    def _assertion_user(self, assertion: str) -> str | None:
-        try:
-            claims = jwt.decode(assertion, self.public_key_pem, algorithms=["RS256"], audience=self.url,
-                                issuer=CLIENT_ID, options={"require": ["exp", "sub", "iss", "aud"]})
-        except jwt.PyJWTError:
-            return None
-        if claims["exp"] > time.time() + 180 + 5:  # Salesforce refuses assertions valid for more than 3 minutes
-            return None
-        self.jwt_subjects.append(claims["sub"])
-        return self._user(claims["sub"])
-
-    def _code_user(self, form) -> str | None:
-        grant = self.codes.pop(form.get("code", ""), None)
-        verifier = form.get("code_verifier", "")
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-        ok = (grant and self._client_ok(form) and form.get("redirect_uri") == grant["redirect_uri"]
-              and challenge == grant["challenge"])
-        return grant["username"] if ok else None
-
-    def _refresh_user(self, form) -> str | None:
-        return self.refresh_tokens.get(form.get("refresh_token", "")) if self._client_ok(form) else None
-
-    def _client_ok(self, form) -> bool:
-        return form.get("client_id") == CLIENT_ID and form.get("client_secret") == CLIENT_SECRET
-
-    def _user(self, username: str) -> str | None:
-        return next((u["Username"] for u in self.org.rows("User") if u["Username"].lower() == username.lower()), None)
-
-    def _authorize(self, args) -> tuple[int, object, dict]:
-        ok = (args.get("response_type") == "code" and args.get("client_id") == CLIENT_ID
-              and args.get("code_challenge_method") == "S256" and self._user(self.browser_user))
-        if not ok:
-            return 400, "invalid authorization request", {}
-        code = secrets.token_urlsafe(16)
-        self.codes[code] = {"username": self._user(self.browser_user), "challenge": args["code_challenge"],
-                            "redirect_uri": args["redirect_uri"]}
-        query = urlencode({"code": code, "state": args.get("state", "")})
-        return 302, "", {"Location": f"{args['redirect_uri']}?{query}"}

@@ -241,9 +241,9 @@ class Org:
         return _compare(value, cond[2], cond[3])
 
 
-def message_key(message_id: str) -> str:
-    """What the org's unique external-ID field holds: SHA-256 hex of the Message-ID."""
-    return hashlib.sha256(message_id.strip().encode()).hexdigest()
+def message_key(opportunity_id: str, message_id: str) -> str:
+    """What the org's unique external-ID field holds: SHA-256 hex of "<18-character opportunity id>\n<Message-ID>"."""
+    return hashlib.sha256(f"{opportunity_id}\n{message_id.strip()}".encode()).hexdigest()
 
 
 def _attributes(obj: str, record_id: str) -> dict:

@@ -50,4 +50,4 @@ def _email(opportunity_id: str, spec: dict, rating_field: str, key_field: str) -
             "Subject": spec.get("subject", ""), "TextBody": spec.get("body", ""), "FromAddress": spec["from"],
             "ToAddress": "; ".join(spec.get("to", [])), "CcAddress": "; ".join(spec.get("cc", [])),
             "MessageDate": sf_time(sent_at), "Incoming": spec["direction"] == "inbound",
-            rating_field: spec.get("rating"), key_field: message_key(spec["message_id"])}
+            rating_field: spec.get("rating"), key_field: message_key(opportunity_id, spec["message_id"])}

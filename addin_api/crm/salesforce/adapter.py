@@ -14,17 +14,17 @@ import requests
 
 from addin_api import domain as d
 from addin_api.crm.port import CrmAuthError, CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
+from addin_api.crm.salesforce import emails
 from addin_api.crm.salesforce import mapping as m
 from addin_api.crm.salesforce.auth import build_auth
-from addin_api.crm.salesforce.client import (DuplicateValue, SalesforceClient, SessionExpired, SfSession,
-                                             SubResult, error_for, query_sub, raise_for_composite, sub)
+from addin_api.crm.salesforce.client import (SalesforceClient, SessionExpired, SfSession, SubResult, error_for,
+                                             query_sub, raise_for_composite, sub)
 from addin_api.crm.salesforce.queries import ORGANIZATION, STAGES, Queries
 
 T = TypeVar("T")
 STAGE_TTL_SECONDS = 3600.0
 MASTER_RECORD_TYPE = "012000000000000AAA"  # opportunities without a record type use every active stage
 OPPORTUNITY_ID = re.compile(r"^006[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$")
-MAX_RELATIONS = 24  # one /composite holds 25 subrequests: the EmailMessage and up to 24 relations
 
 
 @dataclass(frozen=True)
@@ -129,25 +129,17 @@ class SalesforceCrm:
         return deal
 
     def log_email(self, rep: d.Principal, deal_id: str, email: d.EmailLog) -> str:
-        """Insert the EmailMessage (or Task) once per Message-ID; a repeat only updates the rating."""
+        """Log the email on the opportunity once per (opportunity, Message-ID); a repeat only updates the rating."""
         _check_id(deal_id)
-        q = self.queries
-        if q.email_mode == "task":
-            subs = [sub("POST", "/sobjects/Task", "item", m.task_fields(deal_id, email, q.rating_field, q.key_field))]
-        else:
-            subs = [sub("POST", "/sobjects/EmailMessage", "item",
-                        m.email_message_fields(deal_id, email, q.rating_field, q.key_field))]
-            subs += [sub("POST", "/sobjects/EmailMessageRelation", f"rel{i}", {**row, "EmailMessageId": "@{item.id}"})
-                     for i, row in enumerate(m.relation_rows(email, MAX_RELATIONS))]
+        return self._call(rep, lambda s: emails.log_email(self.client, self.queries, s, deal_id, email))
 
-        def run(s: SfSession) -> str:
-            results = self.client.composite(s, subs, all_or_none=True)
-            try:
-                raise_for_composite(results)
-            except DuplicateValue as duplicate:
-                return self._rate_existing(s, deal_id, email, duplicate)
-            return results[0].body["id"]
-        return self._call(rep, run)
+    def api_usage(self) -> dict | None:
+        """The org's daily API usage from the last `Sforce-Limit-Info` seen, e.g. for a status page."""
+        usage = self.client.api_usage
+        if usage is None:
+            return None
+        used, limit = usage
+        return {"used": used, "limit": limit, "percent": round(100.0 * used / limit, 1) if limit else None}
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -214,21 +206,6 @@ class SalesforceCrm:
             raise error_for(patched.status, patched.body)
         raise_for_composite([reread])
         return self._only(s, org, reread, deal_id), patched.status == 412
-
-    def _rate_existing(self, s: SfSession, deal_id: str, email: d.EmailLog, duplicate: DuplicateValue) -> str:
-        """The email is already logged: find it by message key and update only the rating field."""
-        q = self.queries
-        obj, parent = ("Task", "WhatId") if q.email_mode == "task" else ("EmailMessage", "RelatedToId")
-        try:
-            found = self.client.api(s, "GET", f"/sobjects/{obj}/{q.key_field}/{m.message_key(email.message_id)}",
-                                    params={"fields": f"Id,{parent}"})
-        except CrmNotFound:
-            raise duplicate from None  # the duplicate was on another unique field
-        if (found.get(parent) or "")[:15] != deal_id[:15]:
-            raise CrmRejected("This email is already logged on another opportunity")
-        self.client.api(s, "PATCH", f"/sobjects/{obj}/{found['Id']}",
-                        json={q.rating_field: email.rating.value if email.rating else None})
-        return found["Id"]
 
 
 def _check_id(deal_id: str) -> None:

@@ -8,45 +8,57 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import secrets
 import threading
 import time
+from collections import defaultdict
 from urllib.parse import urlencode
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 
 from addin_api.config import SettingsError
-from addin_api.crm.port import CrmAuthError
-from addin_api.crm.salesforce.client import SalesforceClient, SfSession
+from addin_api.crm.port import CrmAuthError, CrmError
+from addin_api.crm.salesforce.client import InvalidGrant, SalesforceClient, SfSession
 from addin_api.crm.salesforce.tokens import TokenStore
 from addin_api.domain import Principal
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 ASSERTION_SECONDS = 170  # Salesforce accepts an exp at most 3 minutes ahead; keep a margin for clock skew
-SCOPES = "api refresh_token"
+SCOPES = "api id refresh_token"  # id: the identity URL, to check who actually signed in
+
+log = logging.getLogger(__name__)
+
+
+class WrongAccount(CrmAuthError):
+    """The Salesforce user who signed in is not the one the rep's connection is for."""
+
+    def __init__(self, signed_in: str, expected: str):
+        super().__init__(f"You signed in to Salesforce as {signed_in or 'an unknown user'}; sign in as {expected}")
+        self.signed_in, self.expected = signed_in, expected
 
 
 def build_auth(settings, client: SalesforceClient, engine) -> "JwtBearerAuth | WebServerAuth":
     """JWT bearer when a private key is configured, else per-rep web-server connections."""
     if not settings.salesforce_client_id:
         raise SettingsError("ADDIN_SALESFORCE_CLIENT_ID is required for the Salesforce CRM")
+    try:  # both modes: JWT names the user, a web-server connection must come back as that user
+        usernames = parse_username_map(settings.salesforce_username_map)
+    except ValueError as exc:
+        raise SettingsError(f"ADDIN_SALESFORCE_USERNAME_MAP: {exc}") from None
     if not settings.salesforce_private_key_path:
         try:
             store = TokenStore(engine, settings.secret_key)
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
         return WebServerAuth(client, settings.salesforce_login_url, settings.salesforce_client_id,
-                             settings.salesforce_client_secret, store)
+                             settings.salesforce_client_secret, store, usernames)
     try:  # load now so a bad key fails at start-up, not at the first rep's sidebar open
         with open(settings.salesforce_private_key_path, "rb") as f:
             key = serialization.load_pem_private_key(f.read(), password=None)
     except (OSError, ValueError, TypeError) as exc:
         raise SettingsError(f"ADDIN_SALESFORCE_PRIVATE_KEY_PATH: not a readable unencrypted PEM key ({exc})") from None
-    try:
-        usernames = parse_username_map(settings.salesforce_username_map)
-    except ValueError as exc:
-        raise SettingsError(f"ADDIN_SALESFORCE_USERNAME_MAP: {exc}") from None
     return JwtBearerAuth(client, settings.salesforce_login_url, settings.salesforce_client_id, key, usernames)
 
 
@@ -81,6 +93,7 @@ class _Auth:
         self.client_id = client_id
         self._sessions: dict[str, SfSession] = {}
         self._lock = threading.Lock()
+        self._rep_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 
     @property
     def token_url(self) -> str:
@@ -90,13 +103,27 @@ class _Auth:
     def session(self, rep: Principal, fresh: bool = False) -> SfSession:
         """A cached session for the rep; `fresh` after a 401 INVALID_SESSION_ID forces a new token."""
         with self._lock:
-            cached = None if fresh else self._sessions.get(rep.key)
-        if cached is not None:
-            return cached
-        new = self._mint(rep)
+            seen = self._sessions.get(rep.key)
+        if seen is not None and not fresh:
+            return seen
+        # One mint per rep at a time: two refreshes of one rotating refresh token make Salesforce refuse
+        # the second, and that refusal would look like a revoked connection.
+        with self._rep_lock(rep):
+            with self._lock:
+                current = self._sessions.get(rep.key)
+            if current is not None and current is not seen:  # renewed by another thread while we waited
+                return current
+            new = self._mint(rep)
+            self._cache(rep, new)
+            return new
+
+    def _rep_lock(self, rep: Principal) -> threading.Lock:
         with self._lock:
-            self._sessions[rep.key] = new
-        return new
+            return self._rep_locks[rep.key]
+
+    def _cache(self, rep: Principal, session: SfSession) -> None:
+        with self._lock:
+            self._sessions[rep.key] = session
 
     def _mint(self, rep: Principal) -> SfSession:
         raise NotImplementedError
@@ -126,10 +153,11 @@ class WebServerAuth(_Auth):
     """Each rep connects once (authorization code + PKCE); their refresh token is kept encrypted."""
 
     def __init__(self, client: SalesforceClient, login_url: str, client_id: str, client_secret: str,
-                 store: TokenStore):
+                 store: TokenStore, usernames: dict[str, str] | None = None):
         super().__init__(client, login_url, client_id)
         self.client_secret = client_secret
         self.store = store
+        self.usernames = usernames or {}
 
     def authorize_url(self, redirect_uri: str, state: str, code_challenge: str) -> str:
         """Where to send the rep's browser to connect their Salesforce account."""
@@ -139,33 +167,57 @@ class WebServerAuth(_Auth):
         return f"{self.login_url}/services/oauth2/authorize?{urlencode(query)}"
 
     def exchange_code(self, rep: Principal, code: str, redirect_uri: str, code_verifier: str) -> SfSession:
-        """Trade the callback's code for tokens; stores the refresh token and caches the session."""
+        """Trade the callback's code for tokens; keeps them only if the rep's own Salesforce user signed in."""
         body = self.client.token(self.token_url, {
             "grant_type": "authorization_code", "code": code, "client_id": self.client_id,
             "client_secret": self.client_secret, "redirect_uri": redirect_uri, "code_verifier": code_verifier})
-        if not body.get("refresh_token"):
-            raise CrmAuthError("Salesforce issued no refresh token: add the refresh_token scope to the app")
-        self.store.save(rep.key, body["refresh_token"], body["instance_url"])
+        try:
+            if not body.get("refresh_token"):
+                raise CrmAuthError("Salesforce issued no refresh token: add the refresh_token scope to the app")
+            # Whoever started the flow, the browser may belong to someone else (a forwarded link): the
+            # tokens are stored for the rep only if Salesforce says the rep's own username signed in.
+            if not body.get("id"):
+                raise CrmAuthError("Salesforce did not say who signed in")
+            signed_in = str(self.client.identity(body["id"], body["access_token"]).get("username") or "")
+            expected = username_for(rep, self.usernames)
+            if signed_in.lower() != expected.lower():
+                raise WrongAccount(signed_in, expected)
+        except CrmError:
+            self._revoke(body.get("refresh_token") or body["access_token"])
+            raise
         session = _session(body)
-        with self._lock:
-            self._sessions[rep.key] = session
+        with self._rep_lock(rep):  # not between another thread's refresh and its save
+            self.store.save(rep.key, body["refresh_token"], body["instance_url"])
+            self._cache(rep, session)
         return session
 
-    def _mint(self, rep: Principal) -> SfSession:
-        stored = self.store.load(rep.key)
-        if stored is None:
-            raise CrmAuthError("Connect your Salesforce account first")
-        refresh_token, _ = stored
+    def _revoke(self, token: str) -> None:
+        # A refresh token takes its access tokens along. Best effort: the token is not kept either way.
         try:
-            body = self.client.token(self.token_url, {
-                "grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": self.client_id,
-                "client_secret": self.client_secret})
-        except CrmAuthError:
-            self.store.forget(rep.key)  # revoked or expired: the rep has to reconnect
-            raise
-        if body.get("refresh_token") and body["refresh_token"] != refresh_token:  # rotation is on
-            self.store.save(rep.key, body["refresh_token"], body["instance_url"])
-        return _session(body)
+            if self.client.revoke(f"{self.login_url}/services/oauth2/revoke", token):
+                return
+        except CrmError:
+            pass
+        log.warning("salesforce token revocation failed; an admin can revoke the unused connection in Setup")
+
+    def _mint(self, rep: Principal) -> SfSession:
+        for last_try in (False, True):
+            stored = self.store.load(rep.key)
+            if stored is None:
+                raise CrmAuthError("Connect your Salesforce account first")
+            try:
+                body = self.client.token(self.token_url, {
+                    "grant_type": "refresh_token", "refresh_token": stored.refresh_token,
+                    "client_id": self.client_id, "client_secret": self.client_secret})
+            except InvalidGrant:
+                # Revoked or expired, unless another worker rotated the token meanwhile: then the stored
+                # ciphertext differs, nothing is deleted and the newer token is tried once.
+                if self.store.forget(rep.key, stored.sealed) or last_try:
+                    raise
+                continue
+            if body.get("refresh_token") and body["refresh_token"] != stored.refresh_token:  # rotation is on
+                self.store.save(rep.key, body["refresh_token"], body["instance_url"])
+            return _session(body)
 
 
 def _session(body: dict) -> SfSession:

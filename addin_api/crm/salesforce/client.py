@@ -5,6 +5,7 @@ Docs: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/e
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -23,10 +24,16 @@ MAX_SUBREQUESTS = 25  # /composite limit (of which at most 5 queries)
 TRANSIENT_CODES = {"REQUEST_LIMIT_EXCEEDED", "UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE"}
 NOT_FOUND_CODES = {"ENTITY_IS_DELETED", "NOT_FOUND", "MALFORMED_ID"}
 HALTED_CODE = "PROCESSING_HALTED"  # a composite sibling rolled back because another subrequest failed
+USAGE_WARNING = 0.8  # share of the org's daily API limit past which the log warns
+USAGE_WARNING_EVERY = 300.0  # seconds between repeated warnings while usage stays high
 
 
 class SessionExpired(CrmAuthError):
     """401 INVALID_SESSION_ID: the access token is no longer valid; re-mint or refresh once."""
+
+
+class InvalidGrant(CrmAuthError):
+    """OAuth `invalid_grant`: the refresh token (or code, or assertion) is revoked, expired or unknown."""
 
 
 class DuplicateValue(CrmRejected):
@@ -84,20 +91,17 @@ def raise_for_composite(results: list[SubResult]) -> None:
 class SalesforceClient:
     """HTTP to the token endpoint and the REST API; records the last `Sforce-Limit-Info` seen."""
 
-    def __init__(self, http: requests.Session, timeout: float):
+    def __init__(self, http: requests.Session, timeout: float, clock=time.monotonic):
         self.http = http
         self.timeout = timeout
+        self.clock = clock
         self.last_limit_info: str | None = None
+        self._warned_at: float | None = None
 
     @property
     def api_usage(self) -> tuple[int, int] | None:
         """(used, limit) of the org's daily API requests from the last response, if it said."""
-        for part in (self.last_limit_info or "").split(";"):
-            name, _, value = part.strip().partition("=")
-            used, _, limit = value.partition("/")
-            if name == "api-usage" and used.isdigit() and limit.isdigit():
-                return int(used), int(limit)
-        return None
+        return parse_api_usage(self.last_limit_info)
 
     def api(self, session: SfSession, method: str, path: str, *, json: Any = None,
             params: dict | None = None, headers: dict | None = None) -> Any:
@@ -121,15 +125,36 @@ class SalesforceClient:
                           r.get("httpHeaders") or {}) for r in body.get("compositeResponse", [])]
 
     def token(self, url: str, form: dict) -> dict:
-        """POST a form to an OAuth token endpoint; OAuth refusals become CrmAuthError."""
+        """POST a form to an OAuth token endpoint: InvalidGrant, CrmAuthError for other refusals, or CrmUnavailable."""
         response = self._send("POST", url, data=form, headers={"Accept": "application/json"})
         body = _json(response)
-        if response.status_code >= 500:
+        status = response.status_code
+        if status in {408, 429} or status >= 500:  # throttled or down: the grant itself may be fine
+            raise CrmUnavailable(f"Salesforce login is unavailable ({status})")
+        if status < 300 and isinstance(body, dict) and "access_token" in body:
+            return body
+        error = body.get("error", "") if isinstance(body, dict) else ""
+        detail = (body.get("error_description") if isinstance(body, dict) else "") or error or status
+        if status in {400, 401} and error == "invalid_grant":  # the only answer that means "reconnect"
+            raise InvalidGrant(f"Salesforce refused the sign-in: {detail}")
+        raise CrmAuthError(f"Salesforce refused the sign-in: {detail}")
+
+    def identity(self, url: str, access_token: str) -> dict:
+        """GET the identity URL (`id` of a token response): username, email, user_id, organization_id…"""
+        response = self._send("GET", url, headers={"Authorization": f"Bearer {access_token}",
+                                                    "Accept": "application/json"})
+        body = _json(response)
+        if response.status_code in {408, 429} or response.status_code >= 500:
             raise CrmUnavailable(f"Salesforce login is unavailable ({response.status_code})")
-        if response.status_code >= 300 or not isinstance(body, dict) or "access_token" not in body:
-            detail = body.get("error_description") or body.get("error") if isinstance(body, dict) else ""
-            raise CrmAuthError(f"Salesforce refused the sign-in: {detail or response.status_code}")
+        if response.status_code >= 300 or not isinstance(body, dict):
+            raise CrmAuthError(f"Salesforce did not say who signed in ({response.status_code}); "
+                               "the app needs the id scope")
         return body
+
+    def revoke(self, url: str, token: str) -> bool:
+        """POST a token to the revoke endpoint (a refresh token takes its access tokens along); True if done."""
+        response = self._send("POST", url, data={"token": token}, headers={"Accept": "application/json"})
+        return response.status_code == 200
 
     def _send(self, method: str, url: str, **kwargs) -> requests.Response:
         try:
@@ -138,11 +163,36 @@ class SalesforceClient:
             raise CrmUnavailable("Salesforce did not answer in time") from exc
         except requests.RequestException as exc:
             raise CrmUnavailable("Salesforce is not reachable") from exc
-        self.last_limit_info = response.headers.get("Sforce-Limit-Info", self.last_limit_info)
+        limit_info = response.headers.get("Sforce-Limit-Info")
+        if limit_info:
+            self.last_limit_info = limit_info
+            self._warn_if_high(parse_api_usage(limit_info))
         # Path only: query strings carry SOQL with buyers' addresses, headers carry tokens.
         log.debug("salesforce %s %s -> %s limit=%s", method, url.split("?")[0], response.status_code,
                   self.last_limit_info)
         return response
+
+    def _warn_if_high(self, usage: tuple[int, int] | None) -> None:
+        # Early enough for an admin to act before REQUEST_LIMIT_EXCEEDED stops every rep; throttled so a
+        # busy afternoon above the line is a handful of lines, not one per request.
+        if usage is None or not usage[1] or usage[0] <= USAGE_WARNING * usage[1]:
+            return
+        now = self.clock()
+        if self._warned_at is not None and now - self._warned_at < USAGE_WARNING_EVERY:
+            return
+        self._warned_at = now
+        log.warning("salesforce api usage high: api_used=%d api_limit=%d api_usage_pct=%.0f",
+                    usage[0], usage[1], 100.0 * usage[0] / usage[1])
+
+
+def parse_api_usage(limit_info: str | None) -> tuple[int, int] | None:
+    """(used, limit) from a `Sforce-Limit-Info` value such as `api-usage=25/5000; per-app-api-usage=…`."""
+    for part in (limit_info or "").split(";"):
+        name, _, value = part.strip().partition("=")
+        used, _, limit = value.partition("/")
+        if name == "api-usage" and used.isdigit() and limit.isdigit():
+            return int(used), int(limit)
+    return None
 
 
 def sub(method: str, path: str, ref: str, body: Any = None, headers: dict | None = None) -> dict:

@@ -12,6 +12,7 @@ from addin_api import domain as d
 RECENT_ACTIVITIES = 10
 _SF_DATETIME = "%Y-%m-%dT%H:%M:%S.%f%z"  # 2026-11-01T09:00:00.000+0000
 _HEADER_KEYS = ("Message-ID", "Direction", "Date", "From", "To", "Cc")
+_ID_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,20 @@ def decode_version(version: str) -> tuple[str, str]:
     return last_modified, seen
 
 
-def message_key(message_id: str) -> str:
-    """SHA-256 hex of the Message-ID: fits a Text(255) unique external-ID field and any URL."""
-    return hashlib.sha256(message_id.strip().encode()).hexdigest()
+def id18(record_id: str) -> str:
+    """The case-insensitive 18-character form of a 15- or 18-character Salesforce id."""
+    base = record_id[:15]
+    # Each 5-character chunk gives 5 bits, one per upper-case letter (first character = lowest bit).
+    suffix = "".join(_ID_SUFFIX[sum(1 << i for i, ch in enumerate(base[start:start + 5]) if "A" <= ch <= "Z")]
+                     for start in (0, 5, 10))
+    return base + suffix
+
+
+def message_key(opportunity_id: str, message_id: str) -> str:
+    """SHA-256 hex of "<18-character opportunity id>\n<Message-ID>": one logged email per deal and message."""
+    # Hashed: fits a Text(64) unique external-ID field and any URL. The 18-character id, so the same deal
+    # gives the same key whether a caller holds the 15- or the 18-character form.
+    return hashlib.sha256(f"{id18(opportunity_id)}\n{message_id.strip()}".encode()).hexdigest()
 
 
 def to_stage(rec: dict) -> d.Stage:
@@ -166,7 +178,8 @@ def email_message_fields(deal_id: str, email: d.EmailLog, rating_field: str, key
             "Subject": email.subject, "TextBody": email.body, "FromAddress": email.from_address,
             "ToAddress": "; ".join(email.to), "CcAddress": "; ".join(email.cc),
             "MessageDate": format_sf_datetime(email.sent_at), "Incoming": email.direction is d.Direction.INBOUND,
-            rating_field: email.rating.value if email.rating else None, key_field: message_key(email.message_id)}
+            rating_field: email.rating.value if email.rating else None,
+            key_field: message_key(deal_id, email.message_id)}
 
 
 def relation_rows(email: d.EmailLog, limit: int) -> list[dict]:
@@ -189,7 +202,8 @@ def task_fields(deal_id: str, email: d.EmailLog, rating_field: str, key_field: s
     description = "\n".join(f"{k}: {header[k]}" for k in _HEADER_KEYS) + "\n\n" + email.body
     return {"Subject": email.subject, "Description": description, "ActivityDate": email.sent_at.date().isoformat(),
             "Status": "Completed", "TaskSubtype": "Email", "WhatId": deal_id,
-            rating_field: email.rating.value if email.rating else None, key_field: message_key(email.message_id)}
+            rating_field: email.rating.value if email.rating else None,
+            key_field: message_key(deal_id, email.message_id)}
 
 
 def parse_task_header(description: str) -> dict[str, str]:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import String, Text, delete
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from addin_api.domain import utcnow
@@ -29,6 +31,22 @@ class SalesforceToken(StoreBase):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class UsedConnectTicket(StoreBase):
+    """A connect link already opened once; kept until the link would have expired anyway."""
+
+    __tablename__ = "salesforce_connect_tickets"
+    ticket_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class StoredToken(NamedTuple):
+    """A rep's refresh token, org host, and the ciphertext it was read from (for compare-and-delete)."""
+
+    refresh_token: str
+    instance_url: str
+    sealed: str
+
+
 def token_cipher(secret_key: str) -> Fernet:
     """Fernet with a 256-bit key derived from the app's secret key by HKDF-SHA256."""
     if not secret_key:
@@ -43,7 +61,8 @@ class TokenStore:
     def __init__(self, engine: Engine, secret_key: str):
         self.engine = engine
         self._cipher = token_cipher(secret_key)
-        SalesforceToken.__table__.create(engine, checkfirst=True)  # idempotent, like the other stores
+        for table in (SalesforceToken.__table__, UsedConnectTicket.__table__):  # idempotent, like the other stores
+            table.create(engine, checkfirst=True)
 
     def save(self, user_key: str, refresh_token: str, instance_url: str) -> None:
         """Store (or replace, e.g. after rotation) the rep's refresh token."""
@@ -52,18 +71,36 @@ class TokenStore:
             s.merge(SalesforceToken(user_key=user_key, instance_url=instance_url, refresh_token=sealed,
                                     updated_at=utcnow()))
 
-    def load(self, user_key: str) -> tuple[str, str] | None:
-        """(refresh token, instance URL) of the rep, or None if not connected or undecryptable."""
+    def load(self, user_key: str) -> StoredToken | None:
+        """The rep's stored token, or None if not connected or undecryptable."""
         with Session(self.engine) as s:
             row = s.get(SalesforceToken, user_key)
         if row is None:
             return None
         try:
-            return self._cipher.decrypt(row.refresh_token.encode()).decode(), row.instance_url
+            return StoredToken(self._cipher.decrypt(row.refresh_token.encode()).decode(), row.instance_url,
+                               row.refresh_token)
         except InvalidToken:  # the secret key changed: the rep must reconnect
             return None
 
-    def forget(self, user_key: str) -> None:
-        """Drop the rep's connection (revoked or refused refresh token)."""
+    def forget(self, user_key: str, sealed: str | None = None) -> bool:
+        """Drop the rep's connection; with `sealed`, only if that ciphertext is still the stored one."""
+        # Compare-and-delete: another worker may have saved a rotated token since `sealed` was read.
+        condition = SalesforceToken.user_key == user_key
+        if sealed is not None:
+            condition &= SalesforceToken.refresh_token == sealed
         with Session(self.engine) as s, s.begin():
-            s.execute(delete(SalesforceToken).where(SalesforceToken.user_key == user_key))
+            return s.execute(delete(SalesforceToken).where(condition)).rowcount > 0
+
+    def use_ticket(self, ticket_id: str, max_age: float) -> bool:
+        """Record a connect link as opened; False if it was opened before (links are single-use)."""
+        now = utcnow()
+        expired = UsedConnectTicket.used_at < now - timedelta(seconds=max_age)
+        try:
+            with Session(self.engine) as s, s.begin():
+                # Older rows can go: their links fail the signature's age check before reaching here.
+                s.execute(delete(UsedConnectTicket).where(expired))
+                s.add(UsedConnectTicket(ticket_id=ticket_id, used_at=now))
+        except IntegrityError:
+            return False
+        return True

@@ -43,15 +43,33 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def app(database_url, tmp_path, idp):
-    """A fresh app per test on its own database, trusting the test IdP; the CRM can be made to fail."""
-    app = create_app({"database_url": database_url, "instance_path": str(tmp_path),
-                      "secret_key": "test-secret", "outbox_backoff_seconds": 0.0, **idp.settings_overrides()})
-    state = app.extensions["addin_api"]
-    app.deal_ids = load_dataset(state.engine, demo_dataset())
-    state.crm = FaultyCrm(state.crm)
-    yield app
-    state.engine.dispose()
+def make_app(database_url, tmp_path, idp):
+    """Builds apps on this test's database, trusting the test IdP; `**settings` add to or override the base.
+
+    With the embedded CRM (the default) the demo data is loaded and the CRM wrapped in FaultyCrm, so
+    tests can take it down; `app.deal_ids` maps demo deal keys to ids.
+    """
+    built = []
+
+    def build(**settings):
+        app = create_app({"database_url": database_url, "instance_path": str(tmp_path), "secret_key": "test-secret",
+                          "outbox_backoff_seconds": 0.0, **idp.settings_overrides(), **settings})
+        state = app.extensions["addin_api"]
+        if state.crm.name == "local":
+            app.deal_ids = load_dataset(state.engine, demo_dataset())
+            state.crm = FaultyCrm(state.crm)
+        built.append(state.engine)
+        return app
+
+    yield build
+    for engine in built:
+        engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    """A fresh app per test on the embedded CRM with demo data; the CRM can be made to fail."""
+    return make_app()
 
 
 @pytest.fixture

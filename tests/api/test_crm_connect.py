@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from addin_api import create_app
 from addin_api.crm.local.demo_data import demo_dataset
 from tests.conftest import REP, REP2, ApiClient
 from tests.standins.salesforce import SalesforceStandin
@@ -19,12 +18,10 @@ def sf():
 
 
 @pytest.fixture
-def sf_app(database_url, tmp_path, idp, sf):
-    app = create_app({"database_url": database_url, "instance_path": str(tmp_path),
-                      "secret_key": "test-secret", **idp.settings_overrides(), **sf.settings_overrides("")})
+def sf_app(make_app, sf):
+    app = make_app(**sf.settings_overrides(""))
     app.deal_ids = sf.load_dataset(demo_dataset())
-    yield app
-    app.extensions["addin_api"].engine.dispose()
+    return app
 
 
 def _path(url: str) -> str:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from addin_api import create_app
 from addin_api.crm.local.demo_data import demo_dataset
 from addin_api.services.drain import drain_once
 from tests.conftest import REP, REP2, ApiClient
@@ -17,15 +16,12 @@ def sf():
 
 
 @pytest.fixture
-def sf_app(database_url, tmp_path, idp, sf):
+def sf_app(make_app, tmp_path, sf):
     key_path = tmp_path / "sf-key.pem"
     key_path.write_text(signing_key().private_pem)
-    app = create_app({"database_url": database_url, "instance_path": str(tmp_path),
-                      "secret_key": "test-secret", "outbox_backoff_seconds": 0.0, **idp.settings_overrides(),
-                      **sf.settings_overrides(str(key_path))})
+    app = make_app(**sf.settings_overrides(str(key_path)))
     app.deal_ids = sf.load_dataset(demo_dataset())
-    yield app
-    app.extensions["addin_api"].engine.dispose()
+    return app
 
 
 def client(app, idp, email=REP):

@@ -7,10 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from google.apps.card_v1 import Card
 
-from addin_api import create_app
-from addin_api.crm.local.demo_data import REP, demo_dataset
-from addin_api.crm.local.seed import load_dataset
-from tests.fakes import FaultyCrm
+from addin_api.crm.local.demo_data import REP
 from tests.standins.google import BASE_URL, GoogleStandIn
 
 NADIA = "nadia@northwind.example"
@@ -24,16 +21,9 @@ def google():
 
 
 @pytest.fixture
-def app(database_url, tmp_path, idp, google):
-    """The shared `app` fixture's pattern, plus the google_* settings pointing at the stand-ins."""
-    app = create_app({"database_url": database_url, "instance_path": str(tmp_path),
-                      "secret_key": "test-secret", "outbox_backoff_seconds": 0.0, **idp.settings_overrides(),
-                      **google.settings_overrides()})
-    state = app.extensions["addin_api"]
-    app.deal_ids = load_dataset(state.engine, demo_dataset())
-    state.crm = FaultyCrm(state.crm)
-    yield app
-    state.engine.dispose()
+def app(make_app, google):
+    """The shared app on demo data, plus the google_* settings pointing at the stand-ins."""
+    return make_app(**google.settings_overrides())
 
 
 @pytest.fixture

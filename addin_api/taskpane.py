@@ -33,7 +33,7 @@ NEWSLETTER = {"from": ("events@conference.example", "SaaS Summit"), "subject": "
               "body": "Join 3,000 revenue leaders in Lisbon. Early-bird pricing ends this Friday."}
 PREVIEW_SHELL = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Taskpane preview · addin-api</title><link rel="stylesheet" href="/static/preview.css">
+<title>Deal Desk · preview</title><link rel="stylesheet" href="/static/preview.css">
 <script type="module" src="/static/js/preview.js"></script></head>
 <body><noscript>The preview needs JavaScript.</noscript></body></html>
 """

@@ -19,7 +19,7 @@ boot();
 async function boot() {
   document.body.append(
     h("header", { class: "pv-bar" },
-      h("h1", {}, "Deals add-in ", h("span", { class: "pv-tag" }, "preview")),
+      h("h1", {}, "Deal Desk ", h("span", { class: "pv-tag" }, "preview")),
       h("p", {}, "A fake Outlook mailbox around the real taskpane: demo sign-in, demo CRM data."),
       h("div", { class: "pv-widths", role: "group", "aria-label": "Taskpane width" }, "Pane width",
         WIDTHS.map((w) => h("button", { type: "button", class: "pv-width", "aria-pressed": String(w === WIDTHS[0]),
@@ -62,7 +62,7 @@ function select(message) {
   renderList();
   renderReading();
   if (!page.frame && message) {
-    page.frame = h("iframe", { id: "taskpane", title: "Deals add-in taskpane", src: "/taskpane.html?preview=1" });
+    page.frame = h("iframe", { id: "taskpane", title: "Deal Desk taskpane", src: "/taskpane.html?preview=1" });
     replace(pane, page.frame);
     setWidth(Number(document.querySelector('.pv-width[aria-pressed="true"]').dataset.width));
   } else if (page.frame) {

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from flask import Flask, jsonify, request
 
-from tests.standins.idp import LoopbackServer
+from tests.standins.idp import LoopbackServer, LoopbackStandIn
 
 BASE_URL = "https://addin.example.test"
 SERVICE_ACCOUNT = "service-123456789012@gcp-sa-gsuiteaddons.iam.gserviceaccount.com"
@@ -40,7 +40,7 @@ DOMAIN = "demo.example"
 CERTS_PATH = "/oauth2/v1/certs"
 
 
-class GoogleStandIn:
+class GoogleStandIn(LoopbackStandIn):
     """Google's certificate endpoint and Gmail API on loopback, counting every request."""
 
     __test__ = False
@@ -57,13 +57,6 @@ class GoogleStandIn:
         self._server = LoopbackServer(self._app())
         self.url = self._server.url
         self.certs_url = self.url + CERTS_PATH
-
-    def __enter__(self) -> "GoogleStandIn":
-        self._server.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._server.stop()
 
     def settings_overrides(self) -> dict[str, Any]:
         """Settings that make the app trust this stand-in and read mail from it."""

@@ -21,7 +21,6 @@ import ipaddress
 import secrets
 import ssl
 import tempfile
-import threading
 from pathlib import Path
 
 import jwt
@@ -31,15 +30,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
 
-from tests.standins.idp import CLIENT_ID
+from tests.standins.idp import CLIENT_ID, LoopbackServer, LoopbackStandIn
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 SHARED_PREFIXES = ("/common/", "/organizations/")
 
 
-class GraphStandIn:
+class GraphStandIn(LoopbackStandIn):
     """Entra's token endpoint (on-behalf-of grant only) and Graph's message read, recording every call."""
 
     def __init__(self, upstream: str | None = None, client_id: str = CLIENT_ID,
@@ -55,19 +53,12 @@ class GraphStandIn:
         self._dir = tempfile.TemporaryDirectory(prefix="graph-standin-")
         self.ca_file = str(Path(self._dir.name) / "cert.pem")
         context = _tls_context(Path(self._dir.name))
-        self._server = make_server("127.0.0.1", 0, self._app(), threaded=True, ssl_context=context)
-        self.url = f"https://127.0.0.1:{self._server.server_port}"
-        self._thread: threading.Thread | None = None
+        self._server = LoopbackServer(self._app(), ssl_context=context)
+        self.url = self._server.url
 
-    def __enter__(self) -> "GraphStandIn":
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._server.shutdown()
-        self._thread.join()
-        self._server.server_close()
+    def stop(self) -> None:
+        """Stop answering and delete the throwaway certificate."""
+        super().stop()
         self._dir.cleanup()
 
     def trust(self, session: requests.Session) -> requests.Session:

@@ -49,9 +49,10 @@ def oid_for(email: str) -> str:
 class LoopbackServer:
     """Serves a WSGI app on 127.0.0.1 (free port, daemon thread); `.url` is known before `start()`."""
 
-    def __init__(self, app: Callable):
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
+    def __init__(self, app: Callable, ssl_context=None):
+        self._server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=ssl_context)
+        scheme = "https" if ssl_context else "http"
+        self.url = f"{scheme}://127.0.0.1:{self._server.server_port}"
         self._thread: threading.Thread | None = None
 
     def start(self) -> "LoopbackServer":
@@ -78,7 +79,28 @@ class LoopbackServer:
         self.stop()
 
 
-class TestIdentityProvider:
+class LoopbackStandIn:
+    """Start/stop and `with` support for a stand-in that serves itself through `self._server` (a LoopbackServer)."""
+
+    _server: LoopbackServer
+
+    def start(self):
+        """Begin answering on loopback."""
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop answering and release the port."""
+        self._server.stop()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+class TestIdentityProvider(LoopbackStandIn):
     """An Entra look-alike on loopback that signs tokens with keys it publishes, counting every fetch."""
 
     __test__ = False  # a helper, not a pytest test class, despite its name
@@ -94,21 +116,6 @@ class TestIdentityProvider:
         self.v2_issuer = f"{self.authority}/{PLACEHOLDER}/v2.0"
         self.v1_issuer = f"{self.authority}/sts/{PLACEHOLDER}/"
         self.key_issuer: str | None = self.v2_issuer  # `issuer` on v2 JWKS keys; None leaves it out
-
-    def start(self) -> "TestIdentityProvider":
-        """Begin serving discovery documents and keys."""
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self._server.stop()
-
-    def __enter__(self) -> "TestIdentityProvider":
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
     @property
     def jwks_requests(self) -> int:

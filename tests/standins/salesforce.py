@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.wrappers import Request, Response
 
-from tests.standins.idp import LoopbackServer
+from tests.standins.idp import LoopbackServer, LoopbackStandIn
 from tests.standins.salesforce_api import Call, DataApi, Fault
 from tests.standins.salesforce_oauth import CLIENT_ID, CLIENT_SECRET, OAuthEndpoints
 from tests.standins.salesforce_org import Org
@@ -55,15 +55,15 @@ def signing_key() -> SigningKey:
     return SigningKey(private, public)
 
 
-class SalesforceStandin(OAuthEndpoints):
+class SalesforceStandin(OAuthEndpoints, LoopbackStandIn):
     """One org behind a login host; acts as whichever user the access token names."""
 
     def __init__(self, *, public_key_pem: str | None = None, rating_field: str = "Addin_Rating__c",
                  key_field: str = "Addin_Message_Key__c", multi_currency: bool = False, currency: str = "USD"):
         self.public_key_pem, self.rating_field, self.key_field = public_key_pem, rating_field, key_field
         self.org = Org(rating_field, key_field, multi_currency, currency)
-        self.server = LoopbackServer(self)
-        self.url = self.server.url  # the login host (aud of JWT assertions)
+        self._server = LoopbackServer(self)
+        self.url = self._server.url  # the login host (aud of JWT assertions)
         self.prefix = "/org"
         self.instance_url = self.url + self.prefix
         self.calls: list[Call] = []
@@ -75,21 +75,6 @@ class SalesforceStandin(OAuthEndpoints):
         self._lock = threading.Lock()
 
     # --- test controls -------------------------------------------------------------------------
-
-    def start(self) -> "SalesforceStandin":
-        """Begin answering on loopback."""
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop answering and release the port."""
-        self.server.stop()
-
-    def __enter__(self) -> "SalesforceStandin":
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
     def load_dataset(self, dataset: dict, *, business_case_fields: dict | None = None,
                      usernames: dict | None = None) -> dict[str, str]:

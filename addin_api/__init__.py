@@ -1,8 +1,10 @@
 """addin-api: the backend of the Outlook add-in and Gmail add-on that update CRM deals from the inbox."""
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 __version__ = "0.1.0"
 
@@ -25,20 +27,27 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
     settings = _with_dev_idp(load_settings(overrides=test_config))
     configure_logging(settings.log_level)
     from addin_api.web import STATIC_DIR
+
     app = Flask(__name__, static_folder=str(STATIC_DIR), static_url_path="/static")
     app.config.update(
-        MAX_CONTENT_LENGTH=settings.max_request_bytes, SECRET_KEY=settings.secret_key,
-        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"), SESSION_COOKIE_SAMESITE="Lax",
-        API_TITLE="addin-api", API_VERSION=__version__, OPENAPI_VERSION="3.0.3",
-        OPENAPI_URL_PREFIX="/api/v1", OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+        SESSION_COOKIE_SAMESITE="Lax",
+        API_TITLE="addin-api",
+        API_VERSION=__version__,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
     )
     engine = make_engine(settings.sqlalchemy_url)
     StoreBase.metadata.create_all(engine)
     sessions = make_session_factory(engine)
     http = make_http(settings.crm_timeout_seconds)
     crm = crm or build_crm(settings, engine=engine, http=http)
-    app.extensions["addin_api"] = AppState(settings, engine, sessions, http, crm, Outbox(sessions),
-                                           IdempotencyStore(sessions), Ledger(sessions))
+    app.extensions["addin_api"] = AppState(
+        settings, engine, sessions, http, crm, Outbox(sessions), IdempotencyStore(sessions), Ledger(sessions)
+    )
     _register(app, Api(app), settings)
     return app
 
@@ -50,6 +59,7 @@ def _with_dev_idp(settings):
     import dataclasses
 
     from addin_api.auth.devidp import dev_overrides
+
     return dataclasses.replace(settings, **dev_overrides(settings))
 
 
@@ -67,7 +77,10 @@ def _register(app, api, settings) -> None:
         app.register_blueprint(blueprint)
     if settings.dev_idp:
         from addin_api.auth.devidp import bp as devidp_bp
+
         app.register_blueprint(devidp_bp)
-        logging.getLogger(__name__).warning("demo sign-in is ON: tokens are minted for demo reps by this server")
+        logging.getLogger(__name__).warning(
+            "demo sign-in is ON: tokens are minted for demo reps by this server"
+        )
     register_error_handlers(app)
     register_security_headers(app)

@@ -1,4 +1,5 @@
 """The `addin-api` command: serve, demo-data, outbox drain, manifest."""
+
 from __future__ import annotations
 
 import argparse
@@ -27,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         argv = sys.argv[1:]
     if argv[:1] == ["manifest"]:
         from addin_api.manifests import main as manifest_main
+
         return manifest_main(argv[1:])
     args = parser.parse_args(argv)
     return {"serve": _serve, "demo-data": _demo_data, "outbox": _outbox}[args.command](args)
@@ -41,7 +43,9 @@ def _serve(args) -> int:
 
     class _App(BaseApplication):
         def load_config(self):
-            self.cfg.set("bind", f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}")
+            self.cfg.set(
+                "bind", f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"
+            )
             self.cfg.set("workers", args.workers)
             self.cfg.set("threads", args.threads)  # CRM calls are I/O-bound
             self.cfg.set("worker_class", "gthread")
@@ -51,6 +55,7 @@ def _serve(args) -> int:
 
         def load(self):
             from addin_api import create_app
+
             return create_app()
 
     _App().run()
@@ -60,7 +65,7 @@ def _serve(args) -> int:
 def _demo_data(args) -> int:
     from addin_api.config import load_settings
     from addin_api.crm.local.demo_data import demo_dataset
-    from addin_api.crm.local.seed import reset, load_dataset
+    from addin_api.crm.local.seed import load_dataset, reset
     from addin_api.store.db import make_engine
 
     settings = load_settings()
@@ -79,7 +84,8 @@ def _demo_data(args) -> int:
 
 
 def _has_deals(engine) -> bool:
-    from sqlalchemy import inspect, select, func
+    from sqlalchemy import func, inspect, select
+
     from addin_api.crm.local.models import Deal
 
     if not inspect(engine).has_table(Deal.__tablename__):

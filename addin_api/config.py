@@ -1,12 +1,14 @@
 """Settings from `ADDIN_*` environment variables, parsed and validated once at start-up."""
+
 from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
-from typing import Any, Callable, Mapping
 
 
 class SettingsError(ValueError):
@@ -36,47 +38,97 @@ class Settings:
 
     # --- core ---
     crm: str = _setting("local", "CRM adapter: `local` (embedded), `salesforce`.")
-    database_url: str = _setting("", "SQLAlchemy URL of the app store and embedded CRM; empty = SQLite file `instance/addin.db`.")
+    database_url: str = _setting(
+        "", "SQLAlchemy URL of the app store and embedded CRM; empty = SQLite file `instance/addin.db`."
+    )
     instance_path: str = _setting("instance", "Folder for the default SQLite file and the demo signing key.")
-    public_base_url: str = _setting("http://127.0.0.1:8000", "Public HTTPS base URL the add-ins load from (manifests, Gmail audiences).")
-    secret_key: str = _setting("", "Key for signing Gmail card state and encrypting stored CRM tokens; required unless DEV_IDP.", secret=True)
-    going_dark_days: int = _setting(21, "Days without an inbound email before a deal is 'going dark' (14–42).", int)
-    email_body_max_chars: int = _setting(20000, "Plain-text email body kept per logged email; longer bodies are cut.", int)
+    public_base_url: str = _setting(
+        "http://127.0.0.1:8000", "Public HTTPS base URL the add-ins load from (manifests, Gmail audiences)."
+    )
+    secret_key: str = _setting(
+        "",
+        "Key for signing Gmail card state and encrypting stored CRM tokens; required unless DEV_IDP.",
+        secret=True,
+    )
+    going_dark_days: int = _setting(
+        21, "Days without an inbound email before a deal is 'going dark' (14–42).", int
+    )
+    email_body_max_chars: int = _setting(
+        20000, "Plain-text email body kept per logged email; longer bodies are cut.", int
+    )
     max_request_bytes: int = _setting(262144, "Largest request body accepted; larger → 413.", int)
     log_level: str = _setting("INFO", "Python log level.")
     # --- CRM calls and outbox ---
     crm_timeout_seconds: float = _setting(10.0, "Timeout of every outbound CRM/Graph/Gmail HTTP call.", float)
     outbox_max_attempts: int = _setting(50, "Attempts before a queued change is given up as rejected.", int)
-    outbox_backoff_seconds: float = _setting(5.0, "First retry delay of a queued change; doubles per attempt.", float)
+    outbox_backoff_seconds: float = _setting(
+        5.0, "First retry delay of a queued change; doubles per attempt.", float
+    )
     outbox_backoff_max_seconds: float = _setting(900.0, "Longest retry delay of a queued change.", float)
     # --- Microsoft Entra ID (Outlook) ---
-    ms_authority: str = _setting("https://login.microsoftonline.com", "Entra authority host (sovereign clouds and tests set another).")
+    ms_authority: str = _setting(
+        "https://login.microsoftonline.com", "Entra authority host (sovereign clouds and tests set another)."
+    )
     ms_client_id: str = _setting("", "Application (client) ID of the API's Entra app registration.")
     ms_app_id_uri: str = _setting("", "App ID URI accepted as audience; empty = `api://<client id>`.")
-    ms_allowed_tenants: tuple = _setting(("*",), "Comma-separated tenant GUIDs allowed to sign in, or `*`.", _csv)
+    ms_allowed_tenants: tuple = _setting(
+        ("*",), "Comma-separated tenant GUIDs allowed to sign in, or `*`.", _csv
+    )
     ms_required_scope: str = _setting("access_as_user", "Delegated scope the access token must carry.")
-    ms_client_secret: str = _setting("", "Client secret of the API app, enables Graph reads on-behalf-of the rep.", secret=True)
-    ms_client_certificate_path: str = _setting("", "PEM with the API app's certificate and private key: Graph reads on-behalf-of the rep without a secret.")
+    ms_client_secret: str = _setting(
+        "", "Client secret of the API app, enables Graph reads on-behalf-of the rep.", secret=True
+    )
+    ms_client_certificate_path: str = _setting(
+        "",
+        "PEM with the API app's certificate and private key: Graph reads on-behalf-of the rep without a secret.",
+    )
     graph_url: str = _setting("https://graph.microsoft.com", "Microsoft Graph base URL.")
-    dev_idp: bool = _setting(False, "Serve the demo identity provider (loopback binds only) and use it as authority.", _bool)
-    bind_host: str = _setting("127.0.0.1", "Address `addin-api serve` binds; DEV_IDP is refused unless loopback.")
+    dev_idp: bool = _setting(
+        False, "Serve the demo identity provider (loopback binds only) and use it as authority.", _bool
+    )
+    bind_host: str = _setting(
+        "127.0.0.1", "Address `addin-api serve` binds; DEV_IDP is refused unless loopback."
+    )
     # --- Google Workspace (Gmail) ---
-    google_addon_service_account: str = _setting("", "Add-on service agent email: `service-<n>@gcp-sa-gsuiteaddons.iam.gserviceaccount.com`.")
-    google_oauth_client_id: str = _setting("", "OAuth client id of the add-on deployment (audience of userIdToken).")
-    google_allowed_domains: tuple = _setting((), "Comma-separated Workspace domains whose reps may use the add-on.", _csv)
-    google_certs_url: str = _setting("https://www.googleapis.com/oauth2/v1/certs", "Google's ID-token signing certificates.")
+    google_addon_service_account: str = _setting(
+        "", "Add-on service agent email: `service-<n>@gcp-sa-gsuiteaddons.iam.gserviceaccount.com`."
+    )
+    google_oauth_client_id: str = _setting(
+        "", "OAuth client id of the add-on deployment (audience of userIdToken)."
+    )
+    google_allowed_domains: tuple = _setting(
+        (), "Comma-separated Workspace domains whose reps may use the add-on.", _csv
+    )
+    google_certs_url: str = _setting(
+        "https://www.googleapis.com/oauth2/v1/certs", "Google's ID-token signing certificates."
+    )
     gmail_api_url: str = _setting("https://gmail.googleapis.com", "Gmail API base URL.")
     # --- Salesforce ---
-    salesforce_login_url: str = _setting("https://login.salesforce.com", "Salesforce login host (sandboxes: test.salesforce.com).")
+    salesforce_login_url: str = _setting(
+        "https://login.salesforce.com", "Salesforce login host (sandboxes: test.salesforce.com)."
+    )
     salesforce_client_id: str = _setting("", "Consumer key of the External Client App.")
     salesforce_client_secret: str = _setting("", "Consumer secret (web-server flow).", secret=True)
-    salesforce_private_key_path: str = _setting("", "PEM private key for the JWT bearer flow; empty = per-rep web-server flow.")
-    salesforce_username_map: str = _setting("", "JSON object mailbox → Salesforce username; unmapped reps use their address.")
+    salesforce_private_key_path: str = _setting(
+        "", "PEM private key for the JWT bearer flow; empty = per-rep web-server flow."
+    )
+    salesforce_username_map: str = _setting(
+        "", "JSON object mailbox → Salesforce username; unmapped reps use their address."
+    )
     salesforce_email_mode: str = _setting("email_message", "`email_message` (Enhanced Email) or `task`.")
-    salesforce_rating_field: str = _setting("Addin_Rating__c", "Custom field holding the rep's rating on EmailMessage/Task.")
-    salesforce_message_key_field: str = _setting("Addin_Message_Key__c", "Unique external-ID field: SHA-256 of the 18-char opportunity id, newline, Message-ID.")
-    salesforce_multi_currency: bool = _setting(False, "The org has multi-currency on: read each deal's CurrencyIsoCode.", _bool)
-    salesforce_business_case_fields: str = _setting("", "JSON object business-case field → Opportunity custom field API name.")
+    salesforce_rating_field: str = _setting(
+        "Addin_Rating__c", "Custom field holding the rep's rating on EmailMessage/Task."
+    )
+    salesforce_message_key_field: str = _setting(
+        "Addin_Message_Key__c",
+        "Unique external-ID field: SHA-256 of the 18-char opportunity id, newline, Message-ID.",
+    )
+    salesforce_multi_currency: bool = _setting(
+        False, "The org has multi-currency on: read each deal's CurrencyIsoCode.", _bool
+    )
+    salesforce_business_case_fields: str = _setting(
+        "", "JSON object business-case field → Opportunity custom field API name."
+    )
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -95,15 +147,19 @@ class Settings:
         """The App ID URI accepted as `aud`, `api://<client id>` unless set."""
         return self.ms_app_id_uri or f"api://{self.ms_client_id}"
 
-    def validate(self) -> "Settings":
+    def validate(self) -> Settings:
         """Reject combinations the app cannot run with safely; returns self."""
         if not 14 <= self.going_dark_days <= 42:
             raise SettingsError("ADDIN_GOING_DARK_DAYS must be between 14 and 42")
         loopback = {"127.0.0.1", "localhost", "::1"}
         # Both checks: the bind host is only known to `addin-api serve`; the public URL catches a
         # gunicorn started by hand in front of a real address.
-        if self.dev_idp and (self.bind_host not in loopback or urlsplit(self.public_base_url).hostname not in loopback):
-            raise SettingsError("ADDIN_DEV_IDP is refused unless the server binds to and is reached on loopback")
+        if self.dev_idp and (
+            self.bind_host not in loopback or urlsplit(self.public_base_url).hostname not in loopback
+        ):
+            raise SettingsError(
+                "ADDIN_DEV_IDP is refused unless the server binds to and is reached on loopback"
+            )
         if not self.secret_key and not self.dev_idp:
             raise SettingsError("ADDIN_SECRET_KEY is required (it signs card state and encrypts CRM tokens)")
         if self.email_body_max_chars < 0 or self.max_request_bytes < 1024:
@@ -111,7 +167,9 @@ class Settings:
         return self
 
 
-def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
+def load_settings(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
     """Build Settings from `ADDIN_*` variables, then explicit overrides (tests), and validate them."""
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}

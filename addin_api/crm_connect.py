@@ -4,6 +4,7 @@ The taskpane asks the API for a short-lived, single-use signed link, opens it in
 to the CRM's consent page and back to our callback, which stores the rep's refresh token (encrypted) only if
 the CRM says the rep's own user signed in: a link forwarded to a colleague connects nobody.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -45,9 +46,12 @@ def start():
         return _page("This link is not valid. Close this window and click Connect again.", 400)
     if auth is None:
         return _page("This CRM is connected by your administrator.", 404)
-    if not auth.store.use_ticket(ticket_id, TICKET_MAX_AGE):  # single-use: a copied link cannot start a second flow
+    if not auth.store.use_ticket(
+        ticket_id, TICKET_MAX_AGE
+    ):  # single-use: a copied link cannot start a second flow
         return _page("This link was already used. Close this window and click Connect again.", 400)
     from addin_api.crm.salesforce.auth import pkce_pair
+
     verifier, challenge = pkce_pair()
     nonce = secrets.token_urlsafe(24)
     session["crm_connect"] = {"nonce": nonce, "verifier": verifier, "rep": rep}
@@ -59,17 +63,24 @@ def callback():
     """Trade the code for tokens for the rep who started the flow; tell the taskpane through the dialog."""
     pending = session.pop("crm_connect", None)
     if request.args.get("error"):
-        return _page(f"Salesforce said: {request.args.get('error_description') or request.args['error']}.", 400)
+        return _page(
+            f"Salesforce said: {request.args.get('error_description') or request.args['error']}.", 400
+        )
     if not pending or not secrets.compare_digest(pending["nonce"], request.args.get("state", "")):
         return _page("This sign-in did not start here. Close this window and click Connect again.", 400)
     from addin_api.crm.salesforce.auth import WrongAccount
+
     try:
-        _web_auth().exchange_code(Principal(**pending["rep"]), request.args.get("code", ""), _callback_url(),
-                                  pending["verifier"])
+        _web_auth().exchange_code(
+            Principal(**pending["rep"]), request.args.get("code", ""), _callback_url(), pending["verifier"]
+        )
     except WrongAccount as exc:
-        return _page(f"You signed in to Salesforce as {exc.signed_in or 'another user'}, but this connection is "
-                     f"for {exc.expected}. Nothing was saved. Sign out of Salesforce in this window, click "
-                     f"Connect again and sign in as {exc.expected}.", 403)
+        return _page(
+            f"You signed in to Salesforce as {exc.signed_in or 'another user'}, but this connection is "
+            f"for {exc.expected}. Nothing was saved. Sign out of Salesforce in this window, click "
+            f"Connect again and sign in as {exc.expected}.",
+            403,
+        )
     except CrmError as exc:
         return _page(f"Salesforce refused the connection: {exc.message or 'please try again'}.", 502)
     return _page("Your Salesforce account is connected. You can close this window.", 200, message="connected")
@@ -90,9 +101,13 @@ def _callback_url() -> str:
 
 def _page(text: str, status: int, message: str = "failed") -> Response:
     # Inside an Office dialog, messageParent lets the taskpane react; in a plain browser it is skipped.
-    script = ("<script src='https://appsforoffice.microsoft.com/lib/1/hosted/office.js'></script><script>"
-              "window.Office&&Office.onReady(function(){try{Office.context.ui.messageParent("
-              f"'{message}')}}catch(e){{}}}});</script>")
-    body = (f"<!doctype html><meta charset=utf-8><title>Connect Salesforce</title>{script}"
-            f"<style>body{{font:15px system-ui;margin:2rem}}</style><p>{escape(text)}</p>")
+    script = (
+        "<script src='https://appsforoffice.microsoft.com/lib/1/hosted/office.js'></script><script>"
+        "window.Office&&Office.onReady(function(){try{Office.context.ui.messageParent("
+        f"'{message}')}}catch(e){{}}}});</script>"
+    )
+    body = (
+        f"<!doctype html><meta charset=utf-8><title>Connect Salesforce</title>{script}"
+        f"<style>body{{font:15px system-ui;margin:2rem}}</style><p>{escape(text)}</p>"
+    )
     return Response(body, status=status, mimetype="text/html")

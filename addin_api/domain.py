@@ -1,10 +1,11 @@
 """Domain types and pure rules: deals, stages, contacts, activities, health, principals (no I/O)."""
+
 from __future__ import annotations
 
 import enum
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 NEXT_STEP_MAX = 255  # Salesforce Opportunity.NextStep is string(255); the strictest CRM sets the rule.
@@ -223,17 +224,21 @@ def split_version(version: str) -> tuple[str, str]:
     return token, seen
 
 
-def moved_fields(deal: "Deal", version: str) -> set[str]:
+def moved_fields(deal: Deal, version: str) -> set[str]:
     """Which of stage / next step differ from what the rep saw when given `version` (all, if unreadable)."""
     try:
         seen = split_version(version)[1]
     except ValueError:
         return {"stage", "next_step"}
     now = fingerprint(deal.stage.id, deal.next_step)
-    return {name for name, part in (("stage", slice(0, 8)), ("next_step", slice(8, 16))) if seen[part] != now[part]}
+    return {
+        name
+        for name, part in (("stage", slice(0, 8)), ("next_step", slice(8, 16)))
+        if seen[part] != now[part]
+    }
 
 
-def conflicts_with(deal: "Deal", changes: "DealChanges") -> bool:
+def conflicts_with(deal: Deal, changes: DealChanges) -> bool:
     """A real conflict: a field the rep is changing moved since the version they saw."""
     return changes.version != deal.version and bool(moved_fields(deal, changes.version) & changes.fields())
 
@@ -245,4 +250,4 @@ def direction_of(from_address: str, rep_emails: set[str]) -> Direction:
 
 def utcnow() -> datetime:
     """Timezone-aware now; one place so the rest never mixes naive and aware datetimes."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -1,4 +1,5 @@
 """One error tree and one JSON error shape: {"code", "status", "message", "errors"?, ...details}."""
+
 from __future__ import annotations
 
 from http import HTTPStatus
@@ -27,7 +28,9 @@ class Unauthorized(AddinError):
 
     status_code = 401
 
-    def __init__(self, message: str = "sign-in required", *, challenge: str = 'Bearer error="invalid_token"', **kw):
+    def __init__(
+        self, message: str = "sign-in required", *, challenge: str = 'Bearer error="invalid_token"', **kw
+    ):
         super().__init__(message, **kw)
         self.challenge = challenge
 

@@ -1,4 +1,5 @@
 """Flask error handlers: every failure leaves as the one JSON error shape, with the right headers."""
+
 from __future__ import annotations
 
 import logging
@@ -47,6 +48,8 @@ def _http_exception(exc: HTTPException):
 
 def _unexpected(exc: Exception):
     log.exception("unhandled error")  # traceback only: request bodies and headers are never logged
-    response = jsonify(error_body(500, "Something went wrong on our side. Your change was not lost if it said saved."))
+    response = jsonify(
+        error_body(500, "Something went wrong on our side. Your change was not lost if it said saved.")
+    )
     response.status_code = 500
     return response

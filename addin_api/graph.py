@@ -1,4 +1,5 @@
 """Reads the open message from Microsoft Graph as the rep (msal on-behalf-of), so the logged copy is the mailbox's."""
+
 from __future__ import annotations
 
 import html
@@ -6,9 +7,9 @@ import logging
 import re
 import threading
 import time
-from pathlib import Path
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from pathlib import Path
 from urllib.parse import quote
 
 import requests
@@ -49,11 +50,13 @@ class GraphMessageReader:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_state(cls, state) -> "GraphMessageReader":
+    def from_state(cls, state) -> GraphMessageReader:
         """A reader sharing the app's settings and pooled HTTP session."""
         return cls(state.settings, state.http)
 
-    def read(self, access_token: str, rep: Principal, item_id: str | None, message_id: str | None = None) -> str | None:
+    def read(
+        self, access_token: str, rep: Principal, item_id: str | None, message_id: str | None = None
+    ) -> str | None:
         """The message's plain-text body from the rep's mailbox; None when the taskpane sent no item id.
 
         With `message_id`, the mailbox's message must carry that Message-ID, so one email's body is
@@ -87,18 +90,29 @@ class GraphMessageReader:
     def _exchange(self, access_token: str, rep: Principal) -> dict:
         scopes = [f"{self._graph}/Mail.Read"]
         try:
-            result = self._app(rep.tenant).acquire_token_on_behalf_of(user_assertion=access_token, scopes=scopes)
+            result = self._app(rep.tenant).acquire_token_on_behalf_of(
+                user_assertion=access_token, scopes=scopes
+            )
         except (requests.RequestException, ValueError) as exc:
             log.warning("Graph on-behalf-of exchange failed to reach the authority (%s)", type(exc).__name__)
-            raise GraphReadError("We could not reach Microsoft to read this email. Try again in a minute.") from None
+            raise GraphReadError(
+                "We could not reach Microsoft to read this email. Try again in a minute."
+            ) from None
         if "access_token" in result:
             return result
         # error codes only: descriptions can name the user, and the assertion is never logged
-        log.warning("Graph on-behalf-of exchange refused: %s %s", result.get("error"), result.get("error_codes"))
+        log.warning(
+            "Graph on-behalf-of exchange refused: %s %s", result.get("error"), result.get("error_codes")
+        )
         if result.get("error") in CONSENT_ERRORS:
-            raise Forbidden("Your organisation has not allowed this add-in to read mail (Mail.Read). "
-                            "Ask your Microsoft 365 admin to grant consent.", reason="graph_consent")
-        raise GraphReadError("We could not get permission from Microsoft to read this email. Try again later.")
+            raise Forbidden(
+                "Your organisation has not allowed this add-in to read mail (Mail.Read). "
+                "Ask your Microsoft 365 admin to grant consent.",
+                reason="graph_consent",
+            )
+        raise GraphReadError(
+            "We could not get permission from Microsoft to read this email. Try again later."
+        )
 
     def _app(self, tenant: str):
         with self._lock:
@@ -114,7 +128,8 @@ class GraphMessageReader:
 
         s = self._settings
         return msal.ConfidentialClientApplication(
-            s.ms_client_id, client_credential=client_credential(s),
+            s.ms_client_id,
+            client_credential=client_credential(s),
             # The token's own tenant, never /common: guests must be exchanged in the tenant that issued the token.
             authority=f"{s.ms_authority.rstrip('/')}/{tenant}",
             http_client=self._http,
@@ -130,7 +145,9 @@ class GraphMessageReader:
             return self._http.get(url, params={"$select": MESSAGE_FIELDS}, headers=headers)
         except requests.RequestException as exc:
             log.warning("Graph message read failed (%s)", type(exc).__name__)
-            raise GraphReadError("We could not reach Microsoft to read this email. Try again in a minute.") from None
+            raise GraphReadError(
+                "We could not reach Microsoft to read this email. Try again in a minute."
+            ) from None
 
     def _forget(self, rep: Principal) -> None:
         with self._lock:
@@ -144,8 +161,10 @@ def _checked(response: requests.Response) -> dict:
     code = _graph_error_code(response)
     log.warning("Graph message read answered %s %s", response.status_code, code)
     if response.status_code == 404:
-        raise Unprocessable("This email was not found in your mailbox (moved or deleted?). Open it again and retry.",
-                            reason="message_not_found")
+        raise Unprocessable(
+            "This email was not found in your mailbox (moved or deleted?). Open it again and retry.",
+            reason="message_not_found",
+        )
     if response.status_code == 403:
         raise Forbidden("Microsoft did not let this add-in read your mailbox.", reason="graph_forbidden")
     raise GraphReadError("Microsoft could not hand over this email right now. Try again in a minute.")
@@ -168,9 +187,10 @@ def client_credential(settings: Settings) -> str | dict:
     pem = Path(settings.ms_client_certificate_path).read_bytes()
     cert = x509.load_pem_x509_certificate(pem)
     key = serialization.load_pem_private_key(pem, password=None)
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    return {"private_key": key_pem, "thumbprint": cert.fingerprint(hashes.SHA1()).hex()}  # noqa: S303 - Entra's x5t
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    return {"private_key": key_pem, "thumbprint": cert.fingerprint(hashes.SHA1()).hex()}
 
 
 def _body_text(message: dict) -> str:

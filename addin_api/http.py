@@ -1,4 +1,5 @@
 """One pooled requests.Session for every outbound call, with timeouts applied in one place."""
+
 from __future__ import annotations
 
 import requests

@@ -1,17 +1,22 @@
 """Logging set-up: one line per event, and a filter that keeps secrets out of every record."""
+
 from __future__ import annotations
 
 import logging
 import re
 
 # Bearer tokens, JWTs and OAuth fields must never be written, whatever a library logs.
-_SECRET = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
-                     r"|((?:access|refresh|id)_token|client_secret|assertion|code)=([^&\s]+)")
+_SECRET = re.compile(
+    r"(Bearer\s+)[A-Za-z0-9._~+/=-]+|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
+    r"|((?:access|refresh|id)_token|client_secret|assertion|code)=([^&\s]+)"
+)
 
 
 def redact(text: str) -> str:
     """Replace tokens and secrets in a string with a marker."""
-    return _SECRET.sub(lambda m: (m.group(1) or (m.group(2) + "=" if m.group(2) else "")) + "[redacted]", text)
+    return _SECRET.sub(
+        lambda m: (m.group(1) or (m.group(2) + "=" if m.group(2) else "")) + "[redacted]", text
+    )
 
 
 class RedactingFilter(logging.Filter):

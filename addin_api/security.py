@@ -1,4 +1,5 @@
 """Response headers: no sniffing, no referrers, no caching of API data."""
+
 from __future__ import annotations
 
 from flask import request

@@ -1,4 +1,5 @@
 """Per-app state kept in `app.extensions["addin_api"]`, and helpers that reach it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,8 +39,16 @@ class AppState:
         # A CRM write is at most a handful of calls (token, read, write, one re-auth, one retry), each
         # bounded by the HTTP timeout; the lease outlives that so no second worker applies the same row.
         lease = timedelta(seconds=max(60.0, 6 * s.crm_timeout_seconds))
-        return WriteDeps(self.crm, self.outbox, s.going_dark_days, s.outbox_backoff_seconds,
-                         s.outbox_backoff_max_seconds, s.outbox_max_attempts, lease, self.ledger)
+        return WriteDeps(
+            self.crm,
+            self.outbox,
+            s.going_dark_days,
+            s.outbox_backoff_seconds,
+            s.outbox_backoff_max_seconds,
+            s.outbox_max_attempts,
+            lease,
+            self.ledger,
+        )
 
     def lazy(self, name: str, build):
         """Build a helper on first use (nothing is fetched or constructed at import or start-up)."""

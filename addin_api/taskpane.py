@@ -1,4 +1,5 @@
 """The taskpane's start-up configuration and, in demo sign-in mode, the preview page with a fake mailbox."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,22 +16,45 @@ bp = Blueprint("taskpane", __name__)
 # Preview emails: the newest inbound email of these demo deals (its Message-ID, so ratings land on the
 # logged activity), with a subject, who else is on copy, and a body.
 PREVIEW_EMAILS = [
-    ("nw-fleet", "Re: security questionnaire", ["leo"],
-     "Hi Riley,\n\nLeo's team has most of the security questionnaire done; two answers need your input. "
-     "Can we go through them on Thursday?\n\nNadia"),
-    ("contoso-clinics", "Board feedback on the scheduling pilot", [],
-     "Riley,\n\nThe board liked the no-show numbers. Julia will book the legal review; I need the "
-     "data-protection annex before then.\n\nOmar"),
-    ("fab-quality", "Site visit in Lyon", [],
-     "Hello Riley,\n\nThe Lyon site visit works for us on the 14th. Tom will join for the afternoon session.\n\nMaria"),
-    ("contoso-renewal", "Re: renewal terms", [],
-     "Hi Riley,\n\nApologies for the silence. Procurement is still reviewing the renewal terms.\n\nJulia"),
-    ("tail-crm", "Redlines from legal", ["sofia"],
-     "Riley,\n\nLegal sent their redlines this morning, mostly on liability caps. Sofia is copied for the "
-     "rollout plan.\n\nPaul"),
+    (
+        "nw-fleet",
+        "Re: security questionnaire",
+        ["leo"],
+        "Hi Riley,\n\nLeo's team has most of the security questionnaire done; two answers need your input. "
+        "Can we go through them on Thursday?\n\nNadia",
+    ),
+    (
+        "contoso-clinics",
+        "Board feedback on the scheduling pilot",
+        [],
+        "Riley,\n\nThe board liked the no-show numbers. Julia will book the legal review; I need the "
+        "data-protection annex before then.\n\nOmar",
+    ),
+    (
+        "fab-quality",
+        "Site visit in Lyon",
+        [],
+        "Hello Riley,\n\nThe Lyon site visit works for us on the 14th. Tom will join for the afternoon session.\n\nMaria",
+    ),
+    (
+        "contoso-renewal",
+        "Re: renewal terms",
+        [],
+        "Hi Riley,\n\nApologies for the silence. Procurement is still reviewing the renewal terms.\n\nJulia",
+    ),
+    (
+        "tail-crm",
+        "Redlines from legal",
+        ["sofia"],
+        "Riley,\n\nLegal sent their redlines this morning, mostly on liability caps. Sofia is copied for the "
+        "rollout plan.\n\nPaul",
+    ),
 ]
-NEWSLETTER = {"from": ("events@conference.example", "SaaS Summit"), "subject": "Early-bird tickets end Friday",
-              "body": "Join 3,000 revenue leaders in Lisbon. Early-bird pricing ends this Friday."}
+NEWSLETTER = {
+    "from": ("events@conference.example", "SaaS Summit"),
+    "subject": "Early-bird tickets end Friday",
+    "body": "Join 3,000 revenue leaders in Lisbon. Early-bird pricing ends this Friday.",
+}
 PREVIEW_SHELL = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Deal Desk · preview</title><link rel="stylesheet" href="/static/preview.css">
@@ -43,12 +67,20 @@ PREVIEW_SHELL = """<!doctype html>
 def config():
     """What the taskpane needs before it signs in: sign-in mode, client id, API scope, authority."""
     s = get_state().settings
-    body = {"mode": "demo" if s.dev_idp else "naa", "clientId": s.ms_client_id,
-            "apiScope": f"{s.app_id_uri}/{s.ms_required_scope}", "authority": naa_authority(s),
-            "serverReadsBody": s.graph_reads, "nextStepMax": NEXT_STEP_MAX}
+    body = {
+        "mode": "demo" if s.dev_idp else "naa",
+        "clientId": s.ms_client_id,
+        "apiScope": f"{s.app_id_uri}/{s.ms_required_scope}",
+        "authority": naa_authority(s),
+        "serverReadsBody": s.graph_reads,
+        "nextStepMax": NEXT_STEP_MAX,
+    }
     if s.dev_idp:
-        body.update(demoTenant=DEMO_TENANT_ID, demoTokenUrl=f"{URL_PREFIX}/{DEMO_TENANT_ID}/oauth2/v2.0/token",
-                    demoReps=[{"email": e, "name": n} for e, n in DEMO_REPS.items()])
+        body.update(
+            demoTenant=DEMO_TENANT_ID,
+            demoTokenUrl=f"{URL_PREFIX}/{DEMO_TENANT_ID}/oauth2/v2.0/token",
+            demoReps=[{"email": e, "name": n} for e, n in DEMO_REPS.items()],
+        )
     return body, 200, {"Cache-Control": "no-cache"}
 
 
@@ -78,8 +110,10 @@ def preview_mailbox():
     data = demo_dataset()
     people = {c["key"]: c for c in data["contacts"]}
     deals = {d["key"]: d for d in data["deals"]}
-    messages = [_preview_message(n, deals[key], people, subject, cc, body)
-                for n, (key, subject, cc, body) in enumerate(PREVIEW_EMAILS)]
+    messages = [
+        _preview_message(n, deals[key], people, subject, cc, body)
+        for n, (key, subject, cc, body) in enumerate(PREVIEW_EMAILS)
+    ]
     messages.append(_newsletter(len(messages), REP, (utcnow() - timedelta(hours=5)).isoformat()))
     messages.sort(key=lambda msg: msg["dateTimeCreated"], reverse=True)
     return {"user": {"emailAddress": REP, "displayName": DEMO_REPS[REP]}, "messages": messages}
@@ -93,18 +127,30 @@ def _demo_only() -> None:
 def _preview_message(n: int, deal: dict, people: dict, subject: str, cc: list[str], body: str) -> dict:
     email = next(e for e in deal["emails"] if e["direction"] == "inbound")  # the newest inbound one
     sender = next(c for c in people.values() if c["email"] == email["from"])
-    return {"itemId": f"AAMkADemo/{n}+{deal['key']}=", "subject": subject,
-            "from": _address(sender["email"], sender["name"]),
-            "to": [_address(email["to"][0], DEMO_REPS.get(email["to"][0], ""))],
-            "cc": [_address(people[k]["email"], people[k]["name"]) for k in cc],
-            "internetMessageId": email["message_id"], "dateTimeCreated": email["sent_at"], "body": body}
+    return {
+        "itemId": f"AAMkADemo/{n}+{deal['key']}=",
+        "subject": subject,
+        "from": _address(sender["email"], sender["name"]),
+        "to": [_address(email["to"][0], DEMO_REPS.get(email["to"][0], ""))],
+        "cc": [_address(people[k]["email"], people[k]["name"]) for k in cc],
+        "internetMessageId": email["message_id"],
+        "dateTimeCreated": email["sent_at"],
+        "body": body,
+    }
 
 
 def _newsletter(n: int, rep: str, sent_at: str) -> dict:
     address, name = NEWSLETTER["from"]
-    return {"itemId": f"AAMkADemo/{n}+newsletter=", "subject": NEWSLETTER["subject"], "from": _address(address, name),
-            "to": [_address(rep, DEMO_REPS[rep])], "cc": [], "dateTimeCreated": sent_at, "body": NEWSLETTER["body"],
-            "internetMessageId": "<summit-early-bird@conference.example>"}
+    return {
+        "itemId": f"AAMkADemo/{n}+newsletter=",
+        "subject": NEWSLETTER["subject"],
+        "from": _address(address, name),
+        "to": [_address(rep, DEMO_REPS[rep])],
+        "cc": [],
+        "dateTimeCreated": sent_at,
+        "body": NEWSLETTER["body"],
+        "internetMessageId": "<summit-early-bird@conference.example>",
+    }
 
 
 def _address(email: str, name: str) -> dict:

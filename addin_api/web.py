@@ -1,4 +1,5 @@
 """Non-API routes: health probes, the taskpane's static files, and the embedded CRM's deal page."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -55,6 +56,7 @@ def local_deal_page(deal_id: str):
     if state.crm.name != "local" or not (deal_id.isascii() and deal_id.isdigit()):
         abort(404)
     from addin_api.crm.local.pages import deal_page, link_ok
+
     if not link_ok(state.settings.secret_key, int(deal_id), request.args.get("t", "")):
         abort(404)  # not 403: without a valid link the page does not exist for you
     html = deal_page(state.engine, int(deal_id))
@@ -64,14 +66,23 @@ def local_deal_page(deal_id: str):
 
 
 _INFO_PAGES = {
-    "support": ("Support", "Deal Desk shows the CRM deals of the people on the email you are reading and lets you "
-                "update the stage and next step and rate the email. If something looks wrong, contact your CRM "
-                "administrator; they can see every change you made in the audit log."),
-    "privacy": ("Privacy", "Deal Desk reads the open email's participants, subject and date to find deals. The "
-                "email body is read only when you rate or log the email, is stored as plain text on the deal in "
-                "your CRM, and is never written to logs."),
-    "terms": ("Terms of use", "Deal Desk is provided to you by your organisation; your organisation's terms for "
-              "its CRM apply to the data you view and change here."),
+    "support": (
+        "Support",
+        "Deal Desk shows the CRM deals of the people on the email you are reading and lets you "
+        "update the stage and next step and rate the email. If something looks wrong, contact your CRM "
+        "administrator; they can see every change you made in the audit log.",
+    ),
+    "privacy": (
+        "Privacy",
+        "Deal Desk reads the open email's participants, subject and date to find deals. The "
+        "email body is read only when you rate or log the email, is stored as plain text on the deal in "
+        "your CRM, and is never written to logs.",
+    ),
+    "terms": (
+        "Terms of use",
+        "Deal Desk is provided to you by your organisation; your organisation's terms for "
+        "its CRM apply to the data you view and change here.",
+    ),
 }
 
 
@@ -79,6 +90,9 @@ _INFO_PAGES = {
 def info_page(page: str):
     """Support, privacy and terms pages the manifests link to."""
     title, text = _INFO_PAGES[page]
-    return Response(f"<!doctype html><meta charset=utf-8><title>Deal Desk · {title}</title>"
-                    "<style>body{font:15px system-ui;margin:2rem;max-width:40rem;line-height:1.5}</style>"
-                    f"<h1>{title}</h1><p>{text}</p>", mimetype="text/html")
+    return Response(
+        f"<!doctype html><meta charset=utf-8><title>Deal Desk · {title}</title>"
+        "<style>body{font:15px system-ui;margin:2rem;max-width:40rem;line-height:1.5}</style>"
+        f"<h1>{title}</h1><p>{text}</p>",
+        mimetype="text/html",
+    )

@@ -6,6 +6,7 @@ requests with a loopback identity provider (keys cached after the first call, as
 reports p50/p95/max per endpoint through the Flask test client, so the figures exclude network and
 gunicorn but include token validation, SQL and JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,26 +20,43 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from addin_api import create_app  # noqa: E402
-from addin_api.crm.local.demo_data import demo_dataset  # noqa: E402
-from addin_api.crm.local.seed import load_dataset  # noqa: E402
-from addin_api.domain import utcnow  # noqa: E402
-from tests.standins.idp import TestIdentityProvider  # noqa: E402
+from addin_api import create_app
+from addin_api.crm.local.demo_data import demo_dataset
+from addin_api.crm.local.seed import load_dataset
+from addin_api.domain import utcnow
+from tests.standins.idp import TestIdentityProvider
 
 
 def bulk_dataset(n: int) -> dict:
     """`n` extra deals across 200 accounts and 40 reps, each deal with one contact and five emails."""
     now = utcnow()
     accounts = [{"key": f"a{i}", "name": f"Account {i}"} for i in range(200)]
-    contacts = [{"key": f"c{i}", "account": f"a{i}", "email": f"buyer{i}@acct{i}.example", "name": f"Buyer {i}"}
-                for i in range(200)]
-    deals = [{"key": f"d{i}", "account": f"a{i % 200}", "name": f"Deal {i}", "stage": "Technical fit",
-              "amount": "1000", "owner": "rep@demo.example" if i % 40 == 0 else f"rep{i % 40}@demo.example",
-              "contacts": [{"contact": f"c{i % 200}", "role": "Champion"}],
-              "emails": [{"message_id": f"<d{i}.{k}@x.example>", "from": f"buyer{i % 200}@acct{i % 200}.example",
-                          "to": ["rep@demo.example"], "sent_at": (now - timedelta(days=k * 7)).isoformat(),
-                          "direction": "inbound" if k % 2 else "outbound"} for k in range(5)]}
-             for i in range(n)]
+    contacts = [
+        {"key": f"c{i}", "account": f"a{i}", "email": f"buyer{i}@acct{i}.example", "name": f"Buyer {i}"}
+        for i in range(200)
+    ]
+    deals = [
+        {
+            "key": f"d{i}",
+            "account": f"a{i % 200}",
+            "name": f"Deal {i}",
+            "stage": "Technical fit",
+            "amount": "1000",
+            "owner": "rep@demo.example" if i % 40 == 0 else f"rep{i % 40}@demo.example",
+            "contacts": [{"contact": f"c{i % 200}", "role": "Champion"}],
+            "emails": [
+                {
+                    "message_id": f"<d{i}.{k}@x.example>",
+                    "from": f"buyer{i % 200}@acct{i % 200}.example",
+                    "to": ["rep@demo.example"],
+                    "sent_at": (now - timedelta(days=k * 7)).isoformat(),
+                    "direction": "inbound" if k % 2 else "outbound",
+                }
+                for k in range(5)
+            ],
+        }
+        for i in range(n)
+    ]
     return {"accounts": accounts, "contacts": contacts, "deals": deals}
 
 
@@ -51,7 +69,11 @@ def measure(fn, rounds: int) -> dict:
         fn()
         samples.append((time.perf_counter() - start) * 1000)
     samples.sort()
-    return {"p50": statistics.median(samples), "p95": samples[int(len(samples) * 0.95) - 1], "max": samples[-1]}
+    return {
+        "p50": statistics.median(samples),
+        "p95": samples[int(len(samples) * 0.95) - 1],
+        "max": samples[-1],
+    }
 
 
 def main() -> None:
@@ -62,8 +84,15 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     with TestIdentityProvider() as idp, tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"database_url": f"sqlite:///{tmp}/bench.db", "instance_path": tmp, "secret_key": "bench",
-                          "log_level": "WARNING", **idp.settings_overrides()})
+        app = create_app(
+            {
+                "database_url": f"sqlite:///{tmp}/bench.db",
+                "instance_path": tmp,
+                "secret_key": "bench",
+                "log_level": "WARNING",
+                **idp.settings_overrides(),
+            }
+        )
         engine = app.extensions["addin_api"].engine
         ids = load_dataset(engine, demo_dataset())
         load_dataset(engine, bulk_dataset(args.deals))
@@ -74,22 +103,37 @@ def main() -> None:
 
         def save():
             version = client.get(f"/api/v1/deals/{deal}", headers=auth).get_json()["version"]
-            r = client.patch(f"/api/v1/deals/{deal}", headers=auth, json={"version": version, "next_step": f"n{next(counter)}"})
+            r = client.patch(
+                f"/api/v1/deals/{deal}",
+                headers=auth,
+                json={"version": version, "next_step": f"n{next(counter)}"},
+            )
             assert r.status_code == 200, r.get_json()
 
         def rate():
-            r = client.post(f"/api/v1/deals/{deal}/emails", headers=auth, json={
-                "message_id": "<bench@x.example>", "subject": "s", "from": "nadia@northwind.example",
-                "to": ["rep@demo.example"], "sent_at": "2026-11-20T10:00:00+00:00",
-                "rating": "positive" if next(counter) % 2 else "negative"})
+            r = client.post(
+                f"/api/v1/deals/{deal}/emails",
+                headers=auth,
+                json={
+                    "message_id": "<bench@x.example>",
+                    "subject": "s",
+                    "from": "nadia@northwind.example",
+                    "to": ["rep@demo.example"],
+                    "sent_at": "2026-11-20T10:00:00+00:00",
+                    "rating": "positive" if next(counter) % 2 else "negative",
+                },
+            )
             assert r.status_code == 200
 
         scenarios = {
             "GET /context (sidebar open, 3 participants)": lambda: client.get(
                 "/api/v1/context?email=nadia@northwind.example&email=leo@northwind.example&email=rep@demo.example",
-                headers=auth),
+                headers=auth,
+            ),
             "GET /deals/<id>": lambda: client.get(f"/api/v1/deals/{deal}", headers=auth),
-            f"GET /pipeline ({len(range(0, args.deals, 40)) + 8} open deals)": lambda: client.get("/api/v1/pipeline", headers=auth),
+            f"GET /pipeline ({len(range(0, args.deals, 40)) + 8} open deals)": lambda: client.get(
+                "/api/v1/pipeline", headers=auth
+            ),
             "GET + PATCH /deals/<id> (load, then save)": save,
             "POST /deals/<id>/emails (rate)": rate,
         }

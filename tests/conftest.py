@@ -1,4 +1,5 @@
 """Shared fixtures: a loopback identity provider, a fresh app on the embedded CRM with demo data, signed-in clients."""
+
 from __future__ import annotations
 
 import pytest
@@ -52,8 +53,16 @@ def make_app(database_url, tmp_path, idp):
     built = []
 
     def build(**settings):
-        app = create_app({"database_url": database_url, "instance_path": str(tmp_path), "secret_key": "test-secret",
-                          "outbox_backoff_seconds": 0.0, **idp.settings_overrides(), **settings})
+        app = create_app(
+            {
+                "database_url": database_url,
+                "instance_path": str(tmp_path),
+                "secret_key": "test-secret",
+                "outbox_backoff_seconds": 0.0,
+                **idp.settings_overrides(),
+                **settings,
+            }
+        )
         state = app.extensions["addin_api"]
         if state.crm.name == "local":
             app.deal_ids = load_dataset(state.engine, demo_dataset())

@@ -1,4 +1,5 @@
 """Test doubles: an in-memory CRM for service tests and a fault-injecting wrapper for real adapters."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -69,8 +70,11 @@ class FakeCrm:
     def find_context(self, rep, emails):
         self.calls["find_context"] += 1
         wanted = {e.lower() for e in emails}
-        return [d.ContactDeals(c, tuple(self.deals[i] for i in ids if not self.deals[i].is_closed))
-                for c, ids in self.contacts if c.email.lower() in wanted]
+        return [
+            d.ContactDeals(c, tuple(self.deals[i] for i in ids if not self.deals[i].is_closed))
+            for c, ids in self.contacts
+            if c.email.lower() in wanted
+        ]
 
     def get_deal(self, rep, deal_id):
         self.calls["get_deal"] += 1
@@ -89,8 +93,12 @@ class FakeCrm:
         stage = deal.stage_by_id(changes.stage_id) if changes.stage_id else deal.stage
         if stage is None:
             raise CrmRejected("bad stage")
-        new = dataclasses.replace(deal, stage=stage, version=str(int(deal.version) + 1),
-                                  next_step=deal.next_step if changes.next_step is None else changes.next_step)
+        new = dataclasses.replace(
+            deal,
+            stage=stage,
+            version=str(int(deal.version) + 1),
+            next_step=deal.next_step if changes.next_step is None else changes.next_step,
+        )
         self.deals[deal_id] = new
         return new
 

@@ -1,4 +1,5 @@
 """A throwaway PostgreSQL cluster for tests: one per run on a private unix socket, a fresh database per test."""
+
 from __future__ import annotations
 
 import glob
@@ -14,8 +15,10 @@ ENV_VAR = "ADDIN_TEST_DATABASE"
 TEMPLATE = "addin_template"
 # Durability is pointless for a cluster deleted at the end of the run; these make it several times faster.
 # The server's zone is deliberately not UTC (as on many real servers), so code assuming UTC answers shows up.
-SERVER_OPTIONS = ("-c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                  "-c max_connections=200 -c timezone=Pacific/Chatham")
+SERVER_OPTIONS = (
+    "-c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+    "-c max_connections=200 -c timezone=Pacific/Chatham"
+)
 
 
 class PostgresUnavailable(RuntimeError):
@@ -38,8 +41,10 @@ def _bin_dir() -> Path:
         return Path(found).parent
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
     if not candidates:
-        raise PostgresUnavailable("initdb not found: install PostgreSQL (`apt-get install -y postgresql`, "
-                                  "or `make db-deps`) or set ADDIN_PG_BINDIR")
+        raise PostgresUnavailable(
+            "initdb not found: install PostgreSQL (`apt-get install -y postgresql`, "
+            "or `make db-deps`) or set ADDIN_PG_BINDIR"
+        )
     return Path(candidates[-1]).parent
 
 
@@ -52,7 +57,7 @@ class Cluster:
         self._as_owner: list[str] = []
         self._bindir = Path()
 
-    def start(self) -> "Cluster":
+    def start(self) -> Cluster:
         """initdb + pg_ctl start (as the `postgres` OS user when run as root), then build the template."""
         try:
             import psycopg  # noqa: F401
@@ -65,10 +70,38 @@ class Cluster:
                 shutil.chown(self.root, user="postgres", group="postgres")
                 self._as_owner = ["runuser", "-u", "postgres", "--"]
             data, log = self.root / "data", self.root / "server.log"
-            self._run(["initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C",
-                       "--no-sync", "--no-instructions"])
-            self._run(["pg_ctl", "-D", str(data), "-l", str(log), "-w", "-t", "60",
-                       "-o", f"{SERVER_OPTIONS} -k {self.root}", "start"], log)
+            self._run(
+                [
+                    "initdb",
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                    "--no-sync",
+                    "--no-instructions",
+                ]
+            )
+            self._run(
+                [
+                    "pg_ctl",
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(log),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    f"{SERVER_OPTIONS} -k {self.root}",
+                    "start",
+                ],
+                log,
+            )
             self._admin(f"CREATE DATABASE {TEMPLATE}")
             _create_tables(self.url(TEMPLATE))
         except BaseException:
@@ -81,8 +114,21 @@ class Cluster:
         if self.root is None:
             return
         if (self.root / "data" / "postmaster.pid").exists():
-            subprocess.run([*self._as_owner, str(self._bindir / "pg_ctl"), "-D", str(self.root / "data"),
-                            "-m", "immediate", "-w", "stop"], cwd=self.root, capture_output=True, check=False)
+            subprocess.run(
+                [
+                    *self._as_owner,
+                    str(self._bindir / "pg_ctl"),
+                    "-D",
+                    str(self.root / "data"),
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop",
+                ],
+                cwd=self.root,
+                capture_output=True,
+                check=False,
+            )
         shutil.rmtree(self.root, ignore_errors=True)
         self.root = None
 
@@ -102,17 +148,24 @@ class Cluster:
 
     def _admin(self, sql: str) -> None:
         import psycopg
-        with psycopg.connect(host=str(self.root), user="postgres", dbname="postgres", autocommit=True) as conn:
+
+        with psycopg.connect(
+            host=str(self.root), user="postgres", dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(sql)
 
     def _run(self, argv: list[str], log: Path | None = None) -> None:
         program = [str(self._bindir / argv[0]), *argv[1:]]
-        done = subprocess.run([*self._as_owner, *program], cwd=self.root, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [*self._as_owner, *program], cwd=self.root, capture_output=True, text=True, check=False
+        )
         if done.returncode != 0:
             server_log = log.read_text() if log and log.exists() else ""
-            raise PostgresUnavailable(f"{argv[0]} failed ({done.returncode}):\n{done.stdout}{done.stderr}{server_log}")
+            raise PostgresUnavailable(
+                f"{argv[0]} failed ({done.returncode}):\n{done.stdout}{done.stderr}{server_log}"
+            )
 
-    def __enter__(self) -> "Cluster":
+    def __enter__(self) -> Cluster:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -122,7 +175,7 @@ class Cluster:
 def _create_tables(url: str) -> None:
     """Create the app store's and the embedded CRM's tables, so each test's clone starts with them."""
     # An optimisation only: create_app still creates any table missing here.
-    import addin_api.crm.salesforce.tokens  # noqa: F401  (registers its table on StoreBase)
+    import addin_api.crm.salesforce.tokens
     import addin_api.store.models  # noqa: F401
     from addin_api.crm.local.models import LocalBase
     from addin_api.store.db import StoreBase, make_engine

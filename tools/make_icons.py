@@ -3,6 +3,7 @@
 Pure Python (zlib + struct), so anyone can regenerate the committed files:
     python tools/make_icons.py [OUT_DIR]
 """
+
 from __future__ import annotations
 
 import struct
@@ -29,12 +30,14 @@ def _in_rounded_rect(x: float, y: float, lo: float, hi: float, radius: float) ->
         return False
     cx = min(max(x, lo + radius), hi - radius)
     cy = min(max(y, lo + radius), hi - radius)
-    return (x - cx) ** 2 + (y - cy) ** 2 <= radius ** 2
+    return (x - cx) ** 2 + (y - cy) ** 2 <= radius**2
 
 
 def _in_bars(x: float, y: float, bars, baseline: float) -> bool:
     """True when (x, y) lies inside one of the bars standing on baseline."""
-    return any(left <= x <= left + width and baseline - height <= y <= baseline for left, width, height in bars)
+    return any(
+        left <= x <= left + width and baseline - height <= y <= baseline for left, width, height in bars
+    )
 
 
 def _color_sample(x: float, y: float):
@@ -81,7 +84,9 @@ def render(size: int, sample) -> bytes:
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
     """One PNG chunk: length, type, data, CRC over type+data."""
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (
+        struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
 def png_bytes(size: int, raw_rows: bytes) -> bytes:

@@ -1,4 +1,5 @@
 """Bearer-token authentication for every /api/v1 request; the rep ends up in `g.principal`."""
+
 from __future__ import annotations
 
 from flask import g, request

@@ -1,4 +1,5 @@
 """Idempotency-Key for POST/PATCH: a retry by the same user replays the first response, no second write."""
+
 from __future__ import annotations
 
 import hashlib
@@ -46,7 +47,9 @@ def remember(response):
     pending = getattr(g, "idempotency", None)
     if pending and response.status_code in REPLAYABLE and response.is_json:
         key, fingerprint = pending
-        get_state().idempotency.save(g.principal.key, key, fingerprint, response.status_code, response.get_json())
+        get_state().idempotency.save(
+            g.principal.key, key, fingerprint, response.status_code, response.get_json()
+        )
     return response
 
 

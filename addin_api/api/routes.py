@@ -1,4 +1,5 @@
 """Routes of /api/v1: parse with a schema, call one service, dump with a schema."""
+
 from __future__ import annotations
 
 from flask import g
@@ -23,14 +24,23 @@ def _respond(result: writes.WriteResult):
     """Map a write outcome: done 200, queued 202, conflict 409 (yours/theirs), rejected 422."""
     change = result.change
     if result.crm_auth:
-        raise Forbidden("Your CRM connection needs to be renewed. Your change is kept and is sent once you "
-                        "reconnect.", reason="crm_auth", change_id=change.id)
+        raise Forbidden(
+            "Your CRM connection needs to be renewed. Your change is kept and is sent once you reconnect.",
+            reason="crm_auth",
+            change_id=change.id,
+        )
     if change.state == "conflict":
         theirs = sc.DealSchema().dump(result.theirs) if result.theirs else None
-        raise Conflict("Someone changed this deal since you opened it.", change_id=change.id,
-                       conflict=change.conflict, theirs=theirs)
+        raise Conflict(
+            "Someone changed this deal since you opened it.",
+            change_id=change.id,
+            conflict=change.conflict,
+            theirs=theirs,
+        )
     if change.state == "rejected":
-        raise Unprocessable(change.reason or "The CRM refused the change.", change_id=change.id, reason="crm_rejected")
+        raise Unprocessable(
+            change.reason or "The CRM refused the change.", change_id=change.id, reason="crm_rejected"
+        )
     return {"change": change, "deal": result.deal}, STATUS[change.state]
 
 
@@ -41,8 +51,11 @@ class Context(MethodView):
     def get(self, email, message_id=None):
         """Contacts among the open message's participants and their open deals, most active first."""
         st = get_state()
-        return {"contacts": views.email_context(st.crm, current_rep(), email, st.settings.going_dark_days,
-                                                message_id, st.ledger)}
+        return {
+            "contacts": views.email_context(
+                st.crm, current_rep(), email, st.settings.going_dark_days, message_id, st.ledger
+            )
+        }
 
 
 @bp.route("/pipeline")
@@ -61,12 +74,16 @@ class DealById(MethodView):
     def get(self, deal_id, message_id=None):
         """One deal with its valid stages, stakeholders, business case, activities and health."""
         st = get_state()
-        return views.deal_view(st.crm, current_rep(), deal_id, st.settings.going_dark_days, message_id, st.ledger)
+        return views.deal_view(
+            st.crm, current_rep(), deal_id, st.settings.going_dark_days, message_id, st.ledger
+        )
 
     @bp.arguments(sc.DealUpdateSchema)
     @bp.response(200, sc.WriteResultSchema)
     @bp.alt_response(202, schema=sc.WriteResultSchema, description="Saved; syncing to the CRM.")
-    @bp.alt_response(409, schema=sc.ErrorResponseSchema, description="Changed since `version`: yours vs theirs.")
+    @bp.alt_response(
+        409, schema=sc.ErrorResponseSchema, description="Changed since `version`: yours vs theirs."
+    )
     @bp.alt_response(422, schema=sc.ErrorResponseSchema, description="Invalid, or refused by the CRM.")
     def patch(self, changes, deal_id):
         """Change stage and/or next step; never overwrites a change made since `version`."""
@@ -84,9 +101,18 @@ class DealEmails(MethodView):
         st, rep = get_state(), current_rep()
         reader = st.lazy("message_reader", lambda: _message_reader(st))
         body = reader.read(g.access_token, rep, data["item_id"], data["message_id"]) or data["body"]
-        email = writes.email_from_message(rep, data["message_id"], data["subject"], data["from_"], data["to"],
-                                          data["cc"], data["sent_at"], body, data["rating"],
-                                          st.settings.email_body_max_chars)
+        email = writes.email_from_message(
+            rep,
+            data["message_id"],
+            data["subject"],
+            data["from_"],
+            data["to"],
+            data["cc"],
+            data["sent_at"],
+            body,
+            data["rating"],
+            st.settings.email_body_max_chars,
+        )
         key = (g.idempotency or (None,))[0]
         return _respond(writes.log_email(st.write_deps(), rep, deal_id, email, key))
 
@@ -105,6 +131,7 @@ class CrmConnect(MethodView):
     def post(self):
         """A short-lived link to open in a dialog so the rep connects their own CRM account once."""
         from addin_api.crm_connect import connect_link
+
         return {"url": connect_link(current_rep())}
 
 
@@ -119,5 +146,6 @@ class _NoServerRead:
 def _message_reader(st):
     if st.settings.graph_reads:
         from addin_api.graph import GraphMessageReader
+
         return GraphMessageReader.from_state(st)
     return _NoServerRead()

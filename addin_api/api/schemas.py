@@ -1,4 +1,5 @@
 """Marshmallow schemas of the JSON API; the OpenAPI document is generated from these."""
+
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_dump, validate, validates
@@ -72,7 +73,9 @@ class DealSchema(BaseSchema):
     name = fields.String()
     account_name = fields.String()
     stage = fields.Nested(StageSchema)
-    stages = fields.List(fields.Nested(StageSchema), metadata={"description": "The only stages this deal may take."})
+    stages = fields.List(
+        fields.Nested(StageSchema), metadata={"description": "The only stages this deal may take."}
+    )
     amount = fields.Decimal(as_string=True, allow_none=True)
     currency = fields.String()
     close_date = fields.Date(allow_none=True)
@@ -91,8 +94,11 @@ class DealSchema(BaseSchema):
     @pre_dump
     def _flatten(self, view, **_):
         deal = view.deal
-        return {**{f: getattr(deal, f) for f in self.fields if hasattr(deal, f)},
-                "health": view.health, "editable": view.editable}
+        return {
+            **{f: getattr(deal, f) for f in self.fields if hasattr(deal, f)},
+            "health": view.health,
+            "editable": view.editable,
+        }
 
 
 class ContactSchema(BaseSchema):
@@ -121,17 +127,29 @@ class ContextSchema(BaseSchema):
 class ContextQuerySchema(BaseSchema):
     """Participants of the open email."""
 
-    message_id = fields.String(validate=validate.Length(min=3, max=998), metadata={
-        "description": "The open email's Message-ID: each deal then lists its activity if the rep logged it."})
-    email = fields.List(fields.Email(), required=True, validate=validate.Length(min=1, max=100),
-                        metadata={"description": "Participants of the open message (repeat the parameter)."})
+    message_id = fields.String(
+        validate=validate.Length(min=3, max=998),
+        metadata={
+            "description": "The open email's Message-ID: each deal then lists its activity if the rep logged it."
+        },
+    )
+    email = fields.List(
+        fields.Email(),
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "Participants of the open message (repeat the parameter)."},
+    )
 
 
 class MessageQuerySchema(BaseSchema):
     """The email open in the client."""
 
-    message_id = fields.String(validate=validate.Length(min=3, max=998), metadata={
-        "description": "The open email's Message-ID: its activity is included even if older than the recent ones."})
+    message_id = fields.String(
+        validate=validate.Length(min=3, max=998),
+        metadata={
+            "description": "The open email's Message-ID: its activity is included even if older than the recent ones."
+        },
+    )
 
 
 class PipelineSchema(BaseSchema):
@@ -145,7 +163,9 @@ class DealUpdateSchema(BaseSchema):
 
     version = fields.String(required=True, validate=validate.Length(min=1, max=200))
     stage = fields.String(validate=validate.Length(min=1, max=255))
-    next_step = fields.String(validate=validate.Length(max=NEXT_STEP_MAX), metadata={"description": "Empty clears it."})
+    next_step = fields.String(
+        validate=validate.Length(max=NEXT_STEP_MAX), metadata={"description": "Empty clears it."}
+    )
 
     @post_load
     def _changes(self, data, **_):
@@ -157,17 +177,26 @@ class DealUpdateSchema(BaseSchema):
 class EmailLogSchema(BaseSchema):
     """The open email to log on the deal, with an optional rating (none = log only)."""
 
-    message_id = fields.String(required=True, validate=validate.Length(min=3, max=998),
-                               metadata={"description": "RFC 5322 Message-ID, e.g. <abc@mail.example>."})
+    message_id = fields.String(
+        required=True,
+        validate=validate.Length(min=3, max=998),
+        metadata={"description": "RFC 5322 Message-ID, e.g. <abc@mail.example>."},
+    )
     subject = fields.String(load_default="", validate=validate.Length(max=998))
     from_ = fields.Email(required=True, data_key="from")
     to = fields.List(fields.Email(), load_default=list, validate=validate.Length(max=500))
     cc = fields.List(fields.Email(), load_default=list, validate=validate.Length(max=500))
     sent_at = fields.AwareDateTime(required=True)
-    body = fields.String(load_default="", metadata={"description": "Plain text; cut to ADDIN_EMAIL_BODY_MAX_CHARS."})
+    body = fields.String(
+        load_default="", metadata={"description": "Plain text; cut to ADDIN_EMAIL_BODY_MAX_CHARS."}
+    )
     rating = fields.Enum(Rating, by_value=True, allow_none=True, load_default=None)
-    item_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000),
-                            metadata={"description": "Graph REST id of the message, for a server-side read."})
+    item_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=1000),
+        metadata={"description": "Graph REST id of the message, for a server-side read."},
+    )
 
     @validates("message_id")
     def _message_id(self, value, **_):

@@ -1,4 +1,5 @@
 """Demo identity provider (ADDIN_DEV_IDP=1): Entra-shaped discovery, keys and a token endpoint for demo reps."""
+
 from __future__ import annotations
 
 import base64
@@ -8,9 +9,9 @@ import os
 import secrets
 import tempfile
 import time
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Mapping
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -54,7 +55,9 @@ def dev_overrides(settings: Settings) -> dict:
     if tuple(settings.ms_allowed_tenants) == ("*",):
         overrides["ms_allowed_tenants"] = (DEMO_TENANT_ID,)
     if not settings.secret_key:
-        secret = _persisted(Path(settings.instance_path) / SECRET_KEY_FILE, lambda: secrets.token_urlsafe(32).encode())
+        secret = _persisted(
+            Path(settings.instance_path) / SECRET_KEY_FILE, lambda: secrets.token_urlsafe(32).encode()
+        )
         overrides["secret_key"] = secret.decode()
     return overrides
 
@@ -145,10 +148,14 @@ def token(tenant: str):
     _tenant_segment(tenant)
     params = _token_request()
     if params.get("grant_type", "password") != "password":
-        return _oauth_error("unsupported_grant_type", "The demo identity provider only supports grant_type=password.")
+        return _oauth_error(
+            "unsupported_grant_type", "The demo identity provider only supports grant_type=password."
+        )
     username = str(params.get("username", "")).strip().lower()
     if username not in DEMO_REPS:
-        return _oauth_error("invalid_grant", "Only the demo reps can sign in here: " + ", ".join(DEMO_REPS) + ".")
+        return _oauth_error(
+            "invalid_grant", "Only the demo reps can sign in here: " + ", ".join(DEMO_REPS) + "."
+        )
     settings = _settings()
     body = {
         "token_type": "Bearer",

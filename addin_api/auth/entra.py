@@ -1,12 +1,14 @@
 """Entra ID access tokens → Principal: RS256 only, per-tenant issuer, audience, lifetime and scope."""
+
 from __future__ import annotations
 
 import logging
 import re
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import jwt
 import requests
@@ -87,7 +89,9 @@ def _usable_keys(jwks: dict) -> dict[str, _SigningKey]:
 class _KeyCache:
     """Discovery document and JWKS of one token version: cached, refreshed daily or on an unknown kid."""
 
-    def __init__(self, discovery_url: str, http: requests.Session, timeout: float, clock: Callable[[], float]):
+    def __init__(
+        self, discovery_url: str, http: requests.Session, timeout: float, clock: Callable[[], float]
+    ):
         self._url, self._http, self._timeout, self._clock = discovery_url, http, timeout, clock
         self._lock = threading.Lock()
         self._current: _KeySet | None = None
@@ -103,7 +107,11 @@ class _KeyCache:
         return current.issuer, current.keys.get(kid)
 
     def _wants_refresh(self, current: _KeySet | None, kid: str) -> bool:
-        return current is None or kid not in current.keys or self._clock() - current.fetched_at >= KEYS_MAX_AGE_SECONDS
+        return (
+            current is None
+            or kid not in current.keys
+            or self._clock() - current.fetched_at >= KEYS_MAX_AGE_SECONDS
+        )
 
     def _refreshed(self, kid: str) -> _KeySet:
         current, now = self._current, self._clock()
@@ -181,7 +189,12 @@ class EntraValidator:
 
     def _verified_claims(self, token: str, key: jwt.PyJWK) -> dict[str, Any]:
         # Lifetime is checked by hand against the injected clock, which PyJWT cannot use.
-        options = {"verify_exp": False, "verify_nbf": False, "verify_iat": False, "require": ["exp", "iss", "aud"]}
+        options = {
+            "verify_exp": False,
+            "verify_nbf": False,
+            "verify_iat": False,
+            "require": ["exp", "iss", "aud"],
+        }
         try:
             return jwt.decode(token, key, algorithms=["RS256"], audience=self._audiences, options=options)
         except jwt.InvalidAudienceError:
@@ -244,4 +257,6 @@ def _principal(claims: dict) -> Principal:
     if not email:
         raise invalid_token("the token does not name a mailbox")
     name = claims.get("name")
-    return Principal(email=email.lower(), subject=oid, tenant=claims["tid"], name=name if isinstance(name, str) else "")
+    return Principal(
+        email=email.lower(), subject=oid, tenant=claims["tid"], name=name if isinstance(name, str) else ""
+    )

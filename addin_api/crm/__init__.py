@@ -1,4 +1,5 @@
 """CRM adapters behind one port, chosen by the `ADDIN_CRM` setting."""
+
 from __future__ import annotations
 
 import importlib

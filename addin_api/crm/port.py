@@ -1,7 +1,9 @@
 """The one port every CRM adapter implements, and the four errors adapters translate failures into."""
+
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 from addin_api.domain import ContactDeals, Deal, DealChanges, EmailLog, Principal
 

@@ -1,8 +1,9 @@
 """Card JSON builders for Google Workspace add-ons: the only module that knows widget keys (camelCase)."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
-from typing import Iterable
 
 # Google's limit is 100 widgets per section; a long pipeline is cut well before that.
 MAX_WIDGETS = 60
@@ -16,7 +17,9 @@ def card(title: str, sections: Iterable[dict | None], subtitle: str = "") -> dic
     return {"header": header, "sections": [s for s in sections if s]}
 
 
-def section(widgets: Iterable[dict | None], header: str = "", collapsed_after: int | None = None) -> dict | None:
+def section(
+    widgets: Iterable[dict | None], header: str = "", collapsed_after: int | None = None
+) -> dict | None:
     """A section of the non-empty widgets (None if there are none); `collapsed_after` folds the rest."""
     kept = [w for w in widgets if w][:MAX_WIDGETS]
     if not kept:
@@ -35,8 +38,14 @@ def paragraph(text: str) -> dict:
     return {"textParagraph": {"text": escape(text, quote=False)}}
 
 
-def info(text: str, top: str = "", bottom: str = "", icon: str = "", button: dict | None = None,
-         action: dict | None = None) -> dict:
+def info(
+    text: str,
+    top: str = "",
+    bottom: str = "",
+    icon: str = "",
+    button: dict | None = None,
+    action: dict | None = None,
+) -> dict:
     """A labelled value (decoratedText); `action` makes the whole row clickable."""
     body: dict = {"text": escape(text or "—", quote=False), "wrapText": True}
     if top:
@@ -52,10 +61,16 @@ def info(text: str, top: str = "", bottom: str = "", icon: str = "", button: dic
     return {"decoratedText": body}
 
 
-def dropdown(name: str, label: str, options: Iterable[tuple[str, str, bool]], on_change: dict | None = None) -> dict:
+def dropdown(
+    name: str, label: str, options: Iterable[tuple[str, str, bool]], on_change: dict | None = None
+) -> dict:
     """A DROPDOWN selection input of (text, value, selected) options; `on_change` submits on selection."""
-    body: dict = {"name": name, "label": label, "type": "DROPDOWN",
-                  "items": [{"text": text, "value": value, "selected": selected} for text, value, selected in options]}
+    body: dict = {
+        "name": name,
+        "label": label,
+        "type": "DROPDOWN",
+        "items": [{"text": text, "value": value, "selected": selected} for text, value, selected in options],
+    }
     if on_change:
         body["onChangeAction"] = on_change
     return {"selectionInput": body}
@@ -85,5 +100,8 @@ def button(text: str, action: dict | None = None, url: str = "", filled: bool = 
 
 def action(function_url: str, parameters: dict[str, str]) -> dict:
     """A callback to our endpoint; Google sends `parameters` back as strings."""
-    return {"function": function_url, "loadIndicator": "SPINNER",
-            "parameters": [{"key": k, "value": str(v)} for k, v in parameters.items()]}
+    return {
+        "function": function_url,
+        "loadIndicator": "SPINNER",
+        "parameters": [{"key": k, "value": str(v)} for k, v in parameters.items()],
+    }

@@ -3,13 +3,14 @@
 https://developers.google.com/gmail/api/reference/rest/v1/users.messages/get — an add-on reads the
 open message with the rep's `userOAuthToken` plus the per-message `gmail.accessToken`.
 """
+
 from __future__ import annotations
 
 import base64
 import binascii
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from urllib.parse import quote
@@ -32,11 +33,13 @@ class MessageRef:
     oauth_token: str
 
     @classmethod
-    def from_event(cls, event: dict) -> "MessageRef":
+    def from_event(cls, event: dict) -> MessageRef:
         """The open message of a contextual or action event; BadRequest when no message is open."""
         gmail = event.get("gmail") or {}
         auth = event.get("authorizationEventObject") or {}
-        ref = cls(gmail.get("messageId") or "", gmail.get("accessToken") or "", auth.get("userOAuthToken") or "")
+        ref = cls(
+            gmail.get("messageId") or "", gmail.get("accessToken") or "", auth.get("userOAuthToken") or ""
+        )
         if not (ref.gmail_id and ref.access_token and ref.oauth_token):
             raise BadRequest("Open an email to see the deals of the people on it.")
         return ref
@@ -76,7 +79,10 @@ class GmailClient:
 
     def _get(self, ref: MessageRef, params: dict) -> dict:
         url = f"{self.base_url}/gmail/v1/users/me/messages/{quote(ref.gmail_id, safe='')}"
-        headers = {"Authorization": f"Bearer {ref.oauth_token}", "X-Goog-Gmail-Access-Token": ref.access_token}
+        headers = {
+            "Authorization": f"Bearer {ref.oauth_token}",
+            "X-Goog-Gmail-Access-Token": ref.access_token,
+        }
         try:
             response = self.http.get(url, params=params, headers=headers)
         except requests.RequestException as exc:
@@ -100,10 +106,15 @@ def parse_message(data: dict, with_body: bool = False) -> GmailMessage:
     payload = data.get("payload") or {}
     header = _headers(payload)
     sender = _addresses(header.get("from", ""))
-    return GmailMessage(header.get("message-id", "").strip(), header.get("subject", ""), sender[0] if sender else "",
-                        tuple(_addresses(header.get("to", ""))), tuple(_addresses(header.get("cc", ""))),
-                        _sent_at(header.get("date", ""), data.get("internalDate")),
-                        _plain_text(payload) if with_body else "")
+    return GmailMessage(
+        header.get("message-id", "").strip(),
+        header.get("subject", ""),
+        sender[0] if sender else "",
+        tuple(_addresses(header.get("to", ""))),
+        tuple(_addresses(header.get("cc", ""))),
+        _sent_at(header.get("date", ""), data.get("internalDate")),
+        _plain_text(payload) if with_body else "",
+    )
 
 
 def _headers(part: dict) -> dict[str, str]:
@@ -118,11 +129,11 @@ def _addresses(value: str) -> list[str]:
 def _sent_at(date_header: str, internal_ms: str | None) -> datetime:
     try:
         sent = parsedate_to_datetime(date_header)
-        return sent if sent.tzinfo else sent.replace(tzinfo=timezone.utc)
+        return sent if sent.tzinfo else sent.replace(tzinfo=UTC)
     except (TypeError, ValueError):
         pass
     if internal_ms and str(internal_ms).isdigit():  # when Gmail received it, if the Date header is unusable
-        return datetime.fromtimestamp(int(internal_ms) / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(int(internal_ms) / 1000, tz=UTC)
     return utcnow()
 
 

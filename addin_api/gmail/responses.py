@@ -1,4 +1,5 @@
 """Envelopes around cards that Google accepts from add-on endpoints: push, update, notify."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """The Gmail add-on's HTTP endpoints: verify the request, call one service, answer with a card or a notification."""
+
 from __future__ import annotations
 
 import hashlib
@@ -35,7 +36,9 @@ def _verify():
 def homepage():
     """The rep's open deals, going dark first (no message is open on the homepage)."""
     st = get_state()
-    return push_card(cards_for.pipeline_card(views.pipeline(st.crm, g.rep, st.settings.going_dark_days), _links()))
+    return push_card(
+        cards_for.pipeline_card(views.pipeline(st.crm, g.rep, st.settings.going_dark_days), _links())
+    )
 
 
 @bp.post("/message")
@@ -43,8 +46,9 @@ def message():
     """The deals of the open email's participants, from its headers only (the body is not read)."""
     st = get_state()
     msg = _gmail().headers(MessageRef.from_event(g.event))
-    contacts = views.email_context(st.crm, g.rep, msg.participants, st.settings.going_dark_days,
-                                   msg.message_id or None, st.ledger)
+    contacts = views.email_context(
+        st.crm, g.rep, msg.participants, st.settings.going_dark_days, msg.message_id or None, st.ledger
+    )
     return push_card(cards_for.context_card(contacts, msg.subject, msg.message_id or None, _links()))
 
 
@@ -59,6 +63,7 @@ def action():
 
 # --- handlers: one per button; each re-reads or writes through the services, which check the rep's rights ---
 
+
 def on_pick_deal(state: CardState) -> dict:
     """Open a deal from a list (a back arrow returns to the list)."""
     view = _deal(state.deal_id, state.message_id)
@@ -67,7 +72,9 @@ def on_pick_deal(state: CardState) -> dict:
 
 def on_refresh_deal(state: CardState) -> dict:
     """Reload the deal from the CRM."""
-    return update_card(cards_for.deal_card(_deal(state.deal_id, state.message_id), _links(), state.message_id))
+    return update_card(
+        cards_for.deal_card(_deal(state.deal_id, state.message_id), _links(), state.message_id)
+    )
 
 
 def on_change_stage(state: CardState) -> dict:
@@ -80,7 +87,9 @@ def on_change_stage(state: CardState) -> dict:
 
 def on_save_next_step(state: CardState) -> dict:
     """Save the typed next step (empty clears it), with the version the rep saw."""
-    return _update(state, DealChanges(state.version or "", next_step=(form_value(g.event, "next_step") or "").strip()))
+    return _update(
+        state, DealChanges(state.version or "", next_step=(form_value(g.event, "next_step") or "").strip())
+    )
 
 
 def on_rate_email(state: CardState) -> dict:
@@ -103,19 +112,35 @@ def on_check_change(state: CardState) -> dict:
 def on_resolve_conflict(state: CardState) -> dict:
     """Keep the CRM's values, or apply the rep's on top of the version they have now seen."""
     if state.choice != "mine":
-        return update_card(cards_for.deal_card(_deal(state.deal_id, state.message_id), _links(), state.message_id),
-                           notice="Kept the values in the CRM.")
+        return update_card(
+            cards_for.deal_card(_deal(state.deal_id, state.message_id), _links(), state.message_id),
+            notice="Kept the values in the CRM.",
+        )
     return _update(state, DealChanges(state.version or "", stage_id=state.stage, next_step=state.next_step))
 
 
-ACTIONS = {f.__name__: f for f in (on_pick_deal, on_refresh_deal, on_change_stage, on_save_next_step,
-                                   on_rate_email, on_log_email, on_check_change, on_resolve_conflict)}
+ACTIONS = {
+    f.__name__: f
+    for f in (
+        on_pick_deal,
+        on_refresh_deal,
+        on_change_stage,
+        on_save_next_step,
+        on_rate_email,
+        on_log_email,
+        on_check_change,
+        on_resolve_conflict,
+    )
+}
 
 
 # --- helpers ---------------------------------------------------------------------------------
 
+
 def _update(state: CardState, changes: DealChanges) -> dict:
-    result = writes.update_deal(get_state().write_deps(), g.rep, state.deal_id or "", changes, _idempotency_key())
+    result = writes.update_deal(
+        get_state().write_deps(), g.rep, state.deal_id or "", changes, _idempotency_key()
+    )
     return _outcome(result, state)
 
 
@@ -125,9 +150,21 @@ def _log_email(state: CardState) -> dict:
     if not msg.message_id or msg.message_id != state.message_id:
         return notify("This card belongs to another email. Open the email again.")
     rating = Rating(state.rating) if state.rating else None
-    email = writes.email_from_message(g.rep, msg.message_id, msg.subject, msg.from_address, msg.to, msg.cc,
-                                      msg.sent_at, msg.body, rating, st.settings.email_body_max_chars)
-    return _outcome(writes.log_email(st.write_deps(), g.rep, state.deal_id or "", email, _idempotency_key()), state)
+    email = writes.email_from_message(
+        g.rep,
+        msg.message_id,
+        msg.subject,
+        msg.from_address,
+        msg.to,
+        msg.cc,
+        msg.sent_at,
+        msg.body,
+        rating,
+        st.settings.email_body_max_chars,
+    )
+    return _outcome(
+        writes.log_email(st.write_deps(), g.rep, state.deal_id or "", email, _idempotency_key()), state
+    )
 
 
 def _outcome(result: writes.WriteResult, state: CardState) -> dict:
@@ -150,8 +187,12 @@ def _deal_or_none(deal_id: str, message_id: str | None = None) -> views.DealView
 
 def _idempotency_key() -> str:
     """Same button, same inputs → same key: Google's retries and double clicks replay, never repeat."""
-    parts = [parameter(g.event, "action"), parameter(g.event, "state"),
-             form_value(g.event, "stage"), form_value(g.event, "next_step")]
+    parts = [
+        parameter(g.event, "action"),
+        parameter(g.event, "state"),
+        form_value(g.event, "stage"),
+        form_value(g.event, "next_step"),
+    ]
     return "gmail:" + hashlib.sha256("\x1f".join(p or "" for p in parts).encode()).hexdigest()
 
 
@@ -163,8 +204,10 @@ def _called_url() -> str:
 
 def _links() -> cards_for.Links:
     st = get_state()
-    return cards_for.Links(st.settings.public_base_url.rstrip("/") + bp.url_prefix + "/action",
-                           lambda card_state: _signer().sign(g.rep, card_state))
+    return cards_for.Links(
+        st.settings.public_base_url.rstrip("/") + bp.url_prefix + "/action",
+        lambda card_state: _signer().sign(g.rep, card_state),
+    )
 
 
 def _signer() -> StateSigner:
@@ -179,12 +222,15 @@ def _gmail() -> GmailClient:
 
 # --- errors: after verification a failure is a card or a notification with HTTP 200 ---
 
+
 @bp.errorhandler(Exception)
 def _failure(exc: Exception):
     if isinstance(exc, HTTPException):
         return jsonify(error_body(exc.code or 500, exc.description or "")), exc.code or 500
     if not isinstance(exc, AddinError):
-        log.exception("gmail add-on request failed")  # traceback only: events carry tokens and are never logged
+        log.exception(
+            "gmail add-on request failed"
+        )  # traceback only: events carry tokens and are never logged
         exc = AddinError("Something went wrong on our side. Try again in a moment.")
     if "rep" not in g:  # not verified (or not verifiable): no card for an unknown caller
         log.info("gmail request refused: %s", exc.message)

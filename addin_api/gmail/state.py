@@ -3,12 +3,13 @@
 Google hands action parameters back verbatim, so anything a card remembers is signed here and
 checked on the way back; the services still re-check the rep's right to the deal on every call.
 """
+
 from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
-from typing import Callable
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
@@ -52,10 +53,16 @@ class _ClockSigner(TimestampSigner):
 class StateSigner:
     """Signs and checks card state with the app's secret key."""
 
-    def __init__(self, secret_key: str, max_age: int = MAX_AGE_SECONDS, clock: Callable[[], float] = time.time):
+    def __init__(
+        self, secret_key: str, max_age: int = MAX_AGE_SECONDS, clock: Callable[[], float] = time.time
+    ):
         self.max_age = max_age
-        self._serializer = URLSafeTimedSerializer(secret_key, salt=SALT, signer=_ClockSigner,
-                                                  signer_kwargs={"clock": clock, "digest_method": hashlib.sha256})
+        self._serializer = URLSafeTimedSerializer(
+            secret_key,
+            salt=SALT,
+            signer=_ClockSigner,
+            signer_kwargs={"clock": clock, "digest_method": hashlib.sha256},
+        )
 
     def sign(self, rep: Principal, state: CardState) -> str:
         """A URL-safe token of the state, bound to this rep."""

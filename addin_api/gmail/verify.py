@@ -3,6 +3,7 @@
 The bearer proves Google sent the call for our deployment (audience = the URL as written in
 deployment.json, email = the add-on's service agent); the user ID token names the rep.
 """
+
 from __future__ import annotations
 
 import base64
@@ -51,9 +52,13 @@ class GoogleVerifier:
     def _claims(self, token: str, audience: str) -> dict:
         self.certs.expect(_kid(token))
         try:
-            claims = id_token.verify_token(token, self.certs, audience=audience,
-                                           certs_url=self.settings.google_certs_url,
-                                           clock_skew_in_seconds=CLOCK_SKEW_SECONDS)
+            claims = id_token.verify_token(
+                token,
+                self.certs,
+                audience=audience,
+                certs_url=self.settings.google_certs_url,
+                clock_skew_in_seconds=CLOCK_SKEW_SECONDS,
+            )
         except google_errors.TransportError:
             log.warning("google signing certificates could not be fetched")
             raise ServiceUnavailable("Google's signing certificates could not be fetched.") from None
@@ -77,7 +82,9 @@ class CachedCerts(transport.Request):
     def __call__(self, url, method="GET", body=None, headers=None, timeout=None, **kwargs):
         """Answer GETs of the certificate URL from memory while fresh; pass anything else through."""
         if method != "GET" or url != self.url:
-            return self.inner(url, method=method, body=body, headers=headers, timeout=timeout or self.timeout, **kwargs)
+            return self.inner(
+                url, method=method, body=body, headers=headers, timeout=timeout or self.timeout, **kwargs
+            )
         with self._lock:
             if self._response is not None and self.clock() < self._expires:
                 return self._response
@@ -105,7 +112,12 @@ class CachedCerts(transport.Request):
         ttl = min(max(int(match.group(1)) if match else low, low), high)
         with self._lock:
             now = self.clock()
-            self._response, self._kids, self._fetched, self._expires = response, frozenset(kids), now, now + ttl
+            self._response, self._kids, self._fetched, self._expires = (
+                response,
+                frozenset(kids),
+                now,
+                now + ttl,
+            )
 
 
 def _bearer(authorization: str | None) -> str:

@@ -1,8 +1,9 @@
 """Pure views from service results to cards: pipeline, the email's contacts, a deal, a change's outcome."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from addin_api.domain import NEXT_STEP_MAX, BusinessCase, Deal, Health, Rating
 from addin_api.gmail import cards
@@ -11,8 +12,14 @@ from addin_api.services.views import ContactView, DealView
 from addin_api.services.writes import ChangeStatus
 
 RATING_TEXT = {Rating.POSITIVE: "👍 Good sign", Rating.NEGATIVE: "👎 Bad sign"}
-CASE_LABELS = {"problem": "Problem", "root_cause": "Root cause", "why_it_matters": "Why it matters",
-               "budget": "Budget", "compelling_event": "Compelling event", "risks": "Risks"}
+CASE_LABELS = {
+    "problem": "Problem",
+    "root_cause": "Root cause",
+    "why_it_matters": "Why it matters",
+    "budget": "Budget",
+    "compelling_event": "Compelling event",
+    "risks": "Risks",
+}
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,9 @@ def context_card(contacts: Sequence[ContactView], subject: str, message_id: str 
     """The CRM contacts among the open email's participants, each with their open deals."""
     if not contacts:
         text = "None of the people on this email is a contact in the CRM."
-        return cards.card("No CRM contacts on this email", [cards.section([cards.paragraph(text)])], subtitle=subject)
+        return cards.card(
+            "No CRM contacts on this email", [cards.section([cards.paragraph(text)])], subtitle=subject
+        )
     shown: set[str] = set()
     sections = []
     for contact in contacts:
@@ -49,22 +58,28 @@ def context_card(contacts: Sequence[ContactView], subject: str, message_id: str 
     return cards.card(subject or "(no subject)", sections, subtitle="Deals of the people on this email")
 
 
-def deal_card(view: DealView, links: Links, message_id: str | None = None, banner: dict | None = None) -> dict:
+def deal_card(
+    view: DealView, links: Links, message_id: str | None = None, banner: dict | None = None
+) -> dict:
     """One deal: stage and next step (editable or read-only), facts, health, this email, stakeholders."""
     deal = view.deal
     top = _edit_widgets(deal, links, message_id) if view.editable else _read_widgets(deal)
     refresh = cards.button("Refresh", links.call("on_refresh_deal", deal_id=deal.id, message_id=message_id))
     crm = cards.button("Open in CRM", url=deal.url) if deal.url else None
-    return cards.card(deal.name, [
-        cards.section([banner]),
-        cards.section(top),
-        cards.section(_facts(deal), header="Deal"),
-        cards.section(_health(view.health), header="Email health"),
-        _email_section(view, links, message_id),
-        cards.section(_stakeholders(deal), header="Stakeholders", collapsed_after=3),
-        cards.section(_business_case(deal.business_case), header="Business case", collapsed_after=2),
-        cards.section([cards.buttons(refresh, crm)]),
-    ], subtitle=deal.account_name)
+    return cards.card(
+        deal.name,
+        [
+            cards.section([banner]),
+            cards.section(top),
+            cards.section(_facts(deal), header="Deal"),
+            cards.section(_health(view.health), header="Email health"),
+            _email_section(view, links, message_id),
+            cards.section(_stakeholders(deal), header="Stakeholders", collapsed_after=3),
+            cards.section(_business_case(deal.business_case), header="Business case", collapsed_after=2),
+            cards.section([cards.buttons(refresh, crm)]),
+        ],
+        subtitle=deal.account_name,
+    )
 
 
 def change_card(change: ChangeStatus, view: DealView | None, links: Links, message_id: str | None) -> dict:
@@ -85,19 +100,36 @@ def conflict_card(change: ChangeStatus, theirs: DealView, links: Links, message_
     rows = []
     for name, title in (("stage", "Stage"), ("next_step", "Next step")):
         if name in fields:
-            shown = {side: labels.get(value, value) if name == "stage" else value or "(empty)"
-                     for side, value in fields[name].items()}
-            rows += [cards.info(shown["theirs"], top=f"{title} in the CRM (theirs)"),
-                     cards.info(shown["yours"], top=f"{title} you chose (yours)")]
+            shown = {
+                side: labels.get(value, value) if name == "stage" else value or "(empty)"
+                for side, value in fields[name].items()
+            }
+            rows += [
+                cards.info(shown["theirs"], top=f"{title} in the CRM (theirs)"),
+                cards.info(shown["yours"], top=f"{title} you chose (yours)"),
+            ]
     base = {"deal_id": theirs.deal.id, "message_id": message_id}
     keep = cards.button("Keep theirs", links.call("on_resolve_conflict", **base, choice="theirs"))
-    mine = cards.button("Apply mine", links.call(
-        "on_resolve_conflict", **base, choice="mine", version=conflict.get("current_version") or theirs.deal.version,
-        stage=(fields.get("stage") or {}).get("yours"), next_step=(fields.get("next_step") or {}).get("yours")),
-        filled=True)
-    intro = cards.paragraph("Someone changed this deal in the CRM after you opened it. Nothing was overwritten.")
-    return cards.card("This deal changed meanwhile", [cards.section([intro, *rows, cards.buttons(keep, mine)])],
-                      subtitle=theirs.deal.name)
+    mine = cards.button(
+        "Apply mine",
+        links.call(
+            "on_resolve_conflict",
+            **base,
+            choice="mine",
+            version=conflict.get("current_version") or theirs.deal.version,
+            stage=(fields.get("stage") or {}).get("yours"),
+            next_step=(fields.get("next_step") or {}).get("yours"),
+        ),
+        filled=True,
+    )
+    intro = cards.paragraph(
+        "Someone changed this deal in the CRM after you opened it. Nothing was overwritten."
+    )
+    return cards.card(
+        "This deal changed meanwhile",
+        [cards.section([intro, *rows, cards.buttons(keep, mine)])],
+        subtitle=theirs.deal.name,
+    )
 
 
 def error_card(message: str) -> dict:
@@ -112,45 +144,66 @@ def rating_of(deal: Deal, message_id: str | None) -> Rating | None:
 
 # --- pieces ----------------------------------------------------------------------------------
 
+
 def _contact_row(contact_view: ContactView) -> dict:
     c = contact_view.contact
-    return cards.info(c.name, top=c.account_name, bottom=" · ".join(x for x in (c.title, c.email) if x), icon="PERSON")
+    return cards.info(
+        c.name, top=c.account_name, bottom=" · ".join(x for x in (c.title, c.email) if x), icon="PERSON"
+    )
 
 
 def _deal_row(view: DealView, links: Links, message_id: str | None) -> dict:
     deal = view.deal
     bottom = _silence(view.health) + ("" if view.editable else " · view only")
-    return cards.info(deal.name, top=f"{deal.stage.label} · {_amount(deal)}", bottom=bottom,
-                      action=links.call("on_pick_deal", deal_id=deal.id, message_id=message_id))
+    return cards.info(
+        deal.name,
+        top=f"{deal.stage.label} · {_amount(deal)}",
+        bottom=bottom,
+        action=links.call("on_pick_deal", deal_id=deal.id, message_id=message_id),
+    )
 
 
 def _edit_widgets(deal: Deal, links: Links, message_id: str | None) -> list:
     state = {"deal_id": deal.id, "version": deal.version, "message_id": message_id}
     stages = [(s.label, s.id, s.id == deal.stage.id) for s in deal.stages]
-    return [cards.dropdown("stage", "Stage", stages, on_change=links.call("on_change_stage", **state)),
-            cards.text_input("next_step", "Next step", deal.next_step, hint=f"At most {NEXT_STEP_MAX} characters",
-                             max_chars=NEXT_STEP_MAX),
-            cards.buttons(cards.button("Save next step", links.call("on_save_next_step", **state)))]
+    return [
+        cards.dropdown("stage", "Stage", stages, on_change=links.call("on_change_stage", **state)),
+        cards.text_input(
+            "next_step",
+            "Next step",
+            deal.next_step,
+            hint=f"At most {NEXT_STEP_MAX} characters",
+            max_chars=NEXT_STEP_MAX,
+        ),
+        cards.buttons(cards.button("Save next step", links.call("on_save_next_step", **state))),
+    ]
 
 
 def _read_widgets(deal: Deal) -> list:
     who = deal.owner_name or deal.owner_email
-    return [cards.info(deal.stage.label, top="Stage"), cards.info(deal.next_step or "(none)", top="Next step"),
-            cards.paragraph(f"Only {who} and the deal team can change this deal.")]
+    return [
+        cards.info(deal.stage.label, top="Stage"),
+        cards.info(deal.next_step or "(none)", top="Next step"),
+        cards.paragraph(f"Only {who} and the deal team can change this deal."),
+    ]
 
 
 def _facts(deal: Deal) -> list:
     close = deal.close_date.isoformat() if deal.close_date else "—"
     probability = f"{deal.probability}%" if deal.probability is not None else "—"
-    return [cards.info(_amount(deal), top="Amount", icon="DOLLAR"),
-            cards.info(close, top="Close date", bottom=f"Probability {probability}", icon="CLOCK"),
-            cards.info(deal.owner_name or deal.owner_email, top="Owner", bottom=deal.owner_email, icon="PERSON")]
+    return [
+        cards.info(_amount(deal), top="Amount", icon="DOLLAR"),
+        cards.info(close, top="Close date", bottom=f"Probability {probability}", icon="CLOCK"),
+        cards.info(deal.owner_name or deal.owner_email, top="Owner", bottom=deal.owner_email, icon="PERSON"),
+    ]
 
 
 def _health(health: Health) -> list:
     counts = f"{health.inbound_count} from the buyer · {health.outbound_count} from us"
-    return [cards.info(counts, top="Emails logged", icon="EMAIL"),
-            cards.info(_silence(health), top="Going dark" if health.going_dark else "Buyer activity")]
+    return [
+        cards.info(counts, top="Emails logged", icon="EMAIL"),
+        cards.info(_silence(health), top="Going dark" if health.going_dark else "Buyer activity"),
+    ]
 
 
 def _silence(health: Health) -> str:
@@ -169,23 +222,41 @@ def _email_section(view: DealView, links: Links, message_id: str | None) -> dict
     rating = rating_of(deal, message_id)
     logged = any(a.message_id == message_id for a in deal.activities)
     state = {"deal_id": deal.id, "message_id": message_id}
-    rate = [cards.button(text, links.call("on_rate_email", **state, rating="" if rating is value else value.value),
-                         filled=rating is value) for value, text in RATING_TEXT.items()]
-    log = cards.button("Log email again" if logged else "Log email",
-                       links.call("on_log_email", **state, rating=rating.value if rating else ""))
-    status = (f"Logged on this deal, rated {RATING_TEXT[rating]}" if rating else "Logged on this deal, not rated") \
-        if logged else "Not logged on this deal yet"
-    return cards.section([cards.info(status, icon="EMAIL"), cards.buttons(*rate), cards.buttons(log)],
-                         header="This email")
+    rate = [
+        cards.button(
+            text,
+            links.call("on_rate_email", **state, rating="" if rating is value else value.value),
+            filled=rating is value,
+        )
+        for value, text in RATING_TEXT.items()
+    ]
+    log = cards.button(
+        "Log email again" if logged else "Log email",
+        links.call("on_log_email", **state, rating=rating.value if rating else ""),
+    )
+    status = (
+        (f"Logged on this deal, rated {RATING_TEXT[rating]}" if rating else "Logged on this deal, not rated")
+        if logged
+        else "Not logged on this deal yet"
+    )
+    return cards.section(
+        [cards.info(status, icon="EMAIL"), cards.buttons(*rate), cards.buttons(log)], header="This email"
+    )
 
 
 def _stakeholders(deal: Deal) -> list:
-    return [cards.info(s.name, top=s.role + (" (primary)" if s.is_primary else ""), bottom=s.email)
-            for s in deal.stakeholders]
+    return [
+        cards.info(s.name, top=s.role + (" (primary)" if s.is_primary else ""), bottom=s.email)
+        for s in deal.stakeholders
+    ]
 
 
 def _business_case(case: BusinessCase) -> list:
-    return [cards.info(getattr(case, name), top=label) for name, label in CASE_LABELS.items() if getattr(case, name)]
+    return [
+        cards.info(getattr(case, name), top=label)
+        for name, label in CASE_LABELS.items()
+        if getattr(case, name)
+    ]
 
 
 def _banner(change: ChangeStatus, links: Links, message_id: str | None) -> dict:
@@ -193,12 +264,20 @@ def _banner(change: ChangeStatus, links: Links, message_id: str | None) -> dict:
     if change.state == "done":
         return cards.info(f"{what} in the CRM.", top="Saved")
     if change.state == "queued":
-        check = cards.button("Check again", links.call("on_check_change", change_id=change.id,
-                                                       deal_id=change.deal_id, message_id=message_id))
-        return cards.info(f"{what} here. The CRM is not reachable yet; it will be sent automatically.",
-                          top="Syncing", bottom=f"State: queued · {change.attempts} attempt(s)", button=check)
+        check = cards.button(
+            "Check again",
+            links.call("on_check_change", change_id=change.id, deal_id=change.deal_id, message_id=message_id),
+        )
+        return cards.info(
+            f"{what} here. The CRM is not reachable yet; it will be sent automatically.",
+            top="Syncing",
+            bottom=f"State: queued · {change.attempts} attempt(s)",
+            button=check,
+        )
     if change.state == "conflict":
-        return cards.info("Someone changed this deal in the CRM. Refresh to see their values.", top="Not saved")
+        return cards.info(
+            "Someone changed this deal in the CRM. Refresh to see their values.", top="Not saved"
+        )
     return cards.info(change.reason or "The CRM refused the change.", top="Not saved: the CRM refused it")
 
 

@@ -1,4 +1,5 @@
 """Outlook (XML + unified) and Gmail add-on manifests: rendering, offline checks and the `manifest` CLI."""
+
 from __future__ import annotations
 
 from .check import check_dir

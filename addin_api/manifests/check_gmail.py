@@ -1,6 +1,6 @@
 """Checks of the Gmail add-on deployment.json against the gsuiteaddons v1 Deployment fields and our HTTP rules."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from .common import load_json_object, origin
 from .gmail import SCOPE_PREFIX
@@ -8,10 +8,23 @@ from .gmail import SCOPE_PREFIX
 # Field names of google.cloud.gsuiteaddons.v1.Deployment and the google.apps.script.type messages (JSON names).
 TOP_FIELDS = {"oauthScopes", "addOns"}  # name/etag are set by the API and the CLI, not by the file
 ADDONS_FIELDS = {"common", "gmail", "drive", "calendar", "docs", "sheets", "slides", "httpOptions"}
-COMMON_FIELDS = {"name", "logoUrl", "layoutProperties", "addOnWidgetSet", "useLocaleFromApp", "homepageTrigger",
-                 "universalActions", "openLinkUrlPrefixes"}
-GMAIL_FIELDS = {"homepageTrigger", "contextualTriggers", "universalActions", "composeTrigger",
-                "authorizationCheckFunction"}
+COMMON_FIELDS = {
+    "name",
+    "logoUrl",
+    "layoutProperties",
+    "addOnWidgetSet",
+    "useLocaleFromApp",
+    "homepageTrigger",
+    "universalActions",
+    "openLinkUrlPrefixes",
+}
+GMAIL_FIELDS = {
+    "homepageTrigger",
+    "contextualTriggers",
+    "universalActions",
+    "composeTrigger",
+    "authorizationCheckFunction",
+}
 # granularOauthPermissionSupport is accepted by the live API although the published protos lack it.
 HTTP_OPTIONS_FIELDS = {"authorizationHeader", "granularOauthPermissionSupport"}
 AUTH_HEADERS = {"SYSTEM_ID_TOKEN", "USER_ID_TOKEN", "NONE"}
@@ -89,17 +102,29 @@ def _check_gmail_section(gmail: dict, out: list[str]) -> None:
         if trig.get("unconditional") != {}:
             out.append(f"{where}.unconditional must be present and an empty object {{}}")
     if "homepageTrigger" in gmail:
-        _unknown(_obj(gmail["homepageTrigger"], "addOns.gmail.homepageTrigger", out), HOMEPAGE_FIELDS,
-                 "addOns.gmail.homepageTrigger", out)
+        _unknown(
+            _obj(gmail["homepageTrigger"], "addOns.gmail.homepageTrigger", out),
+            HOMEPAGE_FIELDS,
+            "addOns.gmail.homepageTrigger",
+            out,
+        )
     for i, ua in enumerate(gmail.get("universalActions") or []):
-        _unknown(_obj(ua, f"addOns.gmail.universalActions[{i}]", out), UNIVERSAL_FIELDS,
-                 f"addOns.gmail.universalActions[{i}]", out)
+        _unknown(
+            _obj(ua, f"addOns.gmail.universalActions[{i}]", out),
+            UNIVERSAL_FIELDS,
+            f"addOns.gmail.universalActions[{i}]",
+            out,
+        )
     if "composeTrigger" in gmail:
         compose = _obj(gmail["composeTrigger"], "addOns.gmail.composeTrigger", out)
         _unknown(compose, COMPOSE_FIELDS, "addOns.gmail.composeTrigger", out)
         for i, action in enumerate(compose.get("actions") or []):
-            _unknown(_obj(action, f"addOns.gmail.composeTrigger.actions[{i}]", out), MENU_ITEM_FIELDS,
-                     f"addOns.gmail.composeTrigger.actions[{i}]", out)
+            _unknown(
+                _obj(action, f"addOns.gmail.composeTrigger.actions[{i}]", out),
+                MENU_ITEM_FIELDS,
+                f"addOns.gmail.composeTrigger.actions[{i}]",
+                out,
+            )
 
 
 def check_gmail_deployment(text: str) -> list[str]:
@@ -125,11 +150,19 @@ def check_gmail_deployment(text: str) -> list[str]:
         if not (isinstance(common.get(field), str) and common[field].strip()):
             out.append(f"addOns.common.{field} is required")
     if "layoutProperties" in common:
-        _unknown(_obj(common["layoutProperties"], "addOns.common.layoutProperties", out), LAYOUT_FIELDS,
-                 "addOns.common.layoutProperties", out)
+        _unknown(
+            _obj(common["layoutProperties"], "addOns.common.layoutProperties", out),
+            LAYOUT_FIELDS,
+            "addOns.common.layoutProperties",
+            out,
+        )
     if "homepageTrigger" in common:
-        _unknown(_obj(common["homepageTrigger"], "addOns.common.homepageTrigger", out), HOMEPAGE_FIELDS,
-                 "addOns.common.homepageTrigger", out)
+        _unknown(
+            _obj(common["homepageTrigger"], "addOns.common.homepageTrigger", out),
+            HOMEPAGE_FIELDS,
+            "addOns.common.homepageTrigger",
+            out,
+        )
     _check_gmail_section(_obj(addons.get("gmail"), "addOns.gmail", out), out)
     http = _obj(addons.get("httpOptions"), "addOns.httpOptions", out)
     _unknown(http, HTTP_OPTIONS_FIELDS, "addOns.httpOptions", out)
@@ -143,5 +176,7 @@ def check_gmail_deployment(text: str) -> list[str]:
         elif not path.endswith(("logoUrl", "openLink")):
             origins.add(origin(url))
     if len(origins) > 1:
-        out.append(f"endpoint URLs span several origins ({', '.join(sorted(origins))}); all must be this service's")
+        out.append(
+            f"endpoint URLs span several origins ({', '.join(sorted(origins))}); all must be this service's"
+        )
     return out

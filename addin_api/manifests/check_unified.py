@@ -1,4 +1,5 @@
 """Checks of the unified manifest (Microsoft's JSON schema from @microsoft/app-manifest + our rules) and its zip."""
+
 from __future__ import annotations
 
 import io
@@ -8,11 +9,11 @@ import zipfile
 from pathlib import Path
 
 from .common import (
-    load_json_object,
     PLACEHOLDER_CLIENT_ID,
     REPO_ROOT,
     SEMVER3_RE,
     UNIFIED_FILE,
+    load_json_object,
     local_static_file,
     origin,
     png_info,
@@ -93,7 +94,13 @@ def _check_extension(ext: dict, static_dir: Path, out: list[str]) -> str:
     runtimes = ext.get("runtimes") or []
     pages = [r.get("code", {}).get("page", "") for r in runtimes if isinstance(r, dict)]
     home = origin(pages[0]) if pages else ""
-    actions = {a.get("id") for r in runtimes if isinstance(r, dict) for a in r.get("actions") or [] if isinstance(a, dict)}
+    actions = {
+        a.get("id")
+        for r in runtimes
+        if isinstance(r, dict)
+        for a in r.get("actions") or []
+        if isinstance(a, dict)
+    }
     for ribbon in ext.get("ribbons") or []:
         for tab in ribbon.get("tabs") or []:
             for group in tab.get("groups") or []:
@@ -102,11 +109,15 @@ def _check_extension(ext: dict, static_dir: Path, out: list[str]) -> str:
                     if control.get("actionId") and control["actionId"] not in actions:
                         out.append(f"ribbon control {cid!r} refers to unknown action {control['actionId']!r}")
                     icons = [i for i in control.get("icons") or [] if isinstance(i, dict)]
-                    if not RIBBON_SIZES <= {i.get("size") for i in icons}:
+                    if not {i.get("size") for i in icons} >= RIBBON_SIZES:
                         out.append(f"ribbon control {cid!r} needs icons of sizes 16, 32 and 80")
                     for icon in icons:
-                        msg = _icon_file_problem(f"ribbon control {cid!r} icon {icon.get('size')}",
-                                                 icon.get("url", ""), icon.get("size") or 0, static_dir)
+                        msg = _icon_file_problem(
+                            f"ribbon control {cid!r} icon {icon.get('size')}",
+                            icon.get("url", ""),
+                            icon.get("size") or 0,
+                            static_dir,
+                        )
                         if msg:
                             out.append(msg)
     for alt in ext.get("alternates") or []:
@@ -114,7 +125,9 @@ def _check_extension(ext: dict, static_dir: Path, out: list[str]) -> str:
         # The schema caps "size" at 80, so the high-resolution file is checked for 128 px whatever it declares.
         for key, pixels in (("icon", 64), ("highResolutionIcon", 128)):
             if isinstance(icons.get(key), dict):
-                msg = _icon_file_problem(f"alternateIcons.{key}", icons[key].get("url", ""), pixels, static_dir)
+                msg = _icon_file_problem(
+                    f"alternateIcons.{key}", icons[key].get("url", ""), pixels, static_dir
+                )
                 if msg:
                     out.append(msg)
     for path, value in _strings(ext, "$.extensions[0]"):
@@ -132,15 +145,21 @@ def check_unified(text: str, static_dir: Path, node_modules: Path | None) -> lis
     out: list[str] = []
     match = SCHEMA_URL_RE.match(str(manifest.get("$schema", "")))
     if not match:
-        return out + ["$schema must be https://developer.microsoft.com/json-schemas/teams/vX.Y/MicrosoftTeams.schema.json"]
+        return out + [
+            "$schema must be https://developer.microsoft.com/json-schemas/teams/vX.Y/MicrosoftTeams.schema.json"
+        ]
     folder = match.group(1)
     expected_mv = "devPreview" if folder == "vDevPreview" else folder[1:]
     # Draft-04 validators ignore the schema's "const", so manifestVersion is compared here.
     if manifest.get("manifestVersion") != expected_mv:
-        out.append(f"manifestVersion must be {expected_mv!r} to match $schema (got {manifest.get('manifestVersion')!r})")
+        out.append(
+            f"manifestVersion must be {expected_mv!r} to match $schema (got {manifest.get('manifestVersion')!r})"
+        )
     if node_modules is None:
-        out.append("cannot validate against Microsoft's schema: node_modules/@microsoft/app-manifest not found "
-                   "(run `npm install` in the repo root or pass --node-modules)")
+        out.append(
+            "cannot validate against Microsoft's schema: node_modules/@microsoft/app-manifest not found "
+            "(run `npm install` in the repo root or pass --node-modules)"
+        )
     else:
         schema_file = node_modules / SCHEMA_DIR / folder / "MicrosoftTeams.schema.json"
         if schema_file.is_file():
@@ -154,7 +173,11 @@ def check_unified(text: str, static_dir: Path, node_modules: Path | None) -> lis
         if value.lower().startswith("http://"):
             out.append(f"{path} must be an HTTPS URL: {value}")
     exts = manifest.get("extensions")
-    home = _check_extension(exts[0], static_dir, out) if isinstance(exts, list) and exts and isinstance(exts[0], dict) else ""
+    home = (
+        _check_extension(exts[0], static_dir, out)
+        if isinstance(exts, list) and exts and isinstance(exts[0], dict)
+        else ""
+    )
     if not home:
         out.append("extensions[0].runtimes[0].code.page (the task pane URL) is missing")
     wai = manifest.get("webApplicationInfo")
@@ -162,13 +185,16 @@ def check_unified(text: str, static_dir: Path, node_modules: Path | None) -> lis
         if wai.get("id") == PLACEHOLDER_CLIENT_ID:
             out.append("webApplicationInfo.id is the placeholder GUID: set ADDIN_MS_CLIENT_ID and regenerate")
         elif home and wai.get("resource") != f"api://{home.split('://', 1)[1]}/{wai.get('id')}":
-            out.append(f"webApplicationInfo.resource must be api://{home.split('://', 1)[1]}/{wai.get('id')} "
-                       f"(got {wai.get('resource')!r})")
+            out.append(
+                f"webApplicationInfo.resource must be api://{home.split('://', 1)[1]}/{wai.get('id')} "
+                f"(got {wai.get('resource')!r})"
+            )
     return out
 
 
-def check_package(data: bytes, static_dir: Path, node_modules: Path | None,
-                  checked_text: str | None = None) -> tuple[list[str], str | None]:
+def check_package(
+    data: bytes, static_dir: Path, node_modules: Path | None, checked_text: str | None = None
+) -> tuple[list[str], str | None]:
     """Problems of the app package zip, and the manifest.json text inside it (None if absent).
 
     A packaged manifest identical to checked_text (already checked from the folder) is not reported twice.
@@ -178,7 +204,9 @@ def check_package(data: bytes, static_dir: Path, node_modules: Path | None,
     except zipfile.BadZipFile:
         return ["not a zip file"], None
     names = set(zf.namelist())
-    out = [f"{n!r} is in a folder; the package must keep every file at the zip root" for n in names if "/" in n]
+    out = [
+        f"{n!r} is in a folder; the package must keep every file at the zip root" for n in names if "/" in n
+    ]
     if UNIFIED_FILE not in names:
         return out + [f"{UNIFIED_FILE} is missing from the package"], None
     text = zf.read(UNIFIED_FILE).decode("utf-8-sig", errors="replace")

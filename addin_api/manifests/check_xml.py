@@ -2,6 +2,7 @@
 
 Not a full XSD validation (no package ships Microsoft's XSDs); docs/manifests.md lists what is covered.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,15 +16,47 @@ XSI_TYPE = f"{{{NS_XSI}}}type"
 
 # Child order of OfficeApp for xsi:type MailApp: the OfficeApp base sequence, then the MailApp extension.
 TOP_ORDER = [
-    "Id", "AlternateId", "Version", "ProviderName", "DefaultLocale", "DisplayName", "Description",
-    "IconUrl", "HighResolutionIconUrl", "SupportUrl", "AppDomains", "Hosts",
-    "Requirements", "FormSettings", "Permissions", "Rule", "DisableEntityHighlighting", "VersionOverrides",
+    "Id",
+    "AlternateId",
+    "Version",
+    "ProviderName",
+    "DefaultLocale",
+    "DisplayName",
+    "Description",
+    "IconUrl",
+    "HighResolutionIconUrl",
+    "SupportUrl",
+    "AppDomains",
+    "Hosts",
+    "Requirements",
+    "FormSettings",
+    "Permissions",
+    "Rule",
+    "DisableEntityHighlighting",
+    "VersionOverrides",
 ]
-TOP_REQUIRED = ["Id", "Version", "ProviderName", "DefaultLocale", "DisplayName", "Description",
-                "Requirements", "FormSettings", "Permissions", "Rule"]
+TOP_REQUIRED = [
+    "Id",
+    "Version",
+    "ProviderName",
+    "DefaultLocale",
+    "DisplayName",
+    "Description",
+    "Requirements",
+    "FormSettings",
+    "Permissions",
+    "Rule",
+]
 VO10_ORDER = ["Description", "Requirements", "Hosts", "Resources", "VersionOverrides", "WebApplicationInfo"]
-VO11_ORDER = ["Description", "Requirements", "Hosts", "Resources", "WebApplicationInfo", "EquivalentAddins",
-              "VersionOverrides"]
+VO11_ORDER = [
+    "Description",
+    "Requirements",
+    "Hosts",
+    "Resources",
+    "WebApplicationInfo",
+    "EquivalentAddins",
+    "VersionOverrides",
+]
 # Order inside elements whose local name is unambiguous in a mail manifest.
 INNER_ORDER = {
     "Resources": ["Images", "Urls", "ShortStrings", "LongStrings"],
@@ -34,9 +67,26 @@ INNER_ORDER = {
     "Group": ["Label", "Control"],
     "Form": ["DesktopSettings", "TabletSettings", "PhoneSettings"],
 }
-REPEATABLE = {"Control", "Group", "Image", "Url", "String", "Set", "AppDomain", "Host", "ExtensionPoint", "Override"}
+REPEATABLE = {
+    "Control",
+    "Group",
+    "Image",
+    "Url",
+    "String",
+    "Set",
+    "AppDomain",
+    "Host",
+    "ExtensionPoint",
+    "Override",
+}
 PERMISSIONS = {"Restricted", "ReadItem", "ReadWriteItem", "ReadWriteMailbox"}
-RULE_TYPES = {"RuleCollection", "ItemIs", "ItemHasKnownEntity", "ItemHasRegularExpressionMatch", "ItemHasAttachment"}
+RULE_TYPES = {
+    "RuleCollection",
+    "ItemIs",
+    "ItemHasKnownEntity",
+    "ItemHasRegularExpressionMatch",
+    "ItemHasAttachment",
+}
 CULTURE_RE = re.compile(r"^([a-zA-Z]{2,3}-[a-zA-Z0-9]{3,8}(-[a-zA-Z]{2,3})?|[a-zA-Z]{2,3}(-[a-zA-Z]{2,3})?)$")
 TOP_ICON_SIZES = {"IconUrl": 64, "HighResolutionIconUrl": 128}
 RIBBON_SIZES = {16, 32, 80}
@@ -62,15 +112,19 @@ def _check_order(parent: ET.Element, order: list[str], where: str, out: list[str
             continue
         idx = order.index(name)
         if idx < last:
-            out.append(f"<{name}> is out of order in {where}: it must come before <{last_name}> "
-                       f"(XSD order: {', '.join(order)})")
+            out.append(
+                f"<{name}> is out of order in {where}: it must come before <{last_name}> "
+                f"(XSD order: {', '.join(order)})"
+            )
         elif idx == last and name not in REPEATABLE:
             out.append(f"<{name}> appears more than once in {where}")
         if idx >= last:
             last, last_name = idx, name
 
 
-def _check_namespace(parent: ET.Element, expected: str, nested: dict[str, str], where: str, out: list[str]) -> None:
+def _check_namespace(
+    parent: ET.Element, expected: str, nested: dict[str, str], where: str, out: list[str]
+) -> None:
     """Children must be in the block's namespace (bt: for resources), nested VersionOverrides in its own."""
     for child in parent:
         name, ns = _local(child.tag), _ns(child.tag)
@@ -117,6 +171,7 @@ def _icon_size_problem(label: str, url: str, size: int, static_dir: Path) -> str
 
 def _check_values(root: ET.Element, out: list[str]) -> None:
     """Id, Version, DefaultLocale, Permissions and the length of the display strings."""
+
     def text(name):
         el = root.find(f"{{{NS_APP}}}{name}")
         return (el.text or "").strip() if el is not None else None
@@ -131,7 +186,9 @@ def _check_values(root: ET.Element, out: list[str]) -> None:
         out.append(f"<Permissions> must be one of {', '.join(sorted(PERMISSIONS))} (got {v!r})")
     for name, limit in (("DisplayName", 125), ("Description", 250), ("ProviderName", 125)):
         el = root.find(f"{{{NS_APP}}}{name}")
-        value = (el.text if name == "ProviderName" else el.attrib.get("DefaultValue")) if el is not None else None
+        value = (
+            (el.text if name == "ProviderName" else el.attrib.get("DefaultValue")) if el is not None else None
+        )
         if el is not None and not (value or "").strip():
             out.append(f"<{name}> is empty" + ("" if name == "ProviderName" else " (DefaultValue missing)"))
         elif el is not None and len(value) > limit:
@@ -140,15 +197,19 @@ def _check_values(root: ET.Element, out: list[str]) -> None:
 
 def _check_form_and_rules(root: ET.Element, out: list[str]) -> None:
     """Requirements/Sets, FormSettings (SourceLocation, RequestedHeight) and the activation Rule."""
-    if root.find(f"{{{NS_APP}}}Requirements/{{{NS_APP}}}Sets/{{{NS_APP}}}Set") is None and \
-            root.find(f"{{{NS_APP}}}Requirements") is not None:
-        out.append("<Requirements> needs <Sets><Set Name=\"Mailbox\" .../></Sets>")
+    if (
+        root.find(f"{{{NS_APP}}}Requirements/{{{NS_APP}}}Sets/{{{NS_APP}}}Set") is None
+        and root.find(f"{{{NS_APP}}}Requirements") is not None
+    ):
+        out.append('<Requirements> needs <Sets><Set Name="Mailbox" .../></Sets>')
     settings = root.find(f"{{{NS_APP}}}FormSettings/{{{NS_APP}}}Form/{{{NS_APP}}}DesktopSettings")
     if root.find(f"{{{NS_APP}}}FormSettings") is not None:
         if settings is None or settings.find(f"{{{NS_APP}}}SourceLocation") is None:
             out.append("<FormSettings> needs <Form><DesktopSettings><SourceLocation DefaultValue=...>")
         height = settings.find(f"{{{NS_APP}}}RequestedHeight") if settings is not None else None
-        if height is not None and not ((height.text or "").strip().isdigit() and 32 <= int(height.text) <= 450):
+        if height is not None and not (
+            (height.text or "").strip().isdigit() and 32 <= int(height.text) <= 450
+        ):
             out.append(f"<RequestedHeight> must be an integer from 32 to 450 (got {height.text!r})")
     rule = root.find(f"{{{NS_APP}}}Rule")
     if rule is not None:
@@ -156,12 +217,20 @@ def _check_form_and_rules(root: ET.Element, out: list[str]) -> None:
         for r in rules:
             if r.attrib.get(XSI_TYPE) not in RULE_TYPES:
                 out.append(f"<Rule> has unknown xsi:type {r.attrib.get(XSI_TYPE)!r}")
-        if not any(r.attrib.get(XSI_TYPE) == "ItemIs" and r.attrib.get("ItemType") == "Message"
-                   and r.attrib.get("FormType") in {"Read", "ReadOrEdit"} for r in rules):
-            out.append("<Rule> never activates on read messages (need ItemIs ItemType=\"Message\" FormType=\"Read\")")
+        if not any(
+            r.attrib.get(XSI_TYPE) == "ItemIs"
+            and r.attrib.get("ItemType") == "Message"
+            and r.attrib.get("FormType") in {"Read", "ReadOrEdit"}
+            for r in rules
+        ):
+            out.append(
+                '<Rule> never activates on read messages (need ItemIs ItemType="Message" FormType="Read")'
+            )
 
 
-def _check_version_overrides(vo: ET.Element, parent_resources: dict, out: list[str], static_dir: Path) -> None:
+def _check_version_overrides(
+    vo: ET.Element, parent_resources: dict, out: list[str], static_dir: Path
+) -> None:
     """Order, namespaces, resid references, ribbon icon sizes and SupportsPinning placement in one block."""
     is11 = _ns(vo.tag) == NS_VO11
     where = f"VersionOverrides {'1.1' if is11 else '1.0'}"
@@ -188,13 +257,19 @@ def _check_version_overrides(vo: ET.Element, parent_resources: dict, out: list[s
             out.append(f"resid {rid!r} in {where} has no matching resource")
         if name == "Icon":
             sizes = {int(i.attrib["size"]) for i in el if i.attrib.get("size", "").isdigit()}
-            if not RIBBON_SIZES <= sizes:
-                out.append(f"ribbon <Icon> in {where} needs images of sizes 16, 32 and 80 (has {sorted(sizes)})")
+            if not sizes >= RIBBON_SIZES:
+                out.append(
+                    f"ribbon <Icon> in {where} needs images of sizes 16, 32 and 80 (has {sorted(sizes)})"
+                )
             for image in el:
                 url = resources.get(image.attrib.get("resid", ""))
                 if url and image.attrib.get("size", "").isdigit():
-                    msg = _icon_size_problem(f"{where} ribbon icon {image.attrib['size']}", url,
-                                             int(image.attrib["size"]), static_dir)
+                    msg = _icon_size_problem(
+                        f"{where} ribbon icon {image.attrib['size']}",
+                        url,
+                        int(image.attrib["size"]),
+                        static_dir,
+                    )
                     if msg:
                         out.append(msg)
     nested = vo.find(f"{{{NS_VO11}}}VersionOverrides")
@@ -210,9 +285,9 @@ def check_outlook_xml(text: str, static_dir: Path) -> list[str]:
         return [f"not well-formed XML: {exc}"]
     out: list[str] = []
     if root.tag != f"{{{NS_APP}}}OfficeApp":
-        return [f"root element must be <OfficeApp xmlns=\"{NS_APP}\"> (got {root.tag})"]
+        return [f'root element must be <OfficeApp xmlns="{NS_APP}"> (got {root.tag})']
     if root.attrib.get(XSI_TYPE) != "MailApp":
-        out.append(f"<OfficeApp> must have xsi:type=\"MailApp\" (got {root.attrib.get(XSI_TYPE)!r})")
+        out.append(f'<OfficeApp> must have xsi:type="MailApp" (got {root.attrib.get(XSI_TYPE)!r})')
     present = {_local(c.tag) for c in root}
     out += [f"required element <{name}> is missing" for name in TOP_REQUIRED if name not in present]
     _check_order(root, TOP_ORDER, "<OfficeApp>", out)
@@ -225,8 +300,14 @@ def check_outlook_xml(text: str, static_dir: Path) -> list[str]:
             _check_order(el, INNER_ORDER[_local(el.tag)], f"<{_local(el.tag)}>", out)
 
     urls = list(_urls(root))
-    source = root.find(f"{{{NS_APP}}}FormSettings/{{{NS_APP}}}Form/{{{NS_APP}}}DesktopSettings/{{{NS_APP}}}SourceLocation")
-    home = origin(source.attrib.get("DefaultValue", "")) if source is not None else (origin(urls[0][1]) if urls else "")
+    source = root.find(
+        f"{{{NS_APP}}}FormSettings/{{{NS_APP}}}Form/{{{NS_APP}}}DesktopSettings/{{{NS_APP}}}SourceLocation"
+    )
+    home = (
+        origin(source.attrib.get("DefaultValue", ""))
+        if source is not None
+        else (origin(urls[0][1]) if urls else "")
+    )
     for label, url in urls:
         if not url.lower().startswith("https://"):
             out.append(f"{label} URL must be HTTPS: {url}")
@@ -235,12 +316,14 @@ def check_outlook_xml(text: str, static_dir: Path) -> list[str]:
     for el in root.iter(f"{{{NS_APP}}}AppDomain"):
         value = (el.text or "").strip()
         if not re.match(r"^https://[^/*?#]+$", value):
-            out.append(f"<AppDomain> must be an HTTPS origin without path, wildcard or trailing slash (got {value!r})")
+            out.append(
+                f"<AppDomain> must be an HTTPS origin without path, wildcard or trailing slash (got {value!r})"
+            )
     for name, size in TOP_ICON_SIZES.items():
         el = root.find(f"{{{NS_APP}}}{name}")
         if el is None:
             out.append(f"<{name}> is missing (Outlook shows a {size}x{size} icon)")
-        elif (msg := _icon_size_problem(f"<{name}>", el.attrib.get("DefaultValue", ""), size, static_dir)):
+        elif msg := _icon_size_problem(f"<{name}>", el.attrib.get("DefaultValue", ""), size, static_dir):
             out.append(msg)
 
     vo = root.find(f"{{{NS_VO10}}}VersionOverrides")

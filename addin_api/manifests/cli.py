@@ -1,4 +1,5 @@
 """`addin-api manifest` command: render the manifests for a base URL, or check a folder of them."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,24 +19,40 @@ addin-api manifest check DIR [--node-modules DIR] [--static-dir DIR]"""
 
 def _render_parser() -> argparse.ArgumentParser:
     """Options of the render form."""
-    p = argparse.ArgumentParser(prog="addin-api manifest", usage=USAGE,
-                                description="Write the Outlook (XML + unified) and Gmail manifests.")
+    p = argparse.ArgumentParser(
+        prog="addin-api manifest",
+        usage=USAGE,
+        description="Write the Outlook (XML + unified) and Gmail manifests.",
+    )
     p.add_argument("--base-url", default=None, help="public HTTPS base URL (default: $ADDIN_PUBLIC_BASE_URL)")
     p.add_argument("--out", required=True, type=Path, help="output folder")
     p.add_argument("--version", default=None, help="X.Y.Z (default: addin_api.__version__)")
-    p.add_argument("--allow-http", action="store_true", help="accept http:// for a loopback host (development only)")
-    p.add_argument("--static-dir", type=Path, default=None, help="folder holding icons/ (default: the repo's static/)")
+    p.add_argument(
+        "--allow-http", action="store_true", help="accept http:// for a loopback host (development only)"
+    )
+    p.add_argument(
+        "--static-dir", type=Path, default=None, help="folder holding icons/ (default: the repo's static/)"
+    )
     return p
 
 
 def _check_parser() -> argparse.ArgumentParser:
     """Options of the check form."""
-    p = argparse.ArgumentParser(prog="addin-api manifest check", usage=USAGE,
-                                description="Check manifests written by `addin-api manifest`.")
+    p = argparse.ArgumentParser(
+        prog="addin-api manifest check",
+        usage=USAGE,
+        description="Check manifests written by `addin-api manifest`.",
+    )
     p.add_argument("dir", type=Path)
-    p.add_argument("--node-modules", type=Path, default=None,
-                   help="node_modules holding @microsoft/app-manifest (default: repo root, then cwd upwards)")
-    p.add_argument("--static-dir", type=Path, default=None, help="folder holding icons/ (default: the repo's static/)")
+    p.add_argument(
+        "--node-modules",
+        type=Path,
+        default=None,
+        help="node_modules holding @microsoft/app-manifest (default: repo root, then cwd upwards)",
+    )
+    p.add_argument(
+        "--static-dir", type=Path, default=None, help="folder holding icons/ (default: the repo's static/)"
+    )
     return p
 
 
@@ -43,8 +60,11 @@ def _settings_from_env():
     """Only the settings the manifests use; building full Settings would demand unrelated secrets."""
     from addin_api.config import Settings
 
-    values = {name: os.environ[f"ADDIN_{name.upper()}"]
-              for name in ("ms_client_id", "ms_authority") if f"ADDIN_{name.upper()}" in os.environ}
+    values = {
+        name: os.environ[f"ADDIN_{name.upper()}"]
+        for name in ("ms_client_id", "ms_authority")
+        if f"ADDIN_{name.upper()}" in os.environ
+    }
     return Settings(**values)
 
 
@@ -67,16 +87,23 @@ def _render(argv: list[str]) -> int:
     settings = _settings_from_env()
     try:
         base = normalize_base_url(base_url, allow_http=args.allow_http)
-        paths = render_all(base, args.out, version, settings, static_dir=args.static_dir, allow_http=args.allow_http)
+        paths = render_all(
+            base, args.out, version, settings, static_dir=args.static_dir, allow_http=args.allow_http
+        )
     except ManifestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if base.startswith("http://"):
-        print("warning: http:// base URL: for local development only; Outlook and Gmail will refuse it",
-              file=sys.stderr)
+        print(
+            "warning: http:// base URL: for local development only; Outlook and Gmail will refuse it",
+            file=sys.stderr,
+        )
     if not settings.ms_client_id:
-        print("warning: ADDIN_MS_CLIENT_ID is not set; manifest.json carries a placeholder webApplicationInfo.id "
-              "and will fail `addin-api manifest check`", file=sys.stderr)
+        print(
+            "warning: ADDIN_MS_CLIENT_ID is not set; manifest.json carries a placeholder webApplicationInfo.id "
+            "and will fail `addin-api manifest check`",
+            file=sys.stderr,
+        )
     for path in paths:
         print(path)
     return 0

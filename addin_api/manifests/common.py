@@ -1,8 +1,8 @@
 """Constants, URL/version helpers and the PNG header reader shared by the manifest renderers and checks."""
+
 from __future__ import annotations
 
 import json
-
 import re
 import struct
 from pathlib import Path
@@ -139,7 +139,7 @@ def png_info(data: bytes) -> PngInfo | None:
     has_alpha = colour_type in (4, 6)
     pos = 33  # signature (8) + IHDR chunk (4 length + 4 type + 13 data + 4 CRC)
     while not has_alpha and pos + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
         if kind in (b"IDAT", b"IEND"):
             break  # tRNS must come before the image data
         has_alpha = kind == b"tRNS"

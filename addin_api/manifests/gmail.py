@@ -1,4 +1,5 @@
 """Render deployment.json for the Gmail add-on's HTTP deployment (`gcloud workspace-add-ons deployments create`)."""
+
 from __future__ import annotations
 
 from .common import ACCENT_COLOR, DISPLAY_NAME, icon_url

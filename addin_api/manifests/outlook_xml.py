@@ -1,4 +1,5 @@
 """Render the add-in only (XML) Outlook manifest: a read-mode task pane with a pinnable ribbon button."""
+
 from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
@@ -29,7 +30,7 @@ BUTTON_TOOLTIP = "Show the CRM deal for this email and update it."
 class El:
     """A minimal XML element: tag, ordered attributes, children or text (we write XML by hand for exact namespaces)."""
 
-    def __init__(self, tag: str, attrs: dict | None = None, *children: "El", text: str | None = None):
+    def __init__(self, tag: str, attrs: dict | None = None, *children: El, text: str | None = None):
         self.tag, self.attrs, self.children, self.text = tag, attrs or {}, children, text
 
     def lines(self, depth: int = 0) -> list[str]:
@@ -59,47 +60,72 @@ def _hosts(pinning: bool) -> El:
         # SupportsPinning exists only in the 1.1 schema and must follow SourceLocation.
         action.append(El("SupportsPinning", text="true"))
     button = El(
-        "Control", {"xsi:type": "Button", "id": "DealDesk.OpenPane"},
+        "Control",
+        {"xsi:type": "Button", "id": "DealDesk.OpenPane"},
         El("Label", {"resid": "Button.Label"}),
-        El("Supertip", None, El("Title", {"resid": "Button.Label"}), El("Description", {"resid": "Button.Tooltip"})),
+        El(
+            "Supertip",
+            None,
+            El("Title", {"resid": "Button.Label"}),
+            El("Description", {"resid": "Button.Tooltip"}),
+        ),
         El("Icon", None, *(El("bt:Image", {"size": str(s), "resid": f"Icon.{s}"}) for s in (16, 32, 80))),
         El("Action", {"xsi:type": "ShowTaskpane"}, *action),
     )
     group = El("Group", {"id": "DealDesk.Group"}, El("Label", {"resid": "Group.Label"}), button)
-    point = El("ExtensionPoint", {"xsi:type": "MessageReadCommandSurface"}, El("OfficeTab", {"id": "TabDefault"}, group))
+    point = El(
+        "ExtensionPoint",
+        {"xsi:type": "MessageReadCommandSurface"},
+        El("OfficeTab", {"id": "TabDefault"}, group),
+    )
     return El("Hosts", None, El("Host", {"xsi:type": "MailHost"}, El("DesktopFormFactor", None, point)))
 
 
 def _resources(base: str) -> El:
     """Images, URLs and strings referenced by resid; order Images, Urls, ShortStrings, LongStrings is fixed."""
     return El(
-        "Resources", None,
-        El("bt:Images", None, *(El("bt:Image", {"id": f"Icon.{s}", "DefaultValue": icon_url(base, f"icon-{s}.png")})
-                                for s in (16, 32, 80))),
+        "Resources",
+        None,
+        El(
+            "bt:Images",
+            None,
+            *(
+                El("bt:Image", {"id": f"Icon.{s}", "DefaultValue": icon_url(base, f"icon-{s}.png")})
+                for s in (16, 32, 80)
+            ),
+        ),
         El("bt:Urls", None, El("bt:Url", {"id": "Taskpane.Url", "DefaultValue": f"{base}/taskpane.html"})),
-        El("bt:ShortStrings", None,
-           El("bt:String", {"id": "Group.Label", "DefaultValue": GROUP_LABEL}),
-           El("bt:String", {"id": "Button.Label", "DefaultValue": BUTTON_LABEL})),
+        El(
+            "bt:ShortStrings",
+            None,
+            El("bt:String", {"id": "Group.Label", "DefaultValue": GROUP_LABEL}),
+            El("bt:String", {"id": "Button.Label", "DefaultValue": BUTTON_LABEL}),
+        ),
         El("bt:LongStrings", None, El("bt:String", {"id": "Button.Tooltip", "DefaultValue": BUTTON_TOOLTIP})),
     )
 
 
 def _requirements(min_version: str) -> El:
     """VersionOverrides requirement: the Mailbox set at min_version."""
-    return El("Requirements", None,
-              El("bt:Sets", {"DefaultMinVersion": min_version}, El("bt:Set", {"Name": "Mailbox"})))
+    return El(
+        "Requirements",
+        None,
+        El("bt:Sets", {"DefaultMinVersion": min_version}, El("bt:Set", {"Name": "Mailbox"})),
+    )
 
 
 def render_outlook_xml(base: str, version: str, app_domains: list[str]) -> str:
     """The full XML manifest text for base URL `base` and package version X.Y.Z."""
     vo11 = El(
-        "VersionOverrides", {"xmlns": NS_VO11, "xsi:type": "VersionOverridesV1_1"},
+        "VersionOverrides",
+        {"xmlns": NS_VO11, "xsi:type": "VersionOverridesV1_1"},
         _requirements("1.5"),  # pinning needs Mailbox 1.5
         _hosts(pinning=True),
         _resources(base),
     )
     vo10 = El(
-        "VersionOverrides", {"xmlns": NS_VO10, "xsi:type": "VersionOverridesV1_0"},
+        "VersionOverrides",
+        {"xmlns": NS_VO10, "xsi:type": "VersionOverridesV1_0"},
         _requirements("1.3"),
         _hosts(pinning=False),
         _resources(base),
@@ -121,20 +147,39 @@ def render_outlook_xml(base: str, version: str, app_domains: list[str]) -> str:
     children += [
         El("Hosts", None, El("Host", {"Name": "Mailbox"})),
         El("Requirements", None, El("Sets", None, El("Set", {"Name": "Mailbox", "MinVersion": "1.1"}))),
-        El("FormSettings", None, El(
-            "Form", {"xsi:type": "ItemRead"},
-            El("DesktopSettings", None, _value("SourceLocation", f"{base}/taskpane.html"),
-               El("RequestedHeight", text=str(REQUESTED_HEIGHT))),
-        )),
+        El(
+            "FormSettings",
+            None,
+            El(
+                "Form",
+                {"xsi:type": "ItemRead"},
+                El(
+                    "DesktopSettings",
+                    None,
+                    _value("SourceLocation", f"{base}/taskpane.html"),
+                    El("RequestedHeight", text=str(REQUESTED_HEIGHT)),
+                ),
+            ),
+        ),
         El("Permissions", text="ReadItem"),  # enough to read the open message; nothing broader
-        El("Rule", {"xsi:type": "RuleCollection", "Mode": "Or"},
-           El("Rule", {"xsi:type": "ItemIs", "ItemType": "Message", "FormType": "Read"})),
+        El(
+            "Rule",
+            {"xsi:type": "RuleCollection", "Mode": "Or"},
+            El("Rule", {"xsi:type": "ItemIs", "ItemType": "Message", "FormType": "Read"}),
+        ),
         vo10,
     ]
-    root = El("OfficeApp", {
-        "xmlns": NS_APP, "xmlns:xsi": NS_XSI, "xmlns:bt": NS_BT, "xmlns:mailappor": NS_MAILAPPOR,
-        "xsi:type": "MailApp",
-    }, *children)
+    root = El(
+        "OfficeApp",
+        {
+            "xmlns": NS_APP,
+            "xmlns:xsi": NS_XSI,
+            "xmlns:bt": NS_BT,
+            "xmlns:mailappor": NS_MAILAPPOR,
+            "xsi:type": "MailApp",
+        },
+        *children,
+    )
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + "\n".join(root.lines()) + "\n"
 
 

@@ -1,4 +1,5 @@
 """Write every manifest for one public base URL and package version into an output folder."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Render the unified Microsoft 365 app manifest (manifest.json) and its upload package (zip with two icons)."""
+
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ from urllib.parse import urlsplit
 from .common import (
     ACCENT_COLOR,
     DISPLAY_NAME,
+    GUID_RE,
     ICON_SOURCES,
     LONG_DESCRIPTION,
     OUTLOOK_XML_ID,
@@ -18,11 +20,10 @@ from .common import (
     PROVIDER_NAME,
     SHORT_DESCRIPTION,
     UNIFIED_APP_ID,
+    UNIFIED_FILE,
     UNIFIED_MANIFEST_VERSION,
     UNIFIED_SCHEMA_URL,
-    UNIFIED_FILE,
     ManifestError,
-    GUID_RE,
     icon_url,
     origin,
     semver3,
@@ -36,7 +37,9 @@ def web_application_info(base: str, client_id: str) -> dict:
     """webApplicationInfo for admin consent at deployment: the API's Entra client id and api://<host>/<id>."""
     client_id = client_id or PLACEHOLDER_CLIENT_ID
     if not GUID_RE.match(client_id):
-        raise ManifestError(f"ADDIN_MS_CLIENT_ID must be the Entra application (client) ID GUID (got {client_id!r})")
+        raise ManifestError(
+            f"ADDIN_MS_CLIENT_ID must be the Entra application (client) ID GUID (got {client_id!r})"
+        )
     return {"id": client_id, "resource": f"api://{urlsplit(base).netloc}/{client_id}"}
 
 
@@ -66,40 +69,72 @@ def render_unified(base: str, version: str, client_id: str, valid_domains: list[
         "accentColor": ACCENT_COLOR,
         "validDomains": valid_domains,
         "webApplicationInfo": web_application_info(base, client_id),
-        "authorization": {"permissions": {"resourceSpecific": [
-            {"name": "MailboxItem.Read.User", "type": "Delegated"},  # = ReadItem in the XML manifest
-        ]}},
-        "extensions": [{
-            "requirements": {"scopes": ["mail"], "capabilities": [{"name": "Mailbox", "minVersion": "1.5"}]},
-            "runtimes": [{
-                "id": "TaskPaneRuntime",
-                "type": "general",
-                "code": {"page": f"{base}/taskpane.html"},
-                "lifetime": "short",
-                "actions": [{"id": "OpenDealDesk", "type": "openPage", "view": "dealDesk", "pinnable": True}],
-            }],
-            "ribbons": [{
-                "contexts": ["mailRead"],
-                "tabs": [{"builtInTabId": "TabDefault", "groups": [{
-                    "id": "DealDeskGroup",
-                    "label": GROUP_LABEL,
-                    "controls": [{
-                        "id": "DealDeskOpenPane",
-                        "type": "button",
-                        "label": BUTTON_LABEL,
-                        "icons": [_icon(base, 16), _icon(base, 32), _icon(base, 80)],
-                        "supertip": {"title": BUTTON_LABEL, "description": BUTTON_TOOLTIP},
-                        "actionId": "OpenDealDesk",
-                    }],
-                }]}],
-            }],
-            "alternates": [{
-                # Where both manifests reach a user, Outlook shows only this app's button, not the XML one too.
-                "hide": {"customOfficeAddin": {"officeAddinId": OUTLOOK_XML_ID}},
-                # The schema's icon sizes stop at 80, so the 128 px file is declared as size 64 (as Microsoft's samples do).
-                "alternateIcons": {"icon": _icon(base, 64), "highResolutionIcon": _icon(base, 64, file_size=128)},
-            }],
-        }],
+        "authorization": {
+            "permissions": {
+                "resourceSpecific": [
+                    {"name": "MailboxItem.Read.User", "type": "Delegated"},  # = ReadItem in the XML manifest
+                ]
+            }
+        },
+        "extensions": [
+            {
+                "requirements": {
+                    "scopes": ["mail"],
+                    "capabilities": [{"name": "Mailbox", "minVersion": "1.5"}],
+                },
+                "runtimes": [
+                    {
+                        "id": "TaskPaneRuntime",
+                        "type": "general",
+                        "code": {"page": f"{base}/taskpane.html"},
+                        "lifetime": "short",
+                        "actions": [
+                            {"id": "OpenDealDesk", "type": "openPage", "view": "dealDesk", "pinnable": True}
+                        ],
+                    }
+                ],
+                "ribbons": [
+                    {
+                        "contexts": ["mailRead"],
+                        "tabs": [
+                            {
+                                "builtInTabId": "TabDefault",
+                                "groups": [
+                                    {
+                                        "id": "DealDeskGroup",
+                                        "label": GROUP_LABEL,
+                                        "controls": [
+                                            {
+                                                "id": "DealDeskOpenPane",
+                                                "type": "button",
+                                                "label": BUTTON_LABEL,
+                                                "icons": [_icon(base, 16), _icon(base, 32), _icon(base, 80)],
+                                                "supertip": {
+                                                    "title": BUTTON_LABEL,
+                                                    "description": BUTTON_TOOLTIP,
+                                                },
+                                                "actionId": "OpenDealDesk",
+                                            }
+                                        ],
+                                    }
+                                ],
+                            }
+                        ],
+                    }
+                ],
+                "alternates": [
+                    {
+                        # Where both manifests reach a user, Outlook shows only this app's button, not the XML one too.
+                        "hide": {"customOfficeAddin": {"officeAddinId": OUTLOOK_XML_ID}},
+                        # The schema's icon sizes stop at 80, so the 128 px file is declared as size 64 (as Microsoft's samples do).
+                        "alternateIcons": {
+                            "icon": _icon(base, 64),
+                            "highResolutionIcon": _icon(base, 64, file_size=128),
+                        },
+                    }
+                ],
+            }
+        ],
     }
 
 

@@ -1,4 +1,5 @@
 """Read-path translation of CRM port errors into the app's errors (writes go through the outbox)."""
+
 from __future__ import annotations
 
 from addin_api.crm.port import CrmAuthError, CrmRejected, CrmUnavailable
@@ -10,8 +11,9 @@ def crm_call(fn, *args):
     try:
         return fn(*args)
     except CrmUnavailable as exc:
-        raise ServiceUnavailable("The CRM is not reachable right now. Try again in a moment.",
-                                 reason="crm_unavailable") from exc
+        raise ServiceUnavailable(
+            "The CRM is not reachable right now. Try again in a moment.", reason="crm_unavailable"
+        ) from exc
     except CrmAuthError as exc:
         raise Forbidden("Your CRM connection needs to be renewed.", reason="crm_auth") from exc
     except CrmRejected as exc:

@@ -1,4 +1,5 @@
 """The outbox drain: deliver queued changes with backoff, oldest first per deal."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Deal health from email activity: inbound/outbound counts and 'going dark'."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,7 +14,9 @@ def health_of(stats: ActivityStats, now: datetime, going_dark_days: int) -> Heal
         dark = stats.outbound_count > 0  # we keep writing, they never answered
     else:
         dark = days >= going_dark_days
-    return Health(stats.inbound_count, stats.outbound_count, stats.last_inbound, stats.last_outbound, days, dark)
+    return Health(
+        stats.inbound_count, stats.outbound_count, stats.last_inbound, stats.last_outbound, days, dark
+    )
 
 
 def last_activity(stats: ActivityStats) -> datetime | None:

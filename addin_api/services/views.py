@@ -1,19 +1,29 @@
 """Read use cases: the email's context, one deal, the rep's pipeline — each deal with its health."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
-from typing import Sequence
+from datetime import UTC, datetime
 
 from addin_api.crm.port import CrmNotFound, CrmPort
-from addin_api.domain import (Contact, ContactDeals, Deal, Direction, EmailActivity, Health, Principal, Rating,
-                             utcnow)
+from addin_api.domain import (
+    Contact,
+    ContactDeals,
+    Deal,
+    Direction,
+    EmailActivity,
+    Health,
+    Principal,
+    Rating,
+    utcnow,
+)
 from addin_api.errors import NotFound
 from addin_api.services.crm_errors import crm_call
 from addin_api.services.health import health_of, last_activity
 from addin_api.store.ledger import Ledger
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_PARTICIPANTS = 50
 
 
@@ -36,17 +46,29 @@ class ContactView:
 
 def view_of(deal: Deal, rep: Principal, going_dark_days: int, now: datetime | None = None) -> DealView:
     """Wrap a deal with health and edit rights."""
-    return DealView(deal, health_of(deal.stats, now or utcnow(), going_dark_days), deal.editable_by(rep.email))
+    return DealView(
+        deal, health_of(deal.stats, now or utcnow(), going_dark_days), deal.editable_by(rep.email)
+    )
 
 
-def email_context(crm: CrmPort, rep: Principal, emails: Sequence[str], going_dark_days: int,
-                  message_id: str | None = None, ledger: Ledger | None = None) -> list[ContactView]:
+def email_context(
+    crm: CrmPort,
+    rep: Principal,
+    emails: Sequence[str],
+    going_dark_days: int,
+    message_id: str | None = None,
+    ledger: Ledger | None = None,
+) -> list[ContactView]:
     """Contacts among the message's participants (the rep dropped) and their open deals.
 
     With `message_id` and `ledger`, each deal's activities include that email if the rep logged it
     through us, even when it is older than the CRM's recent activities (so its rating shows).
     """
-    others = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip() and e.strip().lower() != rep.email.lower()))
+    others = list(
+        dict.fromkeys(
+            e.strip().lower() for e in emails if e.strip() and e.strip().lower() != rep.email.lower()
+        )
+    )
     if not others:
         return []
     found = crm_call(crm.find_context, rep, others[:MAX_PARTICIPANTS])
@@ -55,15 +77,24 @@ def email_context(crm: CrmPort, rep: Principal, emails: Sequence[str], going_dar
     now = utcnow()
     views = []
     for match in found:
-        deals = sorted((view_of(dl, rep, going_dark_days, now) for dl in match.deals),
-                       key=lambda v: last_activity(v.deal.stats) or _EPOCH, reverse=True)
+        deals = sorted(
+            (view_of(dl, rep, going_dark_days, now) for dl in match.deals),
+            key=lambda v: last_activity(v.deal.stats) or _EPOCH,
+            reverse=True,
+        )
         views.append(ContactView(match.contact, tuple(deals)))
     order = {e: i for i, e in enumerate(others)}
     return sorted(views, key=lambda v: order.get(v.contact.email.lower(), len(order)))
 
 
-def deal_view(crm: CrmPort, rep: Principal, deal_id: str, going_dark_days: int,
-              message_id: str | None = None, ledger: Ledger | None = None) -> DealView:
+def deal_view(
+    crm: CrmPort,
+    rep: Principal,
+    deal_id: str,
+    going_dark_days: int,
+    message_id: str | None = None,
+    ledger: Ledger | None = None,
+) -> DealView:
     """One deal with health (and the open email among its activities, as in email_context); 404 if absent."""
     try:
         deal = crm_call(crm.get_deal, rep, deal_id)
@@ -77,16 +108,25 @@ def deal_view(crm: CrmPort, rep: Principal, deal_id: str, going_dark_days: int,
 def _with_logged_email(found: list[ContactDeals], crm_name: str, message_id: str, ledger: Ledger):
     deal_ids = list({deal.id for match in found for deal in match.deals})
     entries = ledger.entries(crm_name, deal_ids, message_id) if deal_ids else {}
-    return [ContactDeals(match.contact, tuple(_add_logged_email(deal, entries.get(deal.id)) for deal in match.deals))
-            for match in found]
+    return [
+        ContactDeals(
+            match.contact, tuple(_add_logged_email(deal, entries.get(deal.id)) for deal in match.deals)
+        )
+        for match in found
+    ]
 
 
 def _add_logged_email(deal: Deal, entry) -> Deal:
     """The deal with our ledger's record of the email appended, unless the CRM already lists it."""
     if entry is None or any(a.message_id == entry.message_id for a in deal.activities):
         return deal
-    logged = EmailActivity(entry.message_id, entry.subject, Direction(entry.direction), entry.sent_at,
-                           Rating(entry.rating) if entry.rating else None)
+    logged = EmailActivity(
+        entry.message_id,
+        entry.subject,
+        Direction(entry.direction),
+        entry.sent_at,
+        Rating(entry.rating) if entry.rating else None,
+    )
     return replace(deal, activities=(*deal.activities, logged))
 
 
@@ -94,5 +134,11 @@ def pipeline(crm: CrmPort, rep: Principal, going_dark_days: int) -> list[DealVie
     """The rep's open deals: going dark first (longest silence first), then by close date."""
     now = utcnow()
     views = [view_of(dl, rep, going_dark_days, now) for dl in crm_call(crm.open_deals_of, rep)]
-    return sorted(views, key=lambda v: (not v.health.going_dark, -(v.health.days_since_inbound or 0),
-                                        v.deal.close_date or now.date()))
+    return sorted(
+        views,
+        key=lambda v: (
+            not v.health.going_dark,
+            -(v.health.days_since_inbound or 0),
+            v.deal.close_date or now.date(),
+        ),
+    )

@@ -1,18 +1,29 @@
 """The write path: validate, record (audit + outbox), try the CRM now, else leave it for the drain."""
+
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from addin_api.crm.port import (CrmAuthError, CrmConflict, CrmNotFound, CrmPort, CrmRejected,
-                                CrmUnavailable)
-from addin_api.domain import (NEXT_STEP_MAX, Deal, DealChanges, Direction, EmailLog, Principal, Rating,
-                             conflicts_with, direction_of, moved_fields, utcnow)
+from addin_api.crm.port import CrmAuthError, CrmConflict, CrmNotFound, CrmPort, CrmRejected, CrmUnavailable
+from addin_api.domain import (
+    NEXT_STEP_MAX,
+    Deal,
+    DealChanges,
+    Direction,
+    EmailLog,
+    Principal,
+    Rating,
+    conflicts_with,
+    direction_of,
+    moved_fields,
+    utcnow,
+)
 from addin_api.errors import Forbidden, NotFound, Unprocessable
 from addin_api.services.views import DealView, view_of
-from addin_api.store.models import CONFLICT, DONE, QUEUED, REJECTED, OutboxRow
 from addin_api.store.ledger import Ledger
+from addin_api.store.models import CONFLICT, DONE, QUEUED, REJECTED, OutboxRow
 from addin_api.store.outbox import Outbox
 
 UPDATE, LOG_EMAIL = "update_deal", "log_email"
@@ -36,7 +47,7 @@ class WriteDeps:
 
     def backoff(self, attempts: int) -> timedelta:
         """Exponential delay before the next try, capped."""
-        return timedelta(seconds=min(self.backoff_max_seconds, self.backoff_seconds * 2 ** attempts))
+        return timedelta(seconds=min(self.backoff_max_seconds, self.backoff_seconds * 2**attempts))
 
 
 @dataclass(frozen=True)
@@ -66,9 +77,16 @@ class WriteResult:
 def status_of(row: OutboxRow) -> ChangeStatus:
     """Public status of an outbox row."""
     result = row.result or {}
-    return ChangeStatus(row.id, row.state, row.op, row.deal_id, row.attempts, row.updated_at,
-                        reason=result.get("reason") or (row.last_error if row.state == QUEUED else None),
-                        conflict=result.get("conflict"))
+    return ChangeStatus(
+        row.id,
+        row.state,
+        row.op,
+        row.deal_id,
+        row.attempts,
+        row.updated_at,
+        reason=result.get("reason") or (row.last_error if row.state == QUEUED else None),
+        conflict=result.get("conflict"),
+    )
 
 
 def change_status(outbox: Outbox, rep: Principal, change_id: str) -> ChangeStatus:
@@ -79,8 +97,9 @@ def change_status(outbox: Outbox, rep: Principal, change_id: str) -> ChangeStatu
     return status_of(row)
 
 
-def update_deal(deps: WriteDeps, rep: Principal, deal_id: str, changes: DealChanges,
-                idempotency_key: str | None = None) -> WriteResult:
+def update_deal(
+    deps: WriteDeps, rep: Principal, deal_id: str, changes: DealChanges, idempotency_key: str | None = None
+) -> WriteResult:
     """Change stage and/or next step with the version the rep saw; nothing is lost if the CRM is down."""
     if idempotency_key and (row := deps.outbox.by_idempotency_key(rep.key, idempotency_key)):
         return WriteResult(status_of(row))
@@ -91,21 +110,24 @@ def update_deal(deps: WriteDeps, rep: Principal, deal_id: str, changes: DealChan
         _validate(deal, changes)
     before = {"stage": deal.stage.id, "next_step": deal.next_step} if isinstance(deal, Deal) else None
     payload = {"version": changes.version, **changes.as_dict()}
-    row, created = deps.outbox.record(rep, deps.crm.name, deal_id, UPDATE, payload, before, idempotency_key,
-                                      deps.lease)
+    row, created = deps.outbox.record(
+        rep, deps.crm.name, deal_id, UPDATE, payload, before, idempotency_key, deps.lease
+    )
     return _attempt_now(deps, row, deal) if created else WriteResult(status_of(row))
 
 
-def log_email(deps: WriteDeps, rep: Principal, deal_id: str, email: EmailLog,
-              idempotency_key: str | None = None) -> WriteResult:
+def log_email(
+    deps: WriteDeps, rep: Principal, deal_id: str, email: EmailLog, idempotency_key: str | None = None
+) -> WriteResult:
     """Log/rate an email on a deal; the same Message-ID on the same deal stays one activity."""
     if idempotency_key and (row := deps.outbox.by_idempotency_key(rep.key, idempotency_key)):
         return WriteResult(status_of(row))
     deal = _read_for_write(deps.crm, rep, deal_id)
     if isinstance(deal, Deal):
         _authorize(rep, deal)
-    row, created = deps.outbox.record(rep, deps.crm.name, deal_id, LOG_EMAIL, email_payload(email), None,
-                                      idempotency_key, deps.lease)
+    row, created = deps.outbox.record(
+        rep, deps.crm.name, deal_id, LOG_EMAIL, email_payload(email), None, idempotency_key, deps.lease
+    )
     return _attempt_now(deps, row, deal) if created else WriteResult(status_of(row))
 
 
@@ -119,8 +141,9 @@ def apply_row(deps: WriteDeps, row: OutboxRow, deal: Deal | None = None) -> Writ
     except CrmConflict as exc:
         conflict = _conflict(row.payload, exc.theirs)
         deps.outbox.settle(row, CONFLICT, {"conflict": conflict, "reason": "The deal changed in the CRM."})
-        return WriteResult(_settled(row, CONFLICT, conflict=conflict),
-                           theirs=view_of(exc.theirs, rep, deps.going_dark_days))
+        return WriteResult(
+            _settled(row, CONFLICT, conflict=conflict), theirs=view_of(exc.theirs, rep, deps.going_dark_days)
+        )
     except (CrmRejected, CrmNotFound, Forbidden, Unprocessable) as exc:
         reason = _reason(exc)
         deps.outbox.settle(row, REJECTED, {"reason": reason})
@@ -133,7 +156,11 @@ def apply_row(deps: WriteDeps, row: OutboxRow, deal: Deal | None = None) -> Writ
             deps.ledger.upsert(rep, row.crm, row.deal_id, email_from_payload(row.payload))
     # Only a change delivered by the drain may be built upon by a later save from the same view: the
     # rep never received its new version. A change saved in the request answered with it.
-    chain = {"base_version": row.payload.get("version"), "new_version": new.version} if new and deal is None else None
+    chain = (
+        {"base_version": row.payload.get("version"), "new_version": new.version}
+        if new and deal is None
+        else None
+    )
     deps.outbox.settle(row, DONE, chain)
     return WriteResult(_settled(row, DONE), view_of(new, rep, deps.going_dark_days) if new else None)
 
@@ -147,30 +174,64 @@ def _apply(deps: WriteDeps, rep: Principal, row: OutboxRow, deal: Deal | None) -
     return None
 
 
-def email_from_message(rep: Principal, message_id: str, subject: str, from_address: str, to, cc,
-                       sent_at: datetime, body: str, rating: Rating | None, body_max: int) -> EmailLog:
+def email_from_message(
+    rep: Principal,
+    message_id: str,
+    subject: str,
+    from_address: str,
+    to,
+    cc,
+    sent_at: datetime,
+    body: str,
+    rating: Rating | None,
+    body_max: int,
+) -> EmailLog:
     """An EmailLog with direction relative to the rep and the body cut to `body_max` characters."""
-    return EmailLog(message_id.strip(), subject or "", from_address.lower(), tuple(a.lower() for a in to),
-                    tuple(a.lower() for a in cc), sent_at, direction_of(from_address, {rep.email.lower()}),
-                    (body or "")[:body_max], rating)
+    return EmailLog(
+        message_id.strip(),
+        subject or "",
+        from_address.lower(),
+        tuple(a.lower() for a in to),
+        tuple(a.lower() for a in cc),
+        sent_at,
+        direction_of(from_address, {rep.email.lower()}),
+        (body or "")[:body_max],
+        rating,
+    )
 
 
 def email_payload(email: EmailLog) -> dict:
     """JSON form of an email log kept in the outbox until delivered."""
-    return {"message_id": email.message_id, "subject": email.subject, "from": email.from_address,
-            "to": list(email.to), "cc": list(email.cc), "sent_at": email.sent_at.isoformat(),
-            "direction": email.direction.value, "body": email.body,
-            "rating": email.rating.value if email.rating else None}
+    return {
+        "message_id": email.message_id,
+        "subject": email.subject,
+        "from": email.from_address,
+        "to": list(email.to),
+        "cc": list(email.cc),
+        "sent_at": email.sent_at.isoformat(),
+        "direction": email.direction.value,
+        "body": email.body,
+        "rating": email.rating.value if email.rating else None,
+    }
 
 
 def email_from_payload(p: dict) -> EmailLog:
     """Inverse of email_payload."""
-    return EmailLog(p["message_id"], p["subject"], p["from"], tuple(p["to"]), tuple(p["cc"]),
-                    datetime.fromisoformat(p["sent_at"]), Direction(p["direction"]), p.get("body", ""),
-                    Rating(p["rating"]) if p.get("rating") else None)
+    return EmailLog(
+        p["message_id"],
+        p["subject"],
+        p["from"],
+        tuple(p["to"]),
+        tuple(p["cc"]),
+        datetime.fromisoformat(p["sent_at"]),
+        Direction(p["direction"]),
+        p.get("body", ""),
+        Rating(p["rating"]) if p.get("rating") else None,
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
 
 def _attempt_now(deps: WriteDeps, row: OutboxRow, deal: Deal | None) -> WriteResult:
     if isinstance(deal, CrmAuthError):  # kept, but the rep has to reconnect before it can be sent
@@ -182,7 +243,9 @@ def _attempt_now(deps: WriteDeps, row: OutboxRow, deal: Deal | None) -> WriteRes
     return apply_row(deps, row, deal)
 
 
-def _apply_update(crm: CrmPort, rep: Principal, row: OutboxRow, deal: Deal | None, rebased: str | None) -> Deal:
+def _apply_update(
+    crm: CrmPort, rep: Principal, row: OutboxRow, deal: Deal | None, rebased: str | None
+) -> Deal:
     p = row.payload
     changes = DealChanges(rebased or p["version"], p.get("stage"), p.get("next_step"))
     if deal is None:  # drained later: re-check rights and stage against the deal as it is now
@@ -199,8 +262,9 @@ def _apply_update(crm: CrmPort, rep: Principal, row: OutboxRow, deal: Deal | Non
 
 
 def _already_applied(deal: Deal, changes: DealChanges) -> bool:
-    return ((changes.stage_id is None or deal.stage.id == changes.stage_id)
-            and (changes.next_step is None or deal.next_step == changes.next_step))
+    return (changes.stage_id is None or deal.stage.id == changes.stage_id) and (
+        changes.next_step is None or deal.next_step == changes.next_step
+    )
 
 
 def _read_for_write(crm: CrmPort, rep: Principal, deal_id: str) -> Deal | CrmAuthError | None:
@@ -238,8 +302,12 @@ def _authorize(rep: Principal, deal: Deal) -> None:
 def _validate(deal: Deal, changes: DealChanges) -> None:
     if changes.stage_id is not None and deal.stage_by_id(changes.stage_id) is None:
         valid = ", ".join(s.id for s in deal.stages)
-        raise Unprocessable("The change is not valid.", errors={"json": {
-            "stage": [f"'{changes.stage_id}' is not a stage of this deal. Valid: {valid}."]}})
+        raise Unprocessable(
+            "The change is not valid.",
+            errors={
+                "json": {"stage": [f"'{changes.stage_id}' is not a stage of this deal. Valid: {valid}."]}
+            },
+        )
 
 
 def _conflict(payload: dict, theirs: Deal) -> dict:
@@ -247,7 +315,10 @@ def _conflict(payload: dict, theirs: Deal) -> dict:
     edited = [f for f in ("stage", "next_step") if f in payload]
     moved = [f for f in edited if f in moved_fields(theirs, payload["version"])] or edited
     now = {"stage": theirs.stage.id, "next_step": theirs.next_step}
-    return {"fields": {f: {"yours": payload[f], "theirs": now[f]} for f in moved}, "current_version": theirs.version}
+    return {
+        "fields": {f: {"yours": payload[f], "theirs": now[f]} for f in moved},
+        "current_version": theirs.version,
+    }
 
 
 def _reschedule(deps: WriteDeps, row: OutboxRow, exc: Exception) -> WriteResult:
@@ -260,7 +331,9 @@ def _reschedule(deps: WriteDeps, row: OutboxRow, exc: Exception) -> WriteResult:
     return WriteResult(_settled(row, QUEUED, reason=error), crm_auth=isinstance(exc, CrmAuthError))
 
 
-def _settled(row: OutboxRow, state: str, reason: str | None = None, conflict: dict | None = None) -> ChangeStatus:
+def _settled(
+    row: OutboxRow, state: str, reason: str | None = None, conflict: dict | None = None
+) -> ChangeStatus:
     return ChangeStatus(row.id, state, row.op, row.deal_id, row.attempts + 1, utcnow(), reason, conflict)
 
 

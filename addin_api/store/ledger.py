@@ -1,4 +1,5 @@
 """Email ledger: our own record of each email a rep logged or rated, per CRM, deal and Message-ID."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -25,11 +26,22 @@ class Ledger:
     def _upsert(self, rep: Principal, crm: str, deal_id: str, email) -> None:
         now = utcnow()
         with self.sessions.begin() as s:
-            entry = s.scalar(select(EmailLedger).where(EmailLedger.crm == crm, EmailLedger.deal_id == deal_id,
-                                                       EmailLedger.message_id == email.message_id))
+            entry = s.scalar(
+                select(EmailLedger).where(
+                    EmailLedger.crm == crm,
+                    EmailLedger.deal_id == deal_id,
+                    EmailLedger.message_id == email.message_id,
+                )
+            )
             if entry is None:
-                entry = EmailLedger(crm=crm, deal_id=deal_id, message_id=email.message_id, subject=email.subject,
-                                    direction=email.direction.value, sent_at=email.sent_at)
+                entry = EmailLedger(
+                    crm=crm,
+                    deal_id=deal_id,
+                    message_id=email.message_id,
+                    subject=email.subject,
+                    direction=email.direction.value,
+                    sent_at=email.sent_at,
+                )
                 s.add(entry)
             entry.rating = email.rating.value if email.rating else None
             entry.user_key, entry.updated_at = rep.key, now
@@ -37,6 +49,11 @@ class Ledger:
     def entries(self, crm: str, deal_ids: list[str], message_id: str) -> dict[str, EmailLedger]:
         """Our record of one email on each of these deals, by deal id (absent = never logged through us)."""
         with self.sessions() as s:
-            rows = s.scalars(select(EmailLedger).where(EmailLedger.crm == crm, EmailLedger.deal_id.in_(deal_ids),
-                                                       EmailLedger.message_id == message_id))
+            rows = s.scalars(
+                select(EmailLedger).where(
+                    EmailLedger.crm == crm,
+                    EmailLedger.deal_id.in_(deal_ids),
+                    EmailLedger.message_id == message_id,
+                )
+            )
             return {row.deal_id: row for row in rows}

@@ -1,4 +1,5 @@
 """App-store tables: audit log, outbox of CRM writes, idempotency records, email ledger."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -31,8 +32,10 @@ class OutboxRow(StoreBase):
     """One CRM write to deliver; a deal's rows are applied strictly in `seq` order."""
 
     __tablename__ = "outbox"
-    __table_args__ = (UniqueConstraint("user_key", "idempotency_key"),
-                      Index("ix_outbox_pending", "state", "crm", "deal_id", "seq"))
+    __table_args__ = (
+        UniqueConstraint("user_key", "idempotency_key"),
+        Index("ix_outbox_pending", "state", "crm", "deal_id", "seq"),
+    )
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(36), unique=True)  # the change_id reps see
     crm: Mapped[str] = mapped_column(String(20))

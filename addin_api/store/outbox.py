@@ -1,4 +1,5 @@
 """Outbox repository: record a change with its audit entry, claim due rows, settle their outcome."""
+
 from __future__ import annotations
 
 import uuid
@@ -13,27 +14,56 @@ from addin_api.domain import Principal, utcnow
 from addin_api.store.models import DONE, QUEUED, AuditEntry, OutboxRow
 
 
-
 class Outbox:
     """All outbox and audit access; sessions are short and never cross a CRM call."""
 
     def __init__(self, sessions: sessionmaker):
         self.sessions = sessions
 
-    def record(self, rep: Principal, crm: str, deal_id: str, op: str, payload: dict, before: dict | None,
-               idempotency_key: str | None, lease: timedelta) -> tuple[OutboxRow, bool]:
+    def record(
+        self,
+        rep: Principal,
+        crm: str,
+        deal_id: str,
+        op: str,
+        payload: dict,
+        before: dict | None,
+        idempotency_key: str | None,
+        lease: timedelta,
+    ) -> tuple[OutboxRow, bool]:
         """Audit entry + outbox row in one transaction, leased to the caller for `lease`.
 
         Returns (row, created); a reused idempotency key returns the first row and False, so only the
         request that created a row ever applies it.
         """
         now = utcnow()
-        row = OutboxRow(id=str(uuid.uuid4()), crm=crm, deal_id=deal_id, op=op, payload=payload,
-                        user_key=rep.key, user=asdict(rep), idempotency_key=idempotency_key, state=QUEUED,
-                        attempts=0, next_attempt_at=now + lease, lease=str(uuid.uuid4()), created_at=now,
-                        updated_at=now)
-        audit = AuditEntry(at=now, user_key=rep.key, user_email=rep.email, crm=crm, deal_id=deal_id, op=op,
-                           before=before, after=_redacted(payload), change_id=row.id)
+        row = OutboxRow(
+            id=str(uuid.uuid4()),
+            crm=crm,
+            deal_id=deal_id,
+            op=op,
+            payload=payload,
+            user_key=rep.key,
+            user=asdict(rep),
+            idempotency_key=idempotency_key,
+            state=QUEUED,
+            attempts=0,
+            next_attempt_at=now + lease,
+            lease=str(uuid.uuid4()),
+            created_at=now,
+            updated_at=now,
+        )
+        audit = AuditEntry(
+            at=now,
+            user_key=rep.key,
+            user_email=rep.email,
+            crm=crm,
+            deal_id=deal_id,
+            op=op,
+            before=before,
+            after=_redacted(payload),
+            change_id=row.id,
+        )
         try:
             with self.sessions.begin() as s:
                 s.add_all([row, audit])
@@ -52,24 +82,41 @@ class Outbox:
     def by_idempotency_key(self, user_key: str, key: str) -> OutboxRow | None:
         """The change a user already recorded under this Idempotency-Key."""
         with self.sessions() as s:
-            return s.scalar(select(OutboxRow).where(OutboxRow.user_key == user_key,
-                                                    OutboxRow.idempotency_key == key))
+            return s.scalar(
+                select(OutboxRow).where(OutboxRow.user_key == user_key, OutboxRow.idempotency_key == key)
+            )
 
     def has_earlier_pending(self, row: OutboxRow) -> bool:
         """True if an older change to the same deal is still queued (order must hold)."""
         with self.sessions() as s:
-            return s.scalar(select(func.count()).where(
-                OutboxRow.crm == row.crm, OutboxRow.deal_id == row.deal_id,
-                OutboxRow.state == QUEUED, OutboxRow.seq < row.seq)) > 0
+            return (
+                s.scalar(
+                    select(func.count()).where(
+                        OutboxRow.crm == row.crm,
+                        OutboxRow.deal_id == row.deal_id,
+                        OutboxRow.state == QUEUED,
+                        OutboxRow.seq < row.seq,
+                    )
+                )
+                > 0
+            )
 
     def due_heads(self, crm: str, now: datetime, limit: int = 100) -> list[OutboxRow]:
         """Per deal, the oldest queued row, if it is due now."""
-        heads = (select(func.min(OutboxRow.seq)).where(OutboxRow.state == QUEUED, OutboxRow.crm == crm)
-                 .group_by(OutboxRow.deal_id))
+        heads = (
+            select(func.min(OutboxRow.seq))
+            .where(OutboxRow.state == QUEUED, OutboxRow.crm == crm)
+            .group_by(OutboxRow.deal_id)
+        )
         with self.sessions() as s:
-            return list(s.scalars(select(OutboxRow).where(OutboxRow.seq.in_(heads),
-                                                          OutboxRow.next_attempt_at <= now)
-                                  .order_by(OutboxRow.seq).limit(limit)))
+            return list(
+                s.scalars(
+                    select(OutboxRow)
+                    .where(OutboxRow.seq.in_(heads), OutboxRow.next_attempt_at <= now)
+                    .order_by(OutboxRow.seq)
+                    .limit(limit)
+                )
+            )
 
     def claim(self, row: OutboxRow, now: datetime, lease: timedelta) -> bool:
         """Take a due row for `lease` with a compare-and-set, so concurrent drainers never share one.
@@ -78,9 +125,15 @@ class Outbox:
         """
         token = str(uuid.uuid4())
         with self.sessions.begin() as s:
-            taken = s.execute(update(OutboxRow).where(
-                OutboxRow.seq == row.seq, OutboxRow.state == QUEUED, OutboxRow.next_attempt_at <= now,
-            ).values(next_attempt_at=now + lease, lease=token, updated_at=now)).rowcount
+            taken = s.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.seq == row.seq,
+                    OutboxRow.state == QUEUED,
+                    OutboxRow.next_attempt_at <= now,
+                )
+                .values(next_attempt_at=now + lease, lease=token, updated_at=now)
+            ).rowcount
         if taken == 1:
             row.lease = token
         return taken == 1
@@ -91,19 +144,36 @@ class Outbox:
         The email body is dropped once settled. False means the lease was lost (it expired and another
         worker took the row), so this outcome is not recorded over theirs.
         """
-        return self._update_held(row, state=state, result=result, attempts=OutboxRow.attempts + 1,
-                                 payload=_redacted(row.payload), lease=None)
+        return self._update_held(
+            row,
+            state=state,
+            result=result,
+            attempts=OutboxRow.attempts + 1,
+            payload=_redacted(row.payload),
+            lease=None,
+        )
 
     def retry_later(self, row: OutboxRow, error: str, delay: timedelta) -> bool:
         """Keep the row queued and due again after `delay` (only while we hold its lease)."""
-        return self._update_held(row, attempts=OutboxRow.attempts + 1, last_error=error,
-                                 next_attempt_at=utcnow() + delay, lease=None)
+        return self._update_held(
+            row,
+            attempts=OutboxRow.attempts + 1,
+            last_error=error,
+            next_attempt_at=utcnow() + delay,
+            lease=None,
+        )
 
     def _update_held(self, row: OutboxRow, **values) -> bool:
         with self.sessions.begin() as s:
-            done = s.execute(update(OutboxRow).where(
-                OutboxRow.seq == row.seq, OutboxRow.state == QUEUED, OutboxRow.lease == row.lease,
-            ).values(updated_at=utcnow(), **values)).rowcount
+            done = s.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.seq == row.seq,
+                    OutboxRow.state == QUEUED,
+                    OutboxRow.lease == row.lease,
+                )
+                .values(updated_at=utcnow(), **values)
+            ).rowcount
         return done == 1
 
     def rebased_version(self, row: OutboxRow) -> str | None:
@@ -113,10 +183,19 @@ class Outbox:
         change must build on the first, not conflict with the rep's own edit.
         """
         with self.sessions() as s:
-            earlier = s.scalars(select(OutboxRow).where(
-                OutboxRow.crm == row.crm, OutboxRow.deal_id == row.deal_id, OutboxRow.user_key == row.user_key,
-                OutboxRow.op == row.op, OutboxRow.state == DONE, OutboxRow.seq < row.seq,
-            ).order_by(OutboxRow.seq.desc()).limit(20))
+            earlier = s.scalars(
+                select(OutboxRow)
+                .where(
+                    OutboxRow.crm == row.crm,
+                    OutboxRow.deal_id == row.deal_id,
+                    OutboxRow.user_key == row.user_key,
+                    OutboxRow.op == row.op,
+                    OutboxRow.state == DONE,
+                    OutboxRow.seq < row.seq,
+                )
+                .order_by(OutboxRow.seq.desc())
+                .limit(20)
+            )
             for prior in earlier:
                 result = prior.result or {}
                 if result.get("base_version") == row.payload.get("version"):
@@ -126,7 +205,9 @@ class Outbox:
     def release(self, row: OutboxRow) -> None:
         """Make a row due now (used when a request queues behind an older change)."""
         with self.sessions.begin() as s:
-            s.execute(update(OutboxRow).where(OutboxRow.seq == row.seq).values(next_attempt_at=utcnow(), lease=None))
+            s.execute(
+                update(OutboxRow).where(OutboxRow.seq == row.seq).values(next_attempt_at=utcnow(), lease=None)
+            )
 
 
 def _redacted(payload: dict) -> dict:

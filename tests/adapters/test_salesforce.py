@@ -1,4 +1,5 @@
 """Salesforce adapter specifics against the loopback stand-in: round trips, auth, 412s, errors, logging, tokens."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -7,7 +8,7 @@ import json
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -52,12 +53,19 @@ def make_crm(sf, tmp_path):
     opened = []
 
     def build(jwt=True, **overrides) -> SalesforceCrm:
-        settings = load_settings({}, {
-            "secret_key": "test-secret", **sf.settings_overrides(str(key_path) if jwt else ""),
-            "salesforce_username_map": f'{{"rep2@demo.example": "{SAM}"}}', **overrides})
+        settings = load_settings(
+            {},
+            {
+                "secret_key": "test-secret",
+                **sf.settings_overrides(str(key_path) if jwt else ""),
+                "salesforce_username_map": f'{{"rep2@demo.example": "{SAM}"}}',
+                **overrides,
+            },
+        )
         engine, http = make_engine(f"sqlite:///{tmp_path / 'store.db'}"), requests.Session()
         opened.append((engine, http))
         return SalesforceCrm.from_settings(settings, engine=engine, http=http)
+
     yield build
     for engine, http in opened:
         http.close()
@@ -74,15 +82,26 @@ def connect(sf, crm, rep: Principal, browser_user: str):
     verifier, challenge = pkce_pair()
     sf.browser_user = browser_user
     redirect = "https://addin.example/salesforce/callback"
-    answer = requests.get(crm.auth.authorize_url(redirect, "state-1", challenge), allow_redirects=False, timeout=5)
+    answer = requests.get(
+        crm.auth.authorize_url(redirect, "state-1", challenge), allow_redirects=False, timeout=5
+    )
     query = parse_qs(urlsplit(answer.headers["Location"]).query)
     assert query["state"] == ["state-1"]
     return crm.auth.exchange_code(rep, query["code"][0], redirect, verifier)
 
 
 def inbound(rating=Rating.POSITIVE, message_id="<m9@acme.example>") -> EmailLog:
-    return EmailLog(message_id, "Re: pricing", ADA, ("rep@demo.example",), ("bob@acme.example",),
-                    datetime(2026, 11, 5, 9, tzinfo=timezone.utc), Direction.INBOUND, "Looks good", rating)
+    return EmailLog(
+        message_id,
+        "Re: pricing",
+        ADA,
+        ("rep@demo.example",),
+        ("bob@acme.example",),
+        datetime(2026, 11, 5, 9, tzinfo=UTC),
+        Direction.INBOUND,
+        "Looks good",
+        rating,
+    )
 
 
 def test_warm_sidebar_open_makes_exactly_one_request(sf, ids, crm):
@@ -90,7 +109,11 @@ def test_warm_sidebar_open_makes_exactly_one_request(sf, ids, crm):
     assert sf.count() == 2 and len(sf.calls[-1].body["compositeRequest"]) == 5  # the composite query limit
     before = sf.count()
     found = crm.find_context(REP, [ADA, "bob@acme.example"])
-    assert sf.count() - before == 1 and sf.calls[-1].method == "POST" and sf.calls[-1].path.endswith("/composite")
+    assert (
+        sf.count() - before == 1
+        and sf.calls[-1].method == "POST"
+        and sf.calls[-1].path.endswith("/composite")
+    )
     urls = [r["url"].split("?")[0] for r in sf.calls[-1].body["compositeRequest"]]
     assert urls == ["/services/data/v67.0/query"] * 3  # contacts, deals by contact role, deals by account
     assert found[0].deals[0].url.startswith(f"{sf.instance_url}/lightning/r/Opportunity/")
@@ -120,9 +143,11 @@ def test_jwt_grant_is_minted_once_per_rep_with_the_mapped_username(sf, ids, crm)
         crm.find_context(REP, [ADA])
         crm.open_deals_of(REP2)
     assert sf.jwt_subjects == ["rep@demo.example", SAM]
-    claims = jwt.decode(crm.auth.assertion(REP2), signing_key().public_pem, algorithms=["RS256"], audience=sf.url)
+    claims = jwt.decode(
+        crm.auth.assertion(REP2), signing_key().public_pem, algorithms=["RS256"], audience=sf.url
+    )
     assert claims["iss"] == crm.auth.client_id and claims["sub"] == SAM
-    assert claims["exp"] - datetime.now(timezone.utc).timestamp() <= 180
+    assert claims["exp"] - datetime.now(UTC).timestamp() <= 180
     assert {d.name for d in crm.open_deals_of(REP2)} == {"Globex pilot"}
 
 
@@ -177,19 +202,24 @@ def test_replayed_write_after_a_lost_response_is_not_a_conflict(sf, ids, crm):
 def test_next_step_over_255_is_refused_before_sending(sf, ids, crm):
     before = sf.count()
     with pytest.raises(CrmRejected, match="255"):
-        crm.update_deal(REP, ids["acme-platform"], DealChanges("2026-11-20T09:00:00.000+0000|x", next_step="x" * 256))
+        crm.update_deal(
+            REP, ids["acme-platform"], DealChanges("2026-11-20T09:00:00.000+0000|x", next_step="x" * 256)
+        )
     assert sf.count() == before
 
 
-@pytest.mark.parametrize("match, status, code, expected", [
-    ("POST /services/data/v67.0/composite", 403, "REQUEST_LIMIT_EXCEEDED", CrmUnavailable),
-    ("POST /services/data/v67.0/composite", 503, None, CrmUnavailable),
-    (PATCH_OPP, 400, "UNABLE_TO_LOCK_ROW", CrmUnavailable),
-    (PATCH_OPP, 400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", CrmRejected),
-    (PATCH_OPP, 400, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", CrmRejected),
-    (PATCH_OPP, 400, "STRING_TOO_LONG", CrmRejected),
-    (PATCH_OPP, 404, "ENTITY_IS_DELETED", CrmNotFound),
-])
+@pytest.mark.parametrize(
+    "match, status, code, expected",
+    [
+        ("POST /services/data/v67.0/composite", 403, "REQUEST_LIMIT_EXCEEDED", CrmUnavailable),
+        ("POST /services/data/v67.0/composite", 503, None, CrmUnavailable),
+        (PATCH_OPP, 400, "UNABLE_TO_LOCK_ROW", CrmUnavailable),
+        (PATCH_OPP, 400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", CrmRejected),
+        (PATCH_OPP, 400, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", CrmRejected),
+        (PATCH_OPP, 400, "STRING_TOO_LONG", CrmRejected),
+        (PATCH_OPP, 404, "ENTITY_IS_DELETED", CrmNotFound),
+    ],
+)
 def test_salesforce_failures_map_to_port_errors(sf, ids, crm, match, status, code, expected):
     mine = crm.get_deal(REP, ids["acme-platform"])
     sf.fail(match, status, code, f"Salesforce says {code}")
@@ -224,19 +254,30 @@ def test_log_email_inserts_message_and_relations_in_one_composite(sf, ids, crm):
     assert sf.count(COMPOSITE) == 1
     record = sf.org.tables["EmailMessage"][crm_id]
     assert (record["Status"], record["RelatedToId"], record["Incoming"], record["Addin_Rating__c"]) == (
-        "3", ids["acme-platform"], True, "positive")
+        "3",
+        ids["acme-platform"],
+        True,
+        "positive",
+    )
     expected = hashlib.sha256(f"{ids['acme-platform']}\n<m9@acme.example>".encode()).hexdigest()
-    assert record["Addin_Message_Key__c"] == expected == message_key(ids["acme-platform"], " <m9@acme.example>")
+    assert (
+        record["Addin_Message_Key__c"] == expected == message_key(ids["acme-platform"], " <m9@acme.example>")
+    )
     relations = [r for r in sf.org.tables["EmailMessageRelation"].values() if r["EmailMessageId"] == crm_id]
     assert {(r["RelationAddress"], r["RelationType"]) for r in relations} == {
-        (ADA, "FromAddress"), ("rep@demo.example", "ToAddress"), ("bob@acme.example", "CcAddress")}
+        (ADA, "FromAddress"),
+        ("rep@demo.example", "ToAddress"),
+        ("bob@acme.example", "CcAddress"),
+    }
 
 
 def test_duplicate_value_on_logging_updates_the_rating_of_the_existing_email(sf, ids, crm):
     first = crm.log_email(REP, ids["acme-platform"], inbound(Rating.POSITIVE))
     second = crm.log_email(REP, ids["acme-platform"], inbound(Rating.NEGATIVE))
     assert first == second
-    logged = [r for r in sf.org.tables["EmailMessage"].values() if r["MessageIdentifier"] == "<m9@acme.example>"]
+    logged = [
+        r for r in sf.org.tables["EmailMessage"].values() if r["MessageIdentifier"] == "<m9@acme.example>"
+    ]
     assert [r["Addin_Rating__c"] for r in logged] == ["negative"]
     assert len(sf.org.tables["EmailMessageRelation"]) == 3  # the repeat's relations were rolled back
     patch = next(c for c in sf.calls if c.method == "PATCH" and "EmailMessage" in c.path)
@@ -248,15 +289,23 @@ def test_same_email_is_logged_once_on_each_deal_whichever_id_form_is_used(sf, id
     on_audit = crm.log_email(REP, ids["initech-audit"], inbound(Rating.NEGATIVE))
     again = crm.log_email(REP, ids["acme-platform"][:15], inbound(Rating.NEGATIVE))  # the 15-character id
     assert on_platform == again != on_audit
-    logged = {r["RelatedToId"]: r["Addin_Rating__c"] for r in sf.org.tables["EmailMessage"].values()
-              if r["MessageIdentifier"] == "<m9@acme.example>"}
+    logged = {
+        r["RelatedToId"]: r["Addin_Rating__c"]
+        for r in sf.org.tables["EmailMessage"].values()
+        if r["MessageIdentifier"] == "<m9@acme.example>"
+    }
     assert logged == {ids["acme-platform"]: "negative", ids["initech-audit"]: "negative"}
 
 
-@pytest.mark.parametrize("short, full", [("a0RE000000IJmcN", "a0RE000000IJmcNMAT"),
-                                         ("a0D30000001n7Pi", "a0D30000001n7PiEAI"),
-                                         ("AbCdEfGhIjKlMnO", "AbCdEfGhIjKlMnOVKV"),
-                                         ("006000000000017", "006000000000017AAA")])
+@pytest.mark.parametrize(
+    "short, full",
+    [
+        ("a0RE000000IJmcN", "a0RE000000IJmcNMAT"),
+        ("a0D30000001n7Pi", "a0D30000001n7PiEAI"),
+        ("AbCdEfGhIjKlMnO", "AbCdEfGhIjKlMnOVKV"),
+        ("006000000000017", "006000000000017AAA"),
+    ],
+)
 def test_message_key_uses_the_18_character_opportunity_id(short, full):
     assert id18(short) == id18(full) == full
     assert message_key(short, "<m@x>") == message_key(full, "<m@x>") != message_key(full, "<n@x>")
@@ -270,11 +319,18 @@ def test_task_mode_logs_a_completed_email_task_once(sf, ids, make_crm):
     assert first == second and len(tasks) == 1
     task = tasks[0]
     assert (task["TaskSubtype"], task["WhatId"], task["Status"], task["Addin_Rating__c"]) == (
-        "Email", ids["initech-audit"], "Completed", "negative")
+        "Email",
+        ids["initech-audit"],
+        "Completed",
+        "negative",
+    )
     assert task["Addin_Message_Key__c"] == message_key(ids["initech-audit"], "<m9@acme.example>")
     activity = crm.get_deal(REP, ids["initech-audit"]).activities[0]
     assert (activity.message_id, activity.direction, activity.rating) == (
-        "<m9@acme.example>", Direction.INBOUND, Rating.NEGATIVE)
+        "<m9@acme.example>",
+        Direction.INBOUND,
+        Rating.NEGATIVE,
+    )
 
 
 def test_web_server_flow_keeps_refresh_tokens_encrypted(sf, ids, make_crm, tmp_path):
@@ -310,13 +366,16 @@ def test_connection_matches_the_mapped_username_ignoring_case(sf, ids, make_crm)
     assert {d.name for d in crm.open_deals_of(REP2)} == {"Globex pilot"}
 
 
-@pytest.mark.parametrize("status, code, expected, kept", [
-    (429, None, CrmUnavailable, True),
-    (503, None, CrmUnavailable, True),
-    (400, "invalid_client_id", CrmAuthError, True),  # a set-up fault: reconnecting would not help
-    (400, "invalid_grant", CrmAuthError, False),
-    (401, "invalid_grant", CrmAuthError, False),
-])
+@pytest.mark.parametrize(
+    "status, code, expected, kept",
+    [
+        (429, None, CrmUnavailable, True),
+        (503, None, CrmUnavailable, True),
+        (400, "invalid_client_id", CrmAuthError, True),  # a set-up fault: reconnecting would not help
+        (400, "invalid_grant", CrmAuthError, False),
+        (401, "invalid_grant", CrmAuthError, False),
+    ],
+)
 def test_only_invalid_grant_drops_the_stored_connection(sf, ids, make_crm, status, code, expected, kept):
     connect(sf, make_crm(jwt=False), REP, REP.email)
     crm = make_crm(jwt=False)  # a fresh process: the first call refreshes
@@ -361,7 +420,11 @@ def test_limit_info_is_read_and_logged_without_tokens(sf, ids, crm, caplog):
     crm.find_context(REP, [ADA])
     assert crm.client.last_limit_info == f"api-usage={sf.api_calls}/15000"
     assert crm.client.api_usage == (sf.api_calls, 15000)
-    assert crm.api_usage() == {"used": sf.api_calls, "limit": 15000, "percent": round(100 * sf.api_calls / 15000, 1)}
+    assert crm.api_usage() == {
+        "used": sf.api_calls,
+        "limit": 15000,
+        "percent": round(100 * sf.api_calls / 15000, 1),
+    }
     assert "api-usage=" in caplog.text and not [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert not any(token in caplog.text for token in sf.sessions) and ADA not in caplog.text
 
@@ -372,8 +435,12 @@ def test_api_usage_past_80_percent_is_a_throttled_warning(sf, ids, crm, caplog):
     sf.api_calls = 12_000  # exactly 80% (the token answer); the next API call passes it
     crm.find_context(REP, [ADA])
     crm.find_context(REP, [ADA])
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name.endswith("salesforce.client")]
-    assert len(warnings) == 1 and "api_used=12001 api_limit=15000 api_usage_pct=80" in warnings[0].getMessage()
+    warnings = [
+        r for r in caplog.records if r.levelno == logging.WARNING and r.name.endswith("salesforce.client")
+    ]
+    assert (
+        len(warnings) == 1 and "api_used=12001 api_limit=15000 api_usage_pct=80" in warnings[0].getMessage()
+    )
     assert not any(token in caplog.text for token in sf.sessions)
     now[0] = 301  # still high five minutes later: warned again
     crm.find_context(REP, [ADA])
@@ -390,15 +457,18 @@ def test_multi_currency_org_reads_each_opportunity_currency(make_crm):
         assert crm.get_deal(REP, multi_ids["acme-platform"]).currency == "EUR"
 
 
-@pytest.mark.parametrize("overrides, variable", [
-    ({"salesforce_business_case_fields": '{"problem": "Problem__c; DELETE"}'}, "BUSINESS_CASE_FIELDS"),
-    ({"salesforce_business_case_fields": '{"vision": "Vision__c"}'}, "BUSINESS_CASE_FIELDS"),
-    ({"salesforce_rating_field": "Rating__c, Id"}, "RATING_FIELD"),
-    ({"salesforce_email_mode": "chatter"}, "EMAIL_MODE"),
-    ({"salesforce_username_map": "[1]"}, "USERNAME_MAP"),
-    ({"salesforce_private_key_path": "/nonexistent/key.pem"}, "PRIVATE_KEY_PATH"),
-    ({"salesforce_client_id": ""}, "CLIENT_ID"),
-])
+@pytest.mark.parametrize(
+    "overrides, variable",
+    [
+        ({"salesforce_business_case_fields": '{"problem": "Problem__c; DELETE"}'}, "BUSINESS_CASE_FIELDS"),
+        ({"salesforce_business_case_fields": '{"vision": "Vision__c"}'}, "BUSINESS_CASE_FIELDS"),
+        ({"salesforce_rating_field": "Rating__c, Id"}, "RATING_FIELD"),
+        ({"salesforce_email_mode": "chatter"}, "EMAIL_MODE"),
+        ({"salesforce_username_map": "[1]"}, "USERNAME_MAP"),
+        ({"salesforce_private_key_path": "/nonexistent/key.pem"}, "PRIVATE_KEY_PATH"),
+        ({"salesforce_client_id": ""}, "CLIENT_ID"),
+    ],
+)
 def test_bad_settings_fail_at_start_up_naming_the_variable(make_crm, overrides, variable):
     with pytest.raises(SettingsError, match=f"ADDIN_SALESFORCE_{variable}"):
         make_crm(**overrides)

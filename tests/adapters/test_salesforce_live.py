@@ -5,6 +5,7 @@ Set ADDIN_SALESFORCE_LIVE_USERNAME, ADDIN_SALESFORCE_LIVE_CLIENT_ID and ADDIN_SA
 ADDIN_SALESFORCE_LIVE_EMAIL_MODE). It never writes to the org. The custom fields from docs/admin-salesforce.md
 must exist, since every read selects them.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,11 @@ from addin_api.crm.salesforce.adapter import SalesforceCrm
 from addin_api.domain import Principal
 from addin_api.store.db import make_engine
 
-REQUIRED = ("ADDIN_SALESFORCE_LIVE_USERNAME", "ADDIN_SALESFORCE_LIVE_CLIENT_ID",
-            "ADDIN_SALESFORCE_LIVE_PRIVATE_KEY_PATH")
+REQUIRED = (
+    "ADDIN_SALESFORCE_LIVE_USERNAME",
+    "ADDIN_SALESFORCE_LIVE_CLIENT_ID",
+    "ADDIN_SALESFORCE_LIVE_PRIVATE_KEY_PATH",
+)
 MISSING = [name for name in REQUIRED if not os.environ.get(name)]
 
 # Justified skip: a live org and its credentials exist only on a developer's machine, never in CI.
@@ -29,12 +33,19 @@ pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"live Salesforce smoke te
 def live(tmp_path):
     """The adapter on the real org, with a response counter on its HTTP session."""
     env = os.environ
-    settings = load_settings({}, {
-        "secret_key": "live-smoke-test", "crm": "salesforce",
-        "salesforce_login_url": env.get("ADDIN_SALESFORCE_LIVE_LOGIN_URL", "https://login.salesforce.com"),
-        "salesforce_client_id": env["ADDIN_SALESFORCE_LIVE_CLIENT_ID"],
-        "salesforce_private_key_path": env["ADDIN_SALESFORCE_LIVE_PRIVATE_KEY_PATH"],
-        "salesforce_email_mode": env.get("ADDIN_SALESFORCE_LIVE_EMAIL_MODE", "email_message")})
+    settings = load_settings(
+        {},
+        {
+            "secret_key": "live-smoke-test",
+            "crm": "salesforce",
+            "salesforce_login_url": env.get(
+                "ADDIN_SALESFORCE_LIVE_LOGIN_URL", "https://login.salesforce.com"
+            ),
+            "salesforce_client_id": env["ADDIN_SALESFORCE_LIVE_CLIENT_ID"],
+            "salesforce_private_key_path": env["ADDIN_SALESFORCE_LIVE_PRIVATE_KEY_PATH"],
+            "salesforce_email_mode": env.get("ADDIN_SALESFORCE_LIVE_EMAIL_MODE", "email_message"),
+        },
+    )
     engine, http = make_engine(f"sqlite:///{tmp_path / 'store.db'}"), requests.Session()
     http.responses = 0
     http.hooks["response"].append(lambda response, *a, **kw: setattr(http, "responses", http.responses + 1))

@@ -1,4 +1,5 @@
 """One JSON error shape for every failure: 400, 401, 403, 404, 413, 422."""
+
 from __future__ import annotations
 
 
@@ -11,9 +12,13 @@ def test_missing_token_is_401_with_challenge(app, deal_ids):
 
 def test_every_api_route_needs_a_token(app):
     client = app.test_client()
-    for method, url in [("get", "/api/v1/context?email=a@b.example"), ("get", "/api/v1/pipeline"),
-                        ("patch", "/api/v1/deals/1"), ("post", "/api/v1/deals/1/emails"),
-                        ("get", "/api/v1/changes/x")]:
+    for method, url in [
+        ("get", "/api/v1/context?email=a@b.example"),
+        ("get", "/api/v1/pipeline"),
+        ("patch", "/api/v1/deals/1"),
+        ("post", "/api/v1/deals/1/emails"),
+        ("get", "/api/v1/changes/x"),
+    ]:
         assert getattr(client, method)(url, json={}).status_code == 401, url
 
 

@@ -1,4 +1,5 @@
 """Two outbox drainers racing on one PostgreSQL database deliver every queued change exactly once, in order per deal."""
+
 from __future__ import annotations
 
 import threading
@@ -17,7 +18,9 @@ from tests import postgres
 # SQLite serialises every writer, so two drainers there never race; the compare-and-set claim and the
 # per-deal ordering only meet real concurrency on PostgreSQL. Without the variable this is skipped; with
 # it, a PostgreSQL that cannot start fails the test through the `app` fixture.
-pytestmark = pytest.mark.skipif(not postgres.requested(), reason=f"needs PostgreSQL: set {postgres.ENV_VAR}=postgresql")
+pytestmark = pytest.mark.skipif(
+    not postgres.requested(), reason=f"needs PostgreSQL: set {postgres.ENV_VAR}=postgresql"
+)
 
 CHANGES_PER_DEAL = 6  # alternating next-step updates and rated emails
 DEADLINE_SECONDS = 60
@@ -31,14 +34,24 @@ def _queue_changes(api, deals) -> dict[str, list[tuple]]:
         for i in range(CHANGES_PER_DEAL):
             if i % 2 == 0:  # every save from the same view: each must build on the rep's previous one
                 step = f"step {i} of deal {deal['id']}"
-                r = api.patch(f"/api/v1/deals/{deal['id']}", json={"version": deal["version"], "next_step": step})
+                r = api.patch(
+                    f"/api/v1/deals/{deal['id']}", json={"version": deal["version"], "next_step": step}
+                )
                 writes.append(("update_deal", deal["id"], {"next_step": step}))
             else:
                 message_id = f"<race.{deal['id']}.{i}@northwind.example>"
-                r = api.post(f"/api/v1/deals/{deal['id']}/emails", json={
-                    "message_id": message_id, "subject": f"Thread {i}", "from": "nadia@northwind.example",
-                    "to": ["rep@demo.example"], "sent_at": "2026-11-20T10:00:00+00:00", "body": "...",
-                    "rating": "positive"})
+                r = api.post(
+                    f"/api/v1/deals/{deal['id']}/emails",
+                    json={
+                        "message_id": message_id,
+                        "subject": f"Thread {i}",
+                        "from": "nadia@northwind.example",
+                        "to": ["rep@demo.example"],
+                        "sent_at": "2026-11-20T10:00:00+00:00",
+                        "body": "...",
+                        "rating": "positive",
+                    },
+                )
                 writes.append(("log_email", deal["id"], message_id, Rating.POSITIVE))
             assert r.status_code == 202, r.get_json()
     return expected
@@ -60,8 +73,9 @@ def _drainer(state, start: threading.Barrier, done: Counter, errors: list) -> No
         errors.append(exc)
 
 
-def test_two_drainers_deliver_every_change_exactly_once_and_in_order_per_deal(app, api, crm, database_url, idp,
-                                                                            tmp_path):
+def test_two_drainers_deliver_every_change_exactly_once_and_in_order_per_deal(
+    app, api, crm, database_url, idp, tmp_path
+):
     """Each drainer has its own engine and outbox, as two `addin-api outbox drain` processes would; the CRM is shared."""
     state = app.extensions["addin_api"]
     assert state.engine.dialect.name == "postgresql"
@@ -73,12 +87,21 @@ def test_two_drainers_deliver_every_change_exactly_once_and_in_order_per_deal(ap
     assert _queued(state) == total and crm.writes == []
     crm.down = False
 
-    other = create_app({"database_url": database_url, "instance_path": str(tmp_path),
-                        "secret_key": "test-secret", "outbox_backoff_seconds": 0.0, **idp.settings_overrides()},
-                       crm=crm)
+    other = create_app(
+        {
+            "database_url": database_url,
+            "instance_path": str(tmp_path),
+            "secret_key": "test-secret",
+            "outbox_backoff_seconds": 0.0,
+            **idp.settings_overrides(),
+        },
+        crm=crm,
+    )
     states, counts, errors = [state, other.extensions["addin_api"]], [Counter(), Counter()], []
     start = threading.Barrier(2)
-    threads = [threading.Thread(target=_drainer, args=(st, start, c, errors)) for st, c in zip(states, counts)]
+    threads = [
+        threading.Thread(target=_drainer, args=(st, start, c, errors)) for st, c in zip(states, counts)
+    ]
     try:
         for t in threads:
             t.start()
@@ -96,5 +119,7 @@ def test_two_drainers_deliver_every_change_exactly_once_and_in_order_per_deal(ap
     for deal_id, writes in expected.items():
         assert [w for w in crm.writes if w[1] == deal_id] == writes, f"deal {deal_id}: wrong order or missing"
     final = {d["id"]: d["next_step"] for d in api.get("/api/v1/pipeline").get_json()["deals"]}
-    assert final == {deal_id: [w for w in writes if w[0] == "update_deal"][-1][2]["next_step"]
-                     for deal_id, writes in expected.items()}
+    assert final == {
+        deal_id: [w for w in writes if w[0] == "update_deal"][-1][2]["next_step"]
+        for deal_id, writes in expected.items()
+    }

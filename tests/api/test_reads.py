@@ -1,4 +1,5 @@
 """Reading deals through the API: context of an email, one deal, the pipeline, OpenAPI and probes."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -7,8 +8,14 @@ from tests.conftest import REP
 
 
 def test_context_matches_participants_and_drops_the_rep(api):
-    r = api.get("/api/v1/context", query_string=[("email", REP), ("email", "Nadia@Northwind.example"),
-                                                  ("email", "stranger@nowhere.example")])
+    r = api.get(
+        "/api/v1/context",
+        query_string=[
+            ("email", REP),
+            ("email", "Nadia@Northwind.example"),
+            ("email", "stranger@nowhere.example"),
+        ],
+    )
     assert r.status_code == 200
     contacts = r.get_json()["contacts"]
     assert [c["contact"]["email"] for c in contacts] == ["nadia@northwind.example"]
@@ -29,9 +36,18 @@ def test_deal_view_has_stages_health_stakeholders_and_business_case(api, deal_id
     r = api.get(f"/api/v1/deals/{deal_ids['nw-fleet']}")
     assert r.status_code == 200
     deal = r.get_json()
-    assert deal["stage"] == {"id": "technical_fit", "label": "Technical fit", "is_closed": False,
-                             "is_won": False, "probability": 45}
-    assert [s["label"] for s in deal["stages"]][:3] == ["Problem identified", "Solution evaluation", "Technical fit"]
+    assert deal["stage"] == {
+        "id": "technical_fit",
+        "label": "Technical fit",
+        "is_closed": False,
+        "is_won": False,
+        "probability": 45,
+    }
+    assert [s["label"] for s in deal["stages"]][:3] == [
+        "Problem identified",
+        "Solution evaluation",
+        "Technical fit",
+    ]
     assert deal["amount"] == "184000.00" and deal["currency"] == "USD"
     assert {s["role"] for s in deal["stakeholders"]} == {"Champion", "Technical buyer", "Economic buyer"}
     assert deal["business_case"]["compelling_event"] == "New retail contract starts in March"
@@ -75,8 +91,13 @@ def test_deep_link_page_of_the_embedded_crm_opens_only_with_its_signed_link(app,
 
 def test_openapi_is_generated_and_public(app):
     spec = app.test_client().get("/api/v1/openapi.json").get_json()
-    assert {"/api/v1/context", "/api/v1/deals/{deal_id}", "/api/v1/deals/{deal_id}/emails",
-            "/api/v1/changes/{change_id}", "/api/v1/pipeline"} <= set(spec["paths"])
+    assert {
+        "/api/v1/context",
+        "/api/v1/deals/{deal_id}",
+        "/api/v1/deals/{deal_id}/emails",
+        "/api/v1/changes/{change_id}",
+        "/api/v1/pipeline",
+    } <= set(spec["paths"])
     assert "next_step" in spec["components"]["schemas"]["DealUpdate"]["properties"]
     assert spec["components"]["schemas"]["DealUpdate"]["properties"]["next_step"]["maxLength"] == 255
 

@@ -1,4 +1,5 @@
 """The whole API flow with ADDIN_CRM=salesforce against the loopback Salesforce stand-in."""
+
 from __future__ import annotations
 
 import pytest
@@ -34,17 +35,33 @@ def test_context_deal_update_and_rating_through_salesforce(sf_app, idp, sf):
     assert [d["name"] for d in contacts[0]["deals"]][0] == "Northwind fleet visibility"
     deal_id = sf_app.deal_ids["nw-fleet"]
     deal = api.get(f"/api/v1/deals/{deal_id}").get_json()
-    assert deal["stage"]["label"] == "Technical fit" and "Contract sent" in [s["label"] for s in deal["stages"]]
+    assert deal["stage"]["label"] == "Technical fit" and "Contract sent" in [
+        s["label"] for s in deal["stages"]
+    ]
     assert deal["url"].endswith(f"/lightning/r/Opportunity/{deal_id}/view")
-    r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": deal["version"], "stage": "Contract sent",
-                                                     "next_step": "Countersign"})
+    r = api.patch(
+        f"/api/v1/deals/{deal_id}",
+        json={"version": deal["version"], "stage": "Contract sent", "next_step": "Countersign"},
+    )
     assert r.status_code == 200 and r.get_json()["deal"]["stage"]["label"] == "Contract sent"
-    email = {"message_id": "<sf-1@northwind.example>", "subject": "Re: order form", "from": "nadia@northwind.example",
-             "to": [REP], "sent_at": "2026-11-20T10:00:00+00:00", "body": "Signed.", "rating": "positive"}
+    email = {
+        "message_id": "<sf-1@northwind.example>",
+        "subject": "Re: order form",
+        "from": "nadia@northwind.example",
+        "to": [REP],
+        "sent_at": "2026-11-20T10:00:00+00:00",
+        "body": "Signed.",
+        "rating": "positive",
+    }
     assert api.post(f"/api/v1/deals/{deal_id}/emails", json=email).status_code == 200
-    assert api.post(f"/api/v1/deals/{deal_id}/emails", json={**email, "rating": "negative"}).status_code == 200
-    logged = [a for a in api.get(f"/api/v1/deals/{deal_id}").get_json()["activities"]
-              if a["message_id"] == email["message_id"]]
+    assert (
+        api.post(f"/api/v1/deals/{deal_id}/emails", json={**email, "rating": "negative"}).status_code == 200
+    )
+    logged = [
+        a
+        for a in api.get(f"/api/v1/deals/{deal_id}").get_json()["activities"]
+        if a["message_id"] == email["message_id"]
+    ]
     assert len(logged) == 1 and logged[0]["rating"] == "negative"
 
 
@@ -52,10 +69,17 @@ def test_conflict_through_salesforce(sf_app, idp):
     api, api2 = client(sf_app, idp), client(sf_app, idp, REP2)
     deal_id = sf_app.deal_ids["nw-fleet"]  # rep owns it; rep2 is read-only (the adapter reads no deal team)
     seen = api.get(f"/api/v1/deals/{deal_id}").get_json()["version"]
-    assert api.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "next_step": "First"}).status_code == 200
-    r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "next_step": "Second, from a stale view"})
+    assert (
+        api.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "next_step": "First"}).status_code == 200
+    )
+    r = api.patch(
+        f"/api/v1/deals/{deal_id}", json={"version": seen, "next_step": "Second, from a stale view"}
+    )
     assert r.status_code == 409
-    assert r.get_json()["conflict"]["fields"]["next_step"] == {"yours": "Second, from a stale view", "theirs": "First"}
+    assert r.get_json()["conflict"]["fields"]["next_step"] == {
+        "yours": "Second, from a stale view",
+        "theirs": "First",
+    }
     assert api2.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "next_step": "x"}).status_code == 403
 
 
@@ -75,7 +99,11 @@ def test_validation_rule_rejection_shows_salesforces_words(sf_app, idp, sf):
     api = client(sf_app, idp)
     deal_id = sf_app.deal_ids["nw-fleet"]
     seen = api.get(f"/api/v1/deals/{deal_id}").get_json()["version"]
-    sf.fail("PATCH /services/data/v67.0/sobjects/Opportunity", 400, "FIELD_CUSTOM_VALIDATION_EXCEPTION",
-            "Close date must be in the future to close.")
+    sf.fail(
+        "PATCH /services/data/v67.0/sobjects/Opportunity",
+        400,
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+        "Close date must be in the future to close.",
+    )
     r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "stage": "Closed won"})
     assert r.status_code == 422 and r.get_json()["message"] == "Close date must be in the future to close."

@@ -1,4 +1,5 @@
 """The write path: saved, queued then drained, conflict, rejection, rights, idempotency, email logging."""
+
 from __future__ import annotations
 
 from addin_api.services.drain import drain_once
@@ -11,16 +12,26 @@ def _deal(api, deal_id):
 
 
 def _email(rating=None, **over):
-    return {"message_id": MSG, "subject": "Re: security review", "from": "nadia@northwind.example",
-            "to": ["rep@demo.example"], "cc": [], "sent_at": "2026-11-20T10:00:00+00:00",
-            "body": "We are good to go.", "rating": rating, **over}
+    return {
+        "message_id": MSG,
+        "subject": "Re: security review",
+        "from": "nadia@northwind.example",
+        "to": ["rep@demo.example"],
+        "cc": [],
+        "sent_at": "2026-11-20T10:00:00+00:00",
+        "body": "We are good to go.",
+        "rating": rating,
+        **over,
+    }
 
 
 def test_change_stage_and_next_step_is_saved_in_the_crm(api, deal_ids):
     deal_id = deal_ids["nw-fleet"]
     version = _deal(api, deal_id)["version"]
-    r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": version, "stage": "business_case_approved",
-                                                     "next_step": "CFO sign-off meeting"})
+    r = api.patch(
+        f"/api/v1/deals/{deal_id}",
+        json={"version": version, "stage": "business_case_approved", "next_step": "CFO sign-off meeting"},
+    )
     assert r.status_code == 200
     body = r.get_json()
     assert body["change"]["state"] == "done"
@@ -32,13 +43,17 @@ def test_change_stage_and_next_step_is_saved_in_the_crm(api, deal_ids):
 
 def test_empty_next_step_clears_it(api, deal_ids):
     deal_id = deal_ids["nw-fleet"]
-    r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": _deal(api, deal_id)["version"], "next_step": ""})
+    r = api.patch(
+        f"/api/v1/deals/{deal_id}", json={"version": _deal(api, deal_id)["version"], "next_step": ""}
+    )
     assert r.status_code == 200 and _deal(api, deal_id)["next_step"] == ""
 
 
 def test_stage_outside_the_deals_pipeline_is_422(api, deal_ids, crm):
     deal_id = deal_ids["nw-fleet"]
-    r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": _deal(api, deal_id)["version"], "stage": "Negotiation"})
+    r = api.patch(
+        f"/api/v1/deals/{deal_id}", json={"version": _deal(api, deal_id)["version"], "stage": "Negotiation"}
+    )
     assert r.status_code == 422
     assert "not a stage of this deal" in r.get_json()["errors"]["json"]["stage"][0]
     assert crm.writes == []
@@ -48,7 +63,9 @@ def test_crm_outage_queues_then_drain_delivers_once_in_order(app, api, deal_ids,
     deal_id = deal_ids["nw-fleet"]
     version = _deal(api, deal_id)["version"]
     crm.down = True
-    first = api.patch(f"/api/v1/deals/{deal_id}", json={"version": version, "stage": "business_case_approved"})
+    first = api.patch(
+        f"/api/v1/deals/{deal_id}", json={"version": version, "stage": "business_case_approved"}
+    )
     second = api.patch(f"/api/v1/deals/{deal_id}", json={"version": version, "next_step": "Send order form"})
     assert first.status_code == 202 and second.status_code == 202
     first_id = first.get_json()["change"]["id"]
@@ -56,7 +73,10 @@ def test_crm_outage_queues_then_drain_delivers_once_in_order(app, api, deal_ids,
     assert drain_once(app.extensions["addin_api"].write_deps())["queued"] >= 1  # still down: kept
     crm.down = False
     drain_once(app.extensions["addin_api"].write_deps())
-    assert [w[2] for w in crm.writes] == [{"stage": "business_case_approved"}, {"next_step": "Send order form"}]
+    assert [w[2] for w in crm.writes] == [
+        {"stage": "business_case_approved"},
+        {"next_step": "Send order form"},
+    ]
     assert api.get(f"/api/v1/changes/{first_id}").get_json()["state"] == "done"
     deal = _deal(api, deal_id)
     assert (deal["stage"]["id"], deal["next_step"]) == ("business_case_approved", "Send order form")
@@ -79,7 +99,10 @@ def test_new_change_waits_behind_a_queued_one(app, api, deal_ids, crm):
 def test_conflicting_edit_is_409_with_yours_and_theirs(api, api2, deal_ids):
     deal_id = deal_ids["nw-fleet"]  # rep2 is on the deal team
     seen = _deal(api, deal_id)["version"]
-    assert api2.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "stage": "contract_sent"}).status_code == 200
+    assert (
+        api2.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "stage": "contract_sent"}).status_code
+        == 200
+    )
     r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "stage": "closed_lost"})
     assert r.status_code == 409
     body = r.get_json()
@@ -87,15 +110,19 @@ def test_conflicting_edit_is_409_with_yours_and_theirs(api, api2, deal_ids):
     assert body["theirs"]["stage"]["id"] == "contract_sent"
     assert _deal(api, deal_id)["stage"]["id"] == "contract_sent"  # never overwritten
     assert api.get(f"/api/v1/changes/{body['change_id']}").get_json()["state"] == "conflict"
-    retry = api.patch(f"/api/v1/deals/{deal_id}", json={"version": body["conflict"]["current_version"],
-                                                         "stage": "closed_lost"})
+    retry = api.patch(
+        f"/api/v1/deals/{deal_id}",
+        json={"version": body["conflict"]["current_version"], "stage": "closed_lost"},
+    )
     assert retry.status_code == 200  # "apply mine" with the version just shown
 
 
 def test_crm_rejection_is_422_with_the_crms_message(api, deal_ids, crm):
     deal_id = deal_ids["nw-fleet"]
     crm.reject_with = "Close date is required to close a deal."
-    r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": _deal(api, deal_id)["version"], "stage": "closed_won"})
+    r = api.patch(
+        f"/api/v1/deals/{deal_id}", json={"version": _deal(api, deal_id)["version"], "stage": "closed_won"}
+    )
     assert r.status_code == 422
     assert r.get_json()["message"] == "Close date is required to close a deal."
     assert api.get(f"/api/v1/changes/{r.get_json()['change_id']}").get_json()["state"] == "rejected"
@@ -111,7 +138,9 @@ def test_rep_cannot_edit_someone_elses_deal(api2, deal_ids, crm):
 
 def test_changes_of_other_reps_are_invisible(api, api2, deal_ids):
     deal_id = deal_ids["nw-fleet"]
-    r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": _deal(api, deal_id)["version"], "next_step": "x"})
+    r = api.patch(
+        f"/api/v1/deals/{deal_id}", json={"version": _deal(api, deal_id)["version"], "next_step": "x"}
+    )
     assert api2.get(f"/api/v1/changes/{r.get_json()['change']['id']}").status_code == 404
 
 
@@ -132,8 +161,16 @@ def test_replayed_idempotency_key_returns_first_response_without_second_write(ap
 def test_idempotency_keys_are_per_user(api, api2, deal_ids, crm):
     deal_id = deal_ids["nw-fleet"]
     headers = {"Idempotency-Key": "same-key"}
-    api.patch(f"/api/v1/deals/{deal_id}", json={"version": _deal(api, deal_id)["version"], "next_step": "a"}, headers=headers)
-    r = api2.patch(f"/api/v1/deals/{deal_id}", json={"version": _deal(api2, deal_id)["version"], "next_step": "b"}, headers=headers)
+    api.patch(
+        f"/api/v1/deals/{deal_id}",
+        json={"version": _deal(api, deal_id)["version"], "next_step": "a"},
+        headers=headers,
+    )
+    r = api2.patch(
+        f"/api/v1/deals/{deal_id}",
+        json={"version": _deal(api2, deal_id)["version"], "next_step": "b"},
+        headers=headers,
+    )
     assert r.status_code == 200 and len(crm.writes) == 2
 
 
@@ -151,18 +188,25 @@ def test_rating_twice_keeps_one_activity_with_latest_rating(api, deal_ids, crm):
 def test_logged_email_direction_and_health_follow_the_rep(api, deal_ids):
     deal_id = deal_ids["nw-fleet"]
     before = _deal(api, deal_id)["health"]["outbound_count"]
-    sent = _email(message_id="<out.1@demo.example>", **{"from": "rep@demo.example", "to": ["nadia@northwind.example"]})
+    sent = _email(
+        message_id="<out.1@demo.example>", **{"from": "rep@demo.example", "to": ["nadia@northwind.example"]}
+    )
     api.post(f"/api/v1/deals/{deal_id}/emails", json=sent)
     deal = _deal(api, deal_id)
     assert deal["health"]["outbound_count"] == before + 1
-    assert next(a for a in deal["activities"] if a["message_id"] == "<out.1@demo.example>")["direction"] == "outbound"
+    assert (
+        next(a for a in deal["activities"] if a["message_id"] == "<out.1@demo.example>")["direction"]
+        == "outbound"
+    )
 
 
 def test_email_body_is_capped(app, api, deal_ids):
     deal_id = deal_ids["nw-fleet"]
     api.post(f"/api/v1/deals/{deal_id}/emails", json=_email(body="y" * 25_000))
     from sqlalchemy import select
+
     from addin_api.crm.local.models import Activity
+
     with app.extensions["addin_api"].engine.connect() as conn:
         body = conn.execute(select(Activity.body).where(Activity.message_id == MSG)).scalar_one()
     assert len(body) == 20_000
@@ -189,11 +233,15 @@ def test_an_older_rated_email_still_shows_its_rating_when_open(api, deal_ids):
     old = _email("positive", sent_at="2026-09-01T10:00:00+00:00")
     api.post(f"/api/v1/deals/{deal_id}/emails", json=old)
     for n in range(12):  # newer emails push it out of the deal's recent activities
-        api.post(f"/api/v1/deals/{deal_id}/emails", json=_email(None, message_id=f"<newer.{n}@northwind.example>"))
+        api.post(
+            f"/api/v1/deals/{deal_id}/emails", json=_email(None, message_id=f"<newer.{n}@northwind.example>")
+        )
     assert MSG not in [a["message_id"] for a in _deal(api, deal_id)["activities"]]
     opened = api.get(f"/api/v1/deals/{deal_id}", query_string={"message_id": MSG}).get_json()
     assert [a["rating"] for a in opened["activities"] if a["message_id"] == MSG] == ["positive"]
-    context = api.get("/api/v1/context", query_string={"email": "nadia@northwind.example", "message_id": MSG}).get_json()
+    context = api.get(
+        "/api/v1/context", query_string={"email": "nadia@northwind.example", "message_id": MSG}
+    ).get_json()
     fleet = next(d for d in context["contacts"][0]["deals"] if d["id"] == deal_id)
     assert [a["rating"] for a in fleet["activities"] if a["message_id"] == MSG] == ["positive"]
 
@@ -201,7 +249,10 @@ def test_an_older_rated_email_still_shows_its_rating_when_open(api, deal_ids):
 def test_a_colleagues_stage_change_does_not_block_my_next_step(api, api2, deal_ids):
     deal_id = deal_ids["nw-fleet"]
     seen = _deal(api, deal_id)["version"]
-    assert api2.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "stage": "contract_sent"}).status_code == 200
+    assert (
+        api2.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "stage": "contract_sent"}).status_code
+        == 200
+    )
     r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "next_step": "Mine"})
     assert r.status_code == 200
     deal = _deal(api, deal_id)
@@ -212,7 +263,9 @@ def test_conflict_lists_only_the_fields_that_really_collide(api, api2, deal_ids)
     deal_id = deal_ids["nw-fleet"]
     seen = _deal(api, deal_id)["version"]
     api2.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "stage": "contract_sent"})
-    r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "stage": "closed_lost", "next_step": "Mine"})
+    r = api.patch(
+        f"/api/v1/deals/{deal_id}", json={"version": seen, "stage": "closed_lost", "next_step": "Mine"}
+    )
     assert r.status_code == 409
     assert list(r.get_json()["conflict"]["fields"]) == ["stage"]
 

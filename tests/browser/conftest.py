@@ -5,6 +5,7 @@ provider and the API checks them with the same validator as Entra tokens. The ta
 the preview page, whose stand-in `Office` object plays Outlook; Microsoft's Office.js CDN is blocked, as
 it is unreachable in CI. A missing browser fails the run: these tests never skip.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,20 +23,33 @@ from tests.fakes import FaultyCrm
 from tests.standins.idp import LoopbackServer
 
 CHROMIUM = os.environ.get("ADDIN_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 OFFICE_CDN = "https://appsforoffice.microsoft.com/**"
 REP, REP2 = "rep@demo.example", "rep2@demo.example"
-WAIT_MS = 15000  # page conditions are awaited up to this long; the pane polls queued changes every few seconds
+WAIT_MS = (
+    15000  # page conditions are awaited up to this long; the pane polls queued changes every few seconds
+)
 
 
 @pytest.fixture(scope="session")
 def browser():
     """One Chromium for the whole run; its absence is an error, never a skip."""
     if not Path(CHROMIUM).is_file():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's `chromium` (or set ADDIN_CHROMIUM). "
-                    "The browser tests are required and never skip.", pytrace=False)
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install Debian's `chromium` (or set ADDIN_CHROMIUM). "
+            "The browser tests are required and never skip.",
+            pytrace=False,
+        )
     try:
         from playwright.sync_api import expect, sync_playwright
     except ImportError:
@@ -64,7 +78,9 @@ class Served:
         """Call /api/v1 as a demo rep, with a token from the demo IdP (checked by the same validator)."""
         token = mint_token(self.state.settings, rep)
         client = self.app.test_client()
-        return client.open(f"/api/v1{path}", method=method, headers={"Authorization": f"Bearer {token}"}, **kw)
+        return client.open(
+            f"/api/v1{path}", method=method, headers={"Authorization": f"Bearer {token}"}, **kw
+        )
 
     def deal(self, key: str, rep: str = REP) -> dict:
         """A demo deal as the API returns it now."""
@@ -79,9 +95,15 @@ def serve_app(tmp_path: Path, **overrides):
     holder = {}
     server = LoopbackServer(lambda environ, start_response: holder["app"](environ, start_response))
     try:  # the URL must be known before the app is built: it is the demo IdP's issuer
-        app = create_app({"public_base_url": server.url, "instance_path": str(tmp_path),
-                          "database_url": f"sqlite:///{tmp_path / 'addin.db'}", "outbox_backoff_seconds": 0.0,
-                          **overrides})
+        app = create_app(
+            {
+                "public_base_url": server.url,
+                "instance_path": str(tmp_path),
+                "database_url": f"sqlite:///{tmp_path / 'addin.db'}",
+                "outbox_backoff_seconds": 0.0,
+                **overrides,
+            }
+        )
         state = app.extensions["addin_api"]
         deal_ids = load_dataset(state.engine, demo_dataset())
     except BaseException:

@@ -1,4 +1,5 @@
 """The taskpane in real Chromium: deals of the open email, saves with honest feedback, ratings, conflicts, pinning."""
+
 from __future__ import annotations
 
 import re
@@ -36,7 +37,9 @@ def test_open_email_shows_its_deals_and_a_stage_change_reaches_the_crm(pane, ser
     expect(stage).to_have_value(before["stage"]["id"])
     expect(pane.text("Going dark")).to_have_count(0)
     expect(pane.text("3 inbound")).to_be_visible()
-    assert pane.frame.locator("html").evaluate("el => el.scrollWidth") <= 320, "no sideways scrolling at 320 px"
+    assert pane.frame.locator("html").evaluate("el => el.scrollWidth") <= 320, (
+        "no sideways scrolling at 320 px"
+    )
     shot("03-deal-320px")
 
     stage.select_option(label="Business case approved")
@@ -91,15 +94,18 @@ def test_a_save_while_the_crm_is_down_shows_syncing_then_done_after_the_drain(pa
 def test_a_conflict_shows_theirs_and_yours_and_apply_mine_wins(pane, served, shot):
     pane.open_deal(NADIA, FLEET)
     deal = served.deal("nw-fleet")
-    theirs = served.api("PATCH", f"/deals/{deal['id']}", REP2,
-                        json={"version": deal["version"], "next_step": "Sam's plan"})
+    theirs = served.api(
+        "PATCH", f"/deals/{deal['id']}", REP2, json={"version": deal["version"], "next_step": "Sam's plan"}
+    )
     assert theirs.status_code == 200, theirs.get_json()
 
     pane.frame.get_by_label("Next step").fill("Riley's plan")
     pane.frame.get_by_role("button", name="Save").click()
     conflict = pane.frame.get_by_role("alert")
     expect(conflict).to_contain_text("Someone else changed this deal")
-    expect(conflict.get_by_role("row", name="Next step").locator("td")).to_have_text(["Sam's plan", "Riley's plan"])
+    expect(conflict.get_by_role("row", name="Next step").locator("td")).to_have_text(
+        ["Sam's plan", "Riley's plan"]
+    )
     shot("08-conflict")
     conflict.get_by_role("button", name="Apply mine").click()
     expect(pane.frame.locator(".status-saved")).to_be_visible()
@@ -109,7 +115,12 @@ def test_a_conflict_shows_theirs_and_yours_and_apply_mine_wins(pane, served, sho
 def test_keep_theirs_shows_their_values_and_writes_nothing(pane, served):
     pane.open_deal(NADIA, FLEET)
     deal = served.deal("nw-fleet")
-    served.api("PATCH", f"/deals/{deal['id']}", REP2, json={"version": deal["version"], "stage": "solution_evaluation"})
+    served.api(
+        "PATCH",
+        f"/deals/{deal['id']}",
+        REP2,
+        json={"version": deal["version"], "stage": "solution_evaluation"},
+    )
     pane.frame.get_by_label("Stage").select_option(label="Contract sent")
     pane.frame.get_by_role("button", name="Save").click()
     pane.frame.get_by_role("button", name="Keep theirs").click()
@@ -251,21 +262,35 @@ window.msal = {
 """
 
 
-def test_in_outlook_the_pane_signs_in_with_nested_app_auth_and_sends_the_api_token(context, served_entra, idp):
+def test_in_outlook_the_pane_signs_in_with_nested_app_auth_and_sends_the_api_token(
+    context, served_entra, idp
+):
     token = idp.mint(email=REP)
-    context.route(OFFICE_CDN, lambda route: route.fulfill(content_type="text/javascript", body=OFFICE_IN_OUTLOOK))
-    context.route("**/vendor/msal/*", lambda route: route.fulfill(content_type="text/javascript",
-                                                                  body=MSAL_NESTED % {"token": token}))
+    context.route(
+        OFFICE_CDN, lambda route: route.fulfill(content_type="text/javascript", body=OFFICE_IN_OUTLOOK)
+    )
+    context.route(
+        "**/vendor/msal/*",
+        lambda route: route.fulfill(content_type="text/javascript", body=MSAL_NESTED % {"token": token}),
+    )
     tab = context.new_page()
     bearers = []
-    tab.on("request", lambda r: bearers.append(r.headers.get("authorization")) if "/api/v1/" in r.url else None)
+    tab.on(
+        "request", lambda r: bearers.append(r.headers.get("authorization")) if "/api/v1/" in r.url else None
+    )
     tab.goto(f"{served_entra.url}/taskpane.html")
     expect(tab.get_by_role("button", name=FLEET)).to_be_visible()  # no click: Outlook brokers the popup
 
     scope = f"api://{CLIENT_ID}/access_as_user"
     calls = tab.evaluate("() => window.msalCalls")
-    assert calls[:3] == [["create", CLIENT_ID, f"{idp.authority}/{TENANT}"], ["silent", scope], ["popup", scope]]
-    assert bearers and set(bearers) == {f"Bearer {token}"}, "the access token for our API scope, never the ID token"
+    assert calls[:3] == [
+        ["create", CLIENT_ID, f"{idp.authority}/{TENANT}"],
+        ["silent", scope],
+        ["popup", scope],
+    ]
+    assert bearers and set(bearers) == {f"Bearer {token}"}, (
+        "the access token for our API scope, never the ID token"
+    )
 
 
 def test_outside_outlook_and_without_demo_mode_the_pane_says_where_to_open_it(context, served_entra):
@@ -281,8 +306,14 @@ def test_the_config_tells_the_pane_how_to_sign_in(served, served_entra, idp):
     assert [r["email"] for r in demo["demoReps"]] == [REP, REP2]
 
     entra = served_entra.app.test_client().get("/taskpane/config.json").get_json()
-    assert entra == {"mode": "naa", "clientId": CLIENT_ID, "apiScope": f"api://{CLIENT_ID}/access_as_user",
-                     "authority": f"{idp.authority}/{TENANT}", "serverReadsBody": False, "nextStepMax": 255}
+    assert entra == {
+        "mode": "naa",
+        "clientId": CLIENT_ID,
+        "apiScope": f"api://{CLIENT_ID}/access_as_user",
+        "authority": f"{idp.authority}/{TENANT}",
+        "serverReadsBody": False,
+        "nextStepMax": 255,
+    }
 
 
 def test_a_lost_crm_connection_offers_to_connect_and_says_why_it_cannot(pane, served):
@@ -293,5 +324,7 @@ def test_a_lost_crm_connection_offers_to_connect_and_says_why_it_cannot(pane, se
     expect(pane.text("Your CRM connection needs to be renewed.")).to_be_visible()
     pane.frame.get_by_role("button", name="Connect").click()
     # The embedded CRM has no per-rep connection: the pane says so instead of opening a dead window.
-    expect(pane.text("This CRM is connected by your administrator; there is nothing to connect.")).to_be_visible()
+    expect(
+        pane.text("This CRM is connected by your administrator; there is nothing to connect.")
+    ).to_be_visible()
     served.state.crm.auth_expired = False

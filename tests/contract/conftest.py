@@ -1,4 +1,5 @@
 """Every CRM adapter behind the port, loaded with one backend-neutral dataset: local and the Salesforce stand-in."""
+
 from __future__ import annotations
 
 import json
@@ -18,47 +19,119 @@ from addin_api.store.db import make_engine
 from tests.standins.salesforce import SalesforceStandin, signing_key
 
 REP = Principal("rep@demo.example", "oid-rep", "tid-demo", "Riley Rep")
-PIPELINE = ["Problem identified", "Solution evaluation", "Technical fit", "Business case approved", "Contract sent",
-            "Closed won", "Closed lost"]
-CASE = {"problem": "Renewals are tracked in spreadsheets", "root_cause": "No shared system of record",
-        "why_it_matters": "Churn cost 4% of revenue", "budget": "Approved in FY27 IT budget",
-        "compelling_event": "Audit in March", "risks": "Data migration effort"}
+PIPELINE = [
+    "Problem identified",
+    "Solution evaluation",
+    "Technical fit",
+    "Business case approved",
+    "Contract sent",
+    "Closed won",
+    "Closed lost",
+]
+CASE = {
+    "problem": "Renewals are tracked in spreadsheets",
+    "root_cause": "No shared system of record",
+    "why_it_matters": "Churn cost 4% of revenue",
+    "budget": "Approved in FY27 IT budget",
+    "compelling_event": "Audit in March",
+    "risks": "Data migration effort",
+}
 # The admin's custom fields on Opportunity holding the business case (Salesforce only).
 CASE_FIELDS = {name: f"Addin_{name.title().replace('_', '')}__c" for name in CASE}
 
 
 def _email(n: int, sender: str, to: str, day: int, direction: str) -> dict:
-    return {"message_id": f"<m{n}@acme.example>", "subject": f"Thread {n}", "from": sender, "to": [to], "cc": [],
-            "sent_at": f"2026-11-{day:02d}T09:00:00+00:00", "direction": direction, "rating": None, "body": "..."}
+    return {
+        "message_id": f"<m{n}@acme.example>",
+        "subject": f"Thread {n}",
+        "from": sender,
+        "to": [to],
+        "cc": [],
+        "sent_at": f"2026-11-{day:02d}T09:00:00+00:00",
+        "direction": direction,
+        "rating": None,
+        "body": "...",
+    }
 
 
 DATASET = {
-    "accounts": [{"key": "acme", "name": "Acme Corp", "domain": "acme.example"},
-                 {"key": "globex", "name": "Globex", "domain": "globex.example"},
-                 {"key": "initech", "name": "Initech", "domain": "initech.example"}],
-    "contacts": [{"key": "ada", "account": "acme", "email": "ada@acme.example", "name": "Ada Buyer", "title": "CFO"},
-                 {"key": "bob", "account": "acme", "email": "bob@acme.example", "name": "Bob Builder", "title": "CTO"},
-                 {"key": "gina", "account": "globex", "email": "gina@globex.example", "name": "Gina Green",
-                  "title": "COO"}],
+    "accounts": [
+        {"key": "acme", "name": "Acme Corp", "domain": "acme.example"},
+        {"key": "globex", "name": "Globex", "domain": "globex.example"},
+        {"key": "initech", "name": "Initech", "domain": "initech.example"},
+    ],
+    "contacts": [
+        {"key": "ada", "account": "acme", "email": "ada@acme.example", "name": "Ada Buyer", "title": "CFO"},
+        {"key": "bob", "account": "acme", "email": "bob@acme.example", "name": "Bob Builder", "title": "CTO"},
+        {
+            "key": "gina",
+            "account": "globex",
+            "email": "gina@globex.example",
+            "name": "Gina Green",
+            "title": "COO",
+        },
+    ],
     "deals": [
-        {"key": "acme-platform", "account": "acme", "name": "Acme platform rollout", "stage": "Technical fit",
-         "amount": "120000.00", "currency": "EUR", "close_date": "2026-12-31", "next_step": "Security review call",
-         "owner": "rep@demo.example", "team": ["rep2@demo.example"], "business_case": CASE,
-         "contacts": [{"contact": "ada", "role": "Economic buyer", "primary": True},
-                      {"contact": "bob", "role": "Champion", "primary": False}],
-         "emails": [_email(1, "ada@acme.example", "rep@demo.example", 1, "inbound"),
-                    _email(2, "rep@demo.example", "ada@acme.example", 2, "outbound")]},
-        {"key": "acme-renewal", "account": "acme", "name": "Acme 2025 renewal", "stage": "Closed won",
-         "amount": "50000.00", "currency": "EUR", "close_date": "2025-12-31", "next_step": "",
-         "owner": "rep@demo.example", "contacts": [{"contact": "ada", "role": "Economic buyer", "primary": True}]},
-        {"key": "globex-pilot", "account": "globex", "name": "Globex pilot", "stage": "Solution evaluation",
-         "amount": "30000.00", "currency": "USD", "close_date": "2027-02-28", "next_step": "Pilot scope",
-         "owner": "rep2@demo.example",
-         "contacts": [{"contact": "gina", "role": "Champion", "primary": True},
-                      {"contact": "ada", "role": "Advisor", "primary": False}]},
-        {"key": "initech-audit", "account": "initech", "name": "Initech audit", "stage": "Problem identified",
-         "amount": "15000.00", "currency": "USD", "close_date": "2027-03-31", "next_step": "Discovery call",
-         "owner": "rep@demo.example", "contacts": []},
+        {
+            "key": "acme-platform",
+            "account": "acme",
+            "name": "Acme platform rollout",
+            "stage": "Technical fit",
+            "amount": "120000.00",
+            "currency": "EUR",
+            "close_date": "2026-12-31",
+            "next_step": "Security review call",
+            "owner": "rep@demo.example",
+            "team": ["rep2@demo.example"],
+            "business_case": CASE,
+            "contacts": [
+                {"contact": "ada", "role": "Economic buyer", "primary": True},
+                {"contact": "bob", "role": "Champion", "primary": False},
+            ],
+            "emails": [
+                _email(1, "ada@acme.example", "rep@demo.example", 1, "inbound"),
+                _email(2, "rep@demo.example", "ada@acme.example", 2, "outbound"),
+            ],
+        },
+        {
+            "key": "acme-renewal",
+            "account": "acme",
+            "name": "Acme 2025 renewal",
+            "stage": "Closed won",
+            "amount": "50000.00",
+            "currency": "EUR",
+            "close_date": "2025-12-31",
+            "next_step": "",
+            "owner": "rep@demo.example",
+            "contacts": [{"contact": "ada", "role": "Economic buyer", "primary": True}],
+        },
+        {
+            "key": "globex-pilot",
+            "account": "globex",
+            "name": "Globex pilot",
+            "stage": "Solution evaluation",
+            "amount": "30000.00",
+            "currency": "USD",
+            "close_date": "2027-02-28",
+            "next_step": "Pilot scope",
+            "owner": "rep2@demo.example",
+            "contacts": [
+                {"contact": "gina", "role": "Champion", "primary": True},
+                {"contact": "ada", "role": "Advisor", "primary": False},
+            ],
+        },
+        {
+            "key": "initech-audit",
+            "account": "initech",
+            "name": "Initech audit",
+            "stage": "Problem identified",
+            "amount": "15000.00",
+            "currency": "USD",
+            "close_date": "2027-03-31",
+            "next_step": "Discovery call",
+            "owner": "rep@demo.example",
+            "contacts": [],
+        },
     ],
 }
 
@@ -97,6 +170,12 @@ def _salesforce(engine, tmp_path):
     key_path.write_text(signing_key().private_pem)
     with SalesforceStandin(public_key_pem=signing_key().public_pem) as sf, requests.Session() as http:
         ids = sf.load_dataset(DATASET, business_case_fields=CASE_FIELDS)
-        settings = load_settings({}, {"secret_key": "test-secret", **sf.settings_overrides(str(key_path)),
-                                      "salesforce_business_case_fields": json.dumps(CASE_FIELDS)})
+        settings = load_settings(
+            {},
+            {
+                "secret_key": "test-secret",
+                **sf.settings_overrides(str(key_path)),
+                "salesforce_business_case_fields": json.dumps(CASE_FIELDS),
+            },
+        )
         yield SalesforceCrm.from_settings(settings, engine=engine, http=http), ids

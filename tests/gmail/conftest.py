@@ -1,4 +1,5 @@
 """Gmail add-on fixtures: Google's stand-ins, an app that trusts them, and a driver that acts as Google."""
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,15 @@ def addon(app, google):
 @pytest.fixture
 def email(google):
     """An email from Nadia (Northwind) to the rep, stored in the Gmail stand-in; yields its Gmail id."""
-    google.add_message("18f2a6c41d9e0b7a", "<CAF=nw.42@mail.northwind.example>", "Re: fleet pilot", f"Nadia <{NADIA}>",
-                       [REP], cc=["leo@northwind.example"], body="We are ready to start the pilot.\n-- Nadia")
+    google.add_message(
+        "18f2a6c41d9e0b7a",
+        "<CAF=nw.42@mail.northwind.example>",
+        "Re: fleet pilot",
+        f"Nadia <{NADIA}>",
+        [REP],
+        cc=["leo@northwind.example"],
+        body="We are ready to start the pilot.\n-- Nadia",
+    )
     return "18f2a6c41d9e0b7a"
 
 
@@ -76,24 +84,44 @@ class GoogleDriver:
     def __init__(self, client, google: GoogleStandIn):
         self.client, self.google = client, google
 
-    def event(self, user: str = REP, gmail_id: str | None = None, parameters: dict | None = None,
-              inputs: dict | None = None, function: str = "", user_token: str | None = None) -> dict:
+    def event(
+        self,
+        user: str = REP,
+        gmail_id: str | None = None,
+        parameters: dict | None = None,
+        inputs: dict | None = None,
+        function: str = "",
+        user_token: str | None = None,
+    ) -> dict:
         """An event object as Google sends it to an HTTP add-on."""
-        common = {"hostApp": "GMAIL", "platform": "WEB", "userLocale": "en-US",
-                  "timeZone": {"id": "Europe/Berlin", "offset": 7200000}}
+        common = {
+            "hostApp": "GMAIL",
+            "platform": "WEB",
+            "userLocale": "en-US",
+            "timeZone": {"id": "Europe/Berlin", "offset": 7200000},
+        }
         if parameters is not None:
             common["parameters"] = parameters
             common["invokedFunction"] = function
         if inputs:
-            common["formInputs"] = {k: {"stringInputs": {"value": v if isinstance(v, list) else [v]}}
-                                    for k, v in inputs.items()}
-        token = user_token if user_token is not None else self.google.mint(
-            self.google.client_id, user, hd=self.google.domain)
-        event = {"commonEventObject": common,
-                 "authorizationEventObject": {"userOAuthToken": self.google.oauth_token, "userIdToken": token}}
+            common["formInputs"] = {
+                k: {"stringInputs": {"value": v if isinstance(v, list) else [v]}} for k, v in inputs.items()
+            }
+        token = (
+            user_token
+            if user_token is not None
+            else self.google.mint(self.google.client_id, user, hd=self.google.domain)
+        )
+        event = {
+            "commonEventObject": common,
+            "authorizationEventObject": {"userOAuthToken": self.google.oauth_token, "userIdToken": token},
+        }
         if gmail_id:
-            event["gmail"] = {"messageId": gmail_id, "threadId": gmail_id,
-                              "accessToken": self.google.access_tokens.get(gmail_id, "gmail-access-unknown")}
+            event["gmail"] = {
+                "messageId": gmail_id,
+                "threadId": gmail_id,
+                "accessToken": self.google.access_tokens.get(gmail_id, "gmail-access-unknown"),
+            }
         return event
 
     def post(self, url: str, event: dict, bearer: str | None = None):
@@ -102,7 +130,9 @@ class GoogleDriver:
         event.setdefault("authorizationEventObject", {})["systemIdToken"] = system
         parts = urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
-        return self.client.post(path, json=event, headers={"Authorization": f"Bearer {system}"} if system else {})
+        return self.client.post(
+            path, json=event, headers={"Authorization": f"Bearer {system}"} if system else {}
+        )
 
     def call(self, url: str, event: dict) -> Screen:
         """POST and check the answer is a 200 with a valid envelope and strictly valid card."""
@@ -118,12 +148,20 @@ class GoogleDriver:
         """The contextual trigger for an opened email."""
         return self.call(f"{BASE_URL}/gmail/message", self.event(user, gmail_id))
 
-    def click(self, screen: Screen, label: str, inputs: dict | None = None, gmail_id: str | None = None,
-              user: str = REP) -> Screen:
+    def click(
+        self,
+        screen: Screen,
+        label: str,
+        inputs: dict | None = None,
+        gmail_id: str | None = None,
+        user: str = REP,
+    ) -> Screen:
         """Press a button (or change an input) on a card, as the rep would."""
         action = screen.action_of(label)
         parameters = {p["key"]: p["value"] for p in action.get("parameters", [])}
-        return self.call(action["function"], self.event(user, gmail_id, parameters, inputs, action["function"]))
+        return self.call(
+            action["function"], self.event(user, gmail_id, parameters, inputs, action["function"])
+        )
 
 
 def unwrap(body: dict) -> tuple[dict | None, str | None, str | None]:
@@ -140,7 +178,7 @@ def unwrap(body: dict) -> tuple[dict | None, str | None, str | None]:
         assert set(notification) == {"text"} and notification["text"]
     card = kind = None
     for navigation in action.get("navigations", []):
-        (kind, card), = navigation.items()
+        ((kind, card),) = navigation.items()
         assert kind in {"pushCard", "updateCard"}
         strict_card(card)
     return card, kind, notification["text"] if notification else None

@@ -1,4 +1,5 @@
 """End to end as Google drives it: events in, strictly parsed cards out, changes in the embedded CRM."""
+
 from __future__ import annotations
 
 import base64
@@ -34,8 +35,11 @@ def _deal_card(addon, email, name="Northwind fleet visibility", user=REP):
 
 def _activities(app, deal_id: str):
     with Session(app.extensions["addin_api"].engine) as s:
-        return s.execute(select(m.Activity.rating, m.Activity.body)
-                         .where(m.Activity.deal_id == int(deal_id), m.Activity.message_id == MID)).all()
+        return s.execute(
+            select(m.Activity.rating, m.Activity.body).where(
+                m.Activity.deal_id == int(deal_id), m.Activity.message_id == MID
+            )
+        ).all()
 
 
 def test_open_pick_change_stage_rate_twice_log_and_refresh(app, addon, google, email, crm, deal_ids):
@@ -47,7 +51,9 @@ def test_open_pick_change_stage_rate_twice_log_and_refresh(app, addon, google, e
 
     saved = addon.click(deal, "stage", inputs={"stage": "business_case_approved"}, gmail_id=email)
     assert (saved.navigation, saved.notification) == ("updateCard", "Saved")
-    assert _stage_of(saved) == "business_case_approved" and saved.has_text("Your change was saved in the CRM.")
+    assert _stage_of(saved) == "business_case_approved" and saved.has_text(
+        "Your change was saved in the CRM."
+    )
     assert google.gmail_calls("full") == full, "the body is read only to log or rate"
 
     up = addon.click(saved, "👍 Good sign", gmail_id=email)
@@ -59,9 +65,12 @@ def test_open_pick_change_stage_rate_twice_log_and_refresh(app, addon, google, e
     assert google.gmail_calls("full") == full + 3 and google.gmail_calls("metadata") == metadata + 1
 
     assert _activities(app, deal_id) == [("negative", "We are ready to start the pilot.\n-- Nadia")]
-    assert crm.writes == [("update_deal", deal_id, {"stage": "business_case_approved"}),
-                          ("log_email", deal_id, MID, Rating.POSITIVE), ("log_email", deal_id, MID, Rating.NEGATIVE),
-                          ("log_email", deal_id, MID, Rating.NEGATIVE)]
+    assert crm.writes == [
+        ("update_deal", deal_id, {"stage": "business_case_approved"}),
+        ("log_email", deal_id, MID, Rating.POSITIVE),
+        ("log_email", deal_id, MID, Rating.NEGATIVE),
+        ("log_email", deal_id, MID, Rating.NEGATIVE),
+    ]
 
 
 def test_pressing_the_current_rating_again_clears_it(app, addon, email, deal_ids):
@@ -100,8 +109,9 @@ def test_a_change_made_while_the_crm_is_down_is_queued_then_confirmed_by_check_a
     assert done.has_text("Your change was saved in the CRM.") and _stage_of(done) == "contract_sent"
 
 
-def test_a_change_made_meanwhile_in_the_crm_shows_theirs_vs_yours_and_apply_mine_wins(addon, api2, email, crm,
-                                                                                     deal_ids):
+def test_a_change_made_meanwhile_in_the_crm_shows_theirs_vs_yours_and_apply_mine_wins(
+    addon, api2, email, crm, deal_ids
+):
     deal_id = deal_ids["nw-fleet"]
     deal = _deal_card(addon, email)
     version = api2.get(f"/api/v1/deals/{deal_id}").get_json()["version"]
@@ -136,7 +146,9 @@ def test_a_tampered_card_state_is_refused_and_nothing_is_written(addon, email, c
     data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     data["d"] = deal_ids["contoso-clinics"]
     params["state"] = base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=") + "." + rest
-    screen = addon.call(ACTION_URL, addon.event(gmail_id=email, parameters=params, inputs={"stage": "contract_sent"}))
+    screen = addon.call(
+        ACTION_URL, addon.event(gmail_id=email, parameters=params, inputs={"stage": "contract_sent"})
+    )
     assert screen.card is None and "could not be verified" in screen.notification
     assert crm.writes == []
 
@@ -144,8 +156,11 @@ def test_a_tampered_card_state_is_refused_and_nothing_is_written(addon, email, c
 def test_an_expired_card_state_is_refused_and_nothing_is_written(addon, email, crm, deal_ids):
     old = StateSigner("test-secret", clock=lambda: time.time() - 3 * 3600)
     state = old.sign(_rep(), CardState(deal_id=deal_ids["nw-fleet"], version="1.x", message_id=MID))
-    event = addon.event(gmail_id=email, parameters={"action": "on_change_stage", "state": state},
-                        inputs={"stage": "contract_sent"})
+    event = addon.event(
+        gmail_id=email,
+        parameters={"action": "on_change_stage", "state": state},
+        inputs={"stage": "contract_sent"},
+    )
     screen = addon.call(ACTION_URL, event)
     assert "too old" in screen.notification and crm.writes == []
 
@@ -157,20 +172,31 @@ def test_another_reps_card_is_refused(addon, email, crm):
 
 
 def test_a_rep_who_does_not_own_the_deal_sees_it_read_only_and_cannot_write(addon, google, crm, deal_ids):
-    google.add_message("18f2b0000000cafe", "<q3@mail.contoso.example>", "Budget", "omar@contoso.example", [REP2])
+    google.add_message(
+        "18f2b0000000cafe", "<q3@mail.contoso.example>", "Budget", "omar@contoso.example", [REP2]
+    )
     deal = _deal_card(addon, "18f2b0000000cafe", "Contoso clinic scheduling", user=REP2)
     assert not deal.widgets("selectionInput")
     assert deal.has_text("Only Riley Rep and the deal team can change this deal.")
-    state = CardState(deal_id=deal_ids["contoso-clinics"], version="1.x", message_id="<q3@mail.contoso.example>")
-    forged = StateSigner("test-secret").sign(_rep(REP2), state)  # a valid card state: only the rights check stops it
-    event = addon.event(REP2, "18f2b0000000cafe", {"action": "on_change_stage", "state": forged},
-                        {"stage": "contract_sent"})
+    state = CardState(
+        deal_id=deal_ids["contoso-clinics"], version="1.x", message_id="<q3@mail.contoso.example>"
+    )
+    forged = StateSigner("test-secret").sign(
+        _rep(REP2), state
+    )  # a valid card state: only the rights check stops it
+    event = addon.event(
+        REP2, "18f2b0000000cafe", {"action": "on_change_stage", "state": forged}, {"stage": "contract_sent"}
+    )
     screen = addon.call(ACTION_URL, event)
-    assert screen.notification == "Only Riley Rep and the deal team can change this deal." and crm.writes == []
+    assert (
+        screen.notification == "Only Riley Rep and the deal team can change this deal." and crm.writes == []
+    )
 
 
 def test_a_next_step_over_255_characters_is_refused_with_the_reason(addon, email, crm):
-    screen = addon.click(_deal_card(addon, email), "Save next step", inputs={"next_step": "x" * 256}, gmail_id=email)
+    screen = addon.click(
+        _deal_card(addon, email), "Save next step", inputs={"next_step": "x" * 256}, gmail_id=email
+    )
     assert screen.notification == "At most 255 characters (256 given)." and crm.writes == []
 
 
@@ -183,7 +209,9 @@ def test_gmail_refusing_the_message_is_an_error_card_not_an_http_error(addon, go
     event = addon.event(gmail_id=email)
     event["gmail"]["accessToken"] = "expired-access-token"
     screen = addon.call(f"{BASE_URL}/gmail/message", event)
-    assert screen.navigation == "pushCard" and screen.has_text("Gmail did not let the add-on read this email.")
+    assert screen.navigation == "pushCard" and screen.has_text(
+        "Gmail did not let the add-on read this email."
+    )
 
 
 def test_a_crm_outage_on_read_is_an_error_card(addon, crm):

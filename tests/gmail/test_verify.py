@@ -1,4 +1,5 @@
 """Request verification: Google's system ID token and the rep's userIdToken, or 401 with nothing done."""
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,12 @@ REP = "rep@demo.example"
 
 def _refused(response) -> bool:
     body = response.get_json()
-    return response.status_code == 401 and body["code"] == 401 and "renderActions" not in body and "action" not in body
+    return (
+        response.status_code == 401
+        and body["code"] == 401
+        and "renderActions" not in body
+        and "action" not in body
+    )
 
 
 def _system(google, **kw):
@@ -32,7 +38,9 @@ def _user(google, email=REP, **kw):
 SYSTEM_CASES = {
     "wrong audience (another endpoint)": lambda g: _system(g, aud=f"{BASE_URL}/gmail/homepage"),
     "audience built from request.url": lambda g: _system(g, aud="http://localhost/gmail/message"),
-    "wrong service account": lambda g: _system(g, email="service-999@gcp-sa-gsuiteaddons.iam.gserviceaccount.com"),
+    "wrong service account": lambda g: _system(
+        g, email="service-999@gcp-sa-gsuiteaddons.iam.gserviceaccount.com"
+    ),
     "service account email unverified": lambda g: _system(g, email_verified=False),
     "bad signature": lambda g: _system(g, key=other_key()),
     "expired": lambda g: _system(g, exp_delta=-120),
@@ -71,8 +79,9 @@ def test_a_refused_write_changes_nothing(addon, google, crm, deal_ids):
     screen = addon.click(addon.homepage(), "Northwind fleet visibility")
     action = screen.action_of("stage")
     params = {p["key"]: p["value"] for p in action["parameters"]}
-    event = addon.event(parameters=params, inputs={"stage": "contract_sent"},
-                        user_token=_user(google, email_verified=False))
+    event = addon.event(
+        parameters=params, inputs={"stage": "contract_sent"}, user_token=_user(google, email_verified=False)
+    )
     assert _refused(addon.post(action["function"], event))
     assert crm.writes == []
 

@@ -1,9 +1,10 @@
 """Views are pure: domain and service objects in, cards out; every card passes Google's strict Card parse."""
+
 from __future__ import annotations
 
 import base64
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,20 +19,34 @@ from tests.gmail.conftest import Screen, strict_card
 REP = d.Principal("rep@demo.example", "1001", "google", "Riley Rep")
 OTHER = d.Principal("someone@demo.example", "1002", "google")
 MSG = "<CAF=nw.42@mail.northwind.example>"
-NOW = datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc)
-STAGES = (d.Stage("problem_identified", "Problem identified", probability=10),
-          d.Stage("technical_fit", "Technical fit", probability=45),
-          d.Stage("contract_sent", "Contract sent", probability=85))
+NOW = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+STAGES = (
+    d.Stage("problem_identified", "Problem identified", probability=10),
+    d.Stage("technical_fit", "Technical fit", probability=45),
+    d.Stage("contract_sent", "Contract sent", probability=85),
+)
 
 
 def _deal(**kw) -> d.Deal:
-    base = dict(id="7", name="Northwind fleet visibility", account_name="Northwind Logistics", stage=STAGES[1],
-                stages=STAGES, amount=Decimal("184000"), currency="USD", close_date=date(2026, 6, 30),
-                next_step="Security questionnaire", owner_email=REP.email, owner_name="Riley Rep", probability=45,
-                version="3.abc", url="https://crm.example/deals/7",
-                stakeholders=(d.Stakeholder("1", "Nadia Patel", "nadia@northwind.example", "Champion", True),),
-                business_case=d.BusinessCase(problem="Late trucks", budget="FY27"),
-                stats=d.ActivityStats(3, 2, NOW - timedelta(days=30), NOW - timedelta(days=1)))
+    base = dict(
+        id="7",
+        name="Northwind fleet visibility",
+        account_name="Northwind Logistics",
+        stage=STAGES[1],
+        stages=STAGES,
+        amount=Decimal("184000"),
+        currency="USD",
+        close_date=date(2026, 6, 30),
+        next_step="Security questionnaire",
+        owner_email=REP.email,
+        owner_name="Riley Rep",
+        probability=45,
+        version="3.abc",
+        url="https://crm.example/deals/7",
+        stakeholders=(d.Stakeholder("1", "Nadia Patel", "nadia@northwind.example", "Champion", True),),
+        business_case=d.BusinessCase(problem="Late trucks", budget="FY27"),
+        stats=d.ActivityStats(3, 2, NOW - timedelta(days=30), NOW - timedelta(days=1)),
+    )
     return d.Deal(**{**base, **kw})
 
 
@@ -41,8 +56,10 @@ def _view(rep=REP, **kw):
 
 def _links() -> views.Links:
     # A readable stand-in for the signer: the state as JSON, so tests can see what a button carries.
-    return views.Links("https://addin.example.test/gmail/action",
-                       lambda state: json.dumps({k: v for k, v in vars(state).items() if v is not None}))
+    return views.Links(
+        "https://addin.example.test/gmail/action",
+        lambda state: json.dumps({k: v for k, v in vars(state).items() if v is not None}),
+    )
 
 
 def _screen(card: dict) -> Screen:
@@ -64,9 +81,16 @@ def test_the_stage_dropdown_offers_only_the_deals_stages_with_the_current_one_se
     (dropdown,) = screen.widgets("selectionInput")
     assert dropdown["type"] == "DROPDOWN"
     assert [(i["value"], i["selected"]) for i in dropdown["items"]] == [
-        ("problem_identified", False), ("technical_fit", True), ("contract_sent", False)]
-    assert _state(screen, "stage") == {"handler": "on_change_stage", "deal_id": "7", "version": "3.abc",
-                                       "message_id": MSG}
+        ("problem_identified", False),
+        ("technical_fit", True),
+        ("contract_sent", False),
+    ]
+    assert _state(screen, "stage") == {
+        "handler": "on_change_stage",
+        "deal_id": "7",
+        "version": "3.abc",
+        "message_id": MSG,
+    }
 
 
 def test_the_next_step_input_is_limited_to_255_characters():
@@ -78,8 +102,16 @@ def test_the_next_step_input_is_limited_to_255_characters():
 
 def test_the_deal_card_shows_amount_close_date_owner_stakeholders_case_health_and_a_crm_link():
     screen = _screen(views.deal_card(_view(), _links(), MSG))
-    for text in ("USD 184,000", "2026-06-30", "Riley Rep", "Nadia Patel", "Champion (primary)", "Late trucks",
-                 "3 from the buyer · 2 from us", "Going dark: 30 days without a reply"):
+    for text in (
+        "USD 184,000",
+        "2026-06-30",
+        "Riley Rep",
+        "Nadia Patel",
+        "Champion (primary)",
+        "Late trucks",
+        "3 from the buyer · 2 from us",
+        "Going dark: 30 days without a reply",
+    ):
         assert screen.has_text(text), text
     assert screen.action_of("Refresh")
     crm = [b for s in screen.widgets("buttonList") for b in s["buttons"] if b["text"] == "Open in CRM"]
@@ -126,8 +158,12 @@ def test_a_saved_change_says_so():
 def test_a_queued_change_shows_its_state_and_a_check_again_button():
     screen = _screen(views.change_card(_change("queued", reason="CRM timed out"), _view(), _links(), MSG))
     assert screen.has_text("Syncing") and screen.has_text("State: queued · 1 attempt(s)")
-    assert _state(screen, "Check again") == {"handler": "on_check_change", "change_id": "c-1", "deal_id": "7",
-                                             "message_id": MSG}
+    assert _state(screen, "Check again") == {
+        "handler": "on_check_change",
+        "change_id": "c-1",
+        "deal_id": "7",
+        "message_id": MSG,
+    }
 
 
 def test_a_queued_change_is_shown_even_when_the_deal_cannot_be_read():
@@ -138,33 +174,54 @@ def test_a_queued_change_is_shown_even_when_the_deal_cannot_be_read():
 def test_a_rejected_change_shows_the_crms_own_words():
     change = _change("rejected", reason="FIELD_CUSTOM_VALIDATION_EXCEPTION: Close date must be in the future")
     screen = _screen(views.change_card(change, _view(), _links(), MSG))
-    assert screen.has_text("Close date must be in the future") and screen.has_text("Not saved: the CRM refused it")
+    assert screen.has_text("Close date must be in the future") and screen.has_text(
+        "Not saved: the CRM refused it"
+    )
 
 
 def test_a_conflict_shows_theirs_and_yours_and_lets_the_rep_choose():
-    conflict = {"fields": {"stage": {"yours": "contract_sent", "theirs": "technical_fit"},
-                           "next_step": {"yours": "Send contract", "theirs": "Call legal"}},
-                "current_version": "4.def"}
+    conflict = {
+        "fields": {
+            "stage": {"yours": "contract_sent", "theirs": "technical_fit"},
+            "next_step": {"yours": "Send contract", "theirs": "Call legal"},
+        },
+        "current_version": "4.def",
+    }
     theirs = _view(next_step="Call legal", version="4.def")
     screen = _screen(views.change_card(_change("conflict", conflict=conflict), theirs, _links(), MSG))
     assert screen.has_text("Contract sent") and screen.has_text("Technical fit")
     assert screen.has_text("Send contract") and screen.has_text("Call legal")
-    assert _state(screen, "Keep theirs") == {"handler": "on_resolve_conflict", "deal_id": "7", "message_id": MSG,
-                                             "choice": "theirs"}
-    assert _state(screen, "Apply mine") == {"handler": "on_resolve_conflict", "deal_id": "7", "message_id": MSG,
-                                            "choice": "mine", "version": "4.def", "stage": "contract_sent",
-                                            "next_step": "Send contract"}
+    assert _state(screen, "Keep theirs") == {
+        "handler": "on_resolve_conflict",
+        "deal_id": "7",
+        "message_id": MSG,
+        "choice": "theirs",
+    }
+    assert _state(screen, "Apply mine") == {
+        "handler": "on_resolve_conflict",
+        "deal_id": "7",
+        "message_id": MSG,
+        "choice": "mine",
+        "version": "4.def",
+        "stage": "contract_sent",
+        "next_step": "Send contract",
+    }
 
 
 def test_the_email_context_lists_each_deal_once_under_the_first_contact_on_it():
     deal = _view()
-    contacts = [ContactView(d.Contact("1", "nadia@northwind.example", "Nadia Patel", "VP Ops", "Northwind"), (deal,)),
-                ContactView(d.Contact("2", "leo@northwind.example", "Leo Brandt", "IT", "Northwind"), (deal,))]
+    contacts = [
+        ContactView(d.Contact("1", "nadia@northwind.example", "Nadia Patel", "VP Ops", "Northwind"), (deal,)),
+        ContactView(d.Contact("2", "leo@northwind.example", "Leo Brandt", "IT", "Northwind"), (deal,)),
+    ]
     screen = _screen(views.context_card(contacts, "Re: fleet pilot", MSG, _links()))
     assert screen.texts().count("Northwind fleet visibility") == 1
     assert screen.has_text("Their open deals are listed above.")
-    assert _state(screen, "Northwind fleet visibility") == {"handler": "on_pick_deal", "deal_id": "7",
-                                                            "message_id": MSG}
+    assert _state(screen, "Northwind fleet visibility") == {
+        "handler": "on_pick_deal",
+        "deal_id": "7",
+        "message_id": MSG,
+    }
 
 
 def test_an_email_without_crm_contacts_says_so():
@@ -173,16 +230,25 @@ def test_an_email_without_crm_contacts_says_so():
 
 
 def test_the_pipeline_lists_deals_in_the_order_given_with_their_health():
-    dark, fine = _view(), _view(id="8", name="Contoso renewal", stats=d.ActivityStats(1, 1, NOW - timedelta(days=2)))
+    dark, fine = (
+        _view(),
+        _view(id="8", name="Contoso renewal", stats=d.ActivityStats(1, 1, NOW - timedelta(days=2))),
+    )
     screen = _screen(views.pipeline_card([dark, fine], _links()))
     rows = [w["decoratedText"] for w in screen.card["sections"][0]["widgets"]]
     assert [r["text"] for r in rows] == ["Northwind fleet visibility", "Contoso renewal"]
-    assert rows[0]["bottomLabel"].startswith("Going dark") and rows[1]["bottomLabel"] == "Buyer wrote 2 days ago"
+    assert (
+        rows[0]["bottomLabel"].startswith("Going dark") and rows[1]["bottomLabel"] == "Buyer wrote 2 days ago"
+    )
 
 
 def test_no_card_uses_a_snake_case_key_or_an_unknown_field():
-    for card in (views.deal_card(_view(), _links(), MSG), views.pipeline_card([], _links()),
-                 views.error_card("Gmail did not answer."), views.deal_card(_view(rep=OTHER), _links(), MSG)):
+    for card in (
+        views.deal_card(_view(), _links(), MSG),
+        views.pipeline_card([], _links()),
+        views.error_card("Gmail did not answer."),
+        views.deal_card(_view(rep=OTHER), _links(), MSG),
+    ):
         strict_card(card)
 
 
@@ -197,22 +263,48 @@ def test_the_strict_parse_rejects_what_google_would_reject():
 
 def test_gmail_messages_are_read_by_rfc_message_id_with_case_insensitive_headers_and_a_latin1_body():
     body = base64.urlsafe_b64encode("Grüße aus Köln".encode("latin-1")).decode().rstrip("=")
-    message = parse_message({"internalDate": "1714813200000", "payload": {
-        "mimeType": "multipart/mixed",
-        "headers": [{"name": "Message-Id", "value": " <x1@mail.example> "},
+    message = parse_message(
+        {
+            "internalDate": "1714813200000",
+            "payload": {
+                "mimeType": "multipart/mixed",
+                "headers": [
+                    {"name": "Message-Id", "value": " <x1@mail.example> "},
                     {"name": "FROM", "value": "Nadia <N@X.example>"},
-                    {"name": "To", "value": "rep@demo.example, \"Leo, IT\" <leo@x.example>"},
-                    {"name": "Date", "value": "not a date"}],
-        "parts": [{"mimeType": "multipart/alternative", "parts": [
-            {"mimeType": "text/html", "body": {"data": "PGI-PC9iPg"}},
-            {"mimeType": "text/plain", "headers": [{"name": "Content-Type", "value": "text/plain; charset=ISO-8859-1"}],
-             "body": {"data": body}}]}]}}, with_body=True)
+                    {"name": "To", "value": 'rep@demo.example, "Leo, IT" <leo@x.example>'},
+                    {"name": "Date", "value": "not a date"},
+                ],
+                "parts": [
+                    {
+                        "mimeType": "multipart/alternative",
+                        "parts": [
+                            {"mimeType": "text/html", "body": {"data": "PGI-PC9iPg"}},
+                            {
+                                "mimeType": "text/plain",
+                                "headers": [
+                                    {"name": "Content-Type", "value": "text/plain; charset=ISO-8859-1"}
+                                ],
+                                "body": {"data": body},
+                            },
+                        ],
+                    }
+                ],
+            },
+        },
+        with_body=True,
+    )
     assert message.message_id == "<x1@mail.example>" and message.from_address == "n@x.example"
     assert message.to == ("rep@demo.example", "leo@x.example") and message.body == "Grüße aus Köln"
-    assert message.sent_at == datetime(2024, 5, 4, 9, 0, tzinfo=timezone.utc)  # Gmail's internalDate as fallback
+    assert message.sent_at == datetime(
+        2024, 5, 4, 9, 0, tzinfo=UTC
+    )  # Gmail's internalDate as fallback
 
 
 def test_headers_only_never_carry_a_body():
-    data = {"payload": {"headers": [{"name": "Subject", "value": "Hi"}],
-                        "parts": [{"mimeType": "text/plain", "body": {"data": "SGk"}}]}}
+    data = {
+        "payload": {
+            "headers": [{"name": "Subject", "value": "Hi"}],
+            "parts": [{"mimeType": "text/plain", "body": {"data": "SGk"}}],
+        }
+    }
     assert parse_message(data).body == "" and parse_message(data).participants == []

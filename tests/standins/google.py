@@ -12,12 +12,13 @@ which google-auth's `verify_token(certs_url=...)` reads. Gmail answers Google's 
 shape (`payload.headers[]`, base64url bodies in `payload.parts[]`) only when both the user's
 OAuth token and the message's add-on access token are presented.
 """
+
 from __future__ import annotations
 
 import base64
 import collections
-import hashlib
 import datetime as dt
+import hashlib
 import secrets
 import threading
 import time
@@ -60,37 +61,85 @@ class GoogleStandIn(LoopbackStandIn):
 
     def settings_overrides(self) -> dict[str, Any]:
         """Settings that make the app trust this stand-in and read mail from it."""
-        return {"public_base_url": BASE_URL, "google_addon_service_account": SERVICE_ACCOUNT,
-                "google_oauth_client_id": OAUTH_CLIENT_ID, "google_allowed_domains": (DOMAIN,),
-                "google_certs_url": self.certs_url, "gmail_api_url": self.url}
+        return {
+            "public_base_url": BASE_URL,
+            "google_addon_service_account": SERVICE_ACCOUNT,
+            "google_oauth_client_id": OAUTH_CLIENT_ID,
+            "google_allowed_domains": (DOMAIN,),
+            "google_certs_url": self.certs_url,
+            "gmail_api_url": self.url,
+        }
 
-    def mint(self, aud: str, email: str, sub: str | None = None, hd: str | None = None, email_verified=True,
-             iss: str = "https://accounts.google.com", exp_delta: int = 3600, key: rsa.RSAPrivateKey | None = None,
-             extra: dict | None = None) -> str:
+    def mint(
+        self,
+        aud: str,
+        email: str,
+        sub: str | None = None,
+        hd: str | None = None,
+        email_verified=True,
+        iss: str = "https://accounts.google.com",
+        exp_delta: int = 3600,
+        key: rsa.RSAPrivateKey | None = None,
+        extra: dict | None = None,
+    ) -> str:
         """A Google-shaped ID token signed with the published key (or `key`, to forge a bad signature)."""
         now = int(time.time())
-        claims = {"iss": iss, "aud": aud, "azp": aud, "sub": sub or subject_of(email),
-                  "email": email, "email_verified": email_verified, "iat": now, "exp": now + exp_delta}
+        claims = {
+            "iss": iss,
+            "aud": aud,
+            "azp": aud,
+            "sub": sub or subject_of(email),
+            "email": email,
+            "email_verified": email_verified,
+            "iat": now,
+            "exp": now + exp_delta,
+        }
         if hd:
             claims["hd"] = hd
         claims.update(extra or {})
         return jwt.encode(claims, key or self._key, algorithm="RS256", headers={"kid": self.kid})
 
-    def add_message(self, gmail_id: str, message_id: str, subject: str, sender: str, to: list[str],
-                    cc: list[str] = (), body: str = "Hello", sent: dt.datetime | None = None) -> str:
+    def add_message(
+        self,
+        gmail_id: str,
+        message_id: str,
+        subject: str,
+        sender: str,
+        to: list[str],
+        cc: list[str] = (),
+        body: str = "Hello",
+        sent: dt.datetime | None = None,
+    ) -> str:
         """Store an email as Gmail would return it (format=full); returns its add-on access token."""
-        sent = sent or dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)
-        headers = [("Message-ID", message_id), ("Subject", subject), ("From", sender), ("To", ", ".join(to)),
-                   ("Date", format_datetime(sent)), ("MIME-Version", "1.0"),
-                   ("Content-Type", 'multipart/alternative; boundary="000000000000b1"')]
+        sent = sent or dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+        headers = [
+            ("Message-ID", message_id),
+            ("Subject", subject),
+            ("From", sender),
+            ("To", ", ".join(to)),
+            ("Date", format_datetime(sent)),
+            ("MIME-Version", "1.0"),
+            ("Content-Type", 'multipart/alternative; boundary="000000000000b1"'),
+        ]
         if cc:
             headers.insert(4, ("Cc", ", ".join(cc)))
         self.messages[gmail_id] = {
-            "id": gmail_id, "threadId": gmail_id, "labelIds": ["INBOX", "UNREAD"], "snippet": body[:100],
-            "historyId": "84211", "internalDate": str(int(sent.timestamp() * 1000)), "sizeEstimate": 2048,
-            "payload": {"partId": "", "mimeType": "multipart/alternative", "filename": "",
-                        "headers": [{"name": n, "value": v} for n, v in headers], "body": {"size": 0},
-                        "parts": [_part("0", "text/plain", body), _part("1", "text/html", f"<div>{body}</div>")]}}
+            "id": gmail_id,
+            "threadId": gmail_id,
+            "labelIds": ["INBOX", "UNREAD"],
+            "snippet": body[:100],
+            "historyId": "84211",
+            "internalDate": str(int(sent.timestamp() * 1000)),
+            "sizeEstimate": 2048,
+            "payload": {
+                "partId": "",
+                "mimeType": "multipart/alternative",
+                "filename": "",
+                "headers": [{"name": n, "value": v} for n, v in headers],
+                "body": {"size": 0},
+                "parts": [_part("0", "text/plain", body), _part("1", "text/html", f"<div>{body}</div>")],
+            },
+        }
         self.access_tokens[gmail_id] = "gmail-access-" + secrets.token_urlsafe(12)
         return self.access_tokens[gmail_id]
 
@@ -111,8 +160,9 @@ class GoogleStandIn(LoopbackStandIn):
         fmt = request.args.get("format", "full")
         with self._lock:
             self.requests[("messages.get", fmt)] += 1
-        if request.headers.get("Authorization") != f"Bearer {self.oauth_token}" or \
-                request.headers.get("X-Goog-Gmail-Access-Token") != self.access_tokens.get(gmail_id, "-"):
+        if request.headers.get("Authorization") != f"Bearer {self.oauth_token}" or request.headers.get(
+            "X-Goog-Gmail-Access-Token"
+        ) != self.access_tokens.get(gmail_id, "-"):
             return _error(401, "Request had invalid authentication credentials.", "UNAUTHENTICATED")
         if gmail_id not in self.messages:
             return _error(404, "Requested entity was not found.", "NOT_FOUND")
@@ -123,8 +173,13 @@ class GoogleStandIn(LoopbackStandIn):
             return jsonify(message)
         wanted = {h.lower() for h in request.args.getlist("metadataHeaders")}
         headers = [h for h in message["payload"]["headers"] if not wanted or h["name"].lower() in wanted]
-        payload = {"partId": "", "mimeType": message["payload"]["mimeType"], "filename": "", "headers": headers,
-                   "body": {"size": 0}}
+        payload = {
+            "partId": "",
+            "mimeType": message["payload"]["mimeType"],
+            "filename": "",
+            "headers": headers,
+            "body": {"size": 0},
+        }
         return jsonify({**{k: v for k, v in message.items() if k != "payload"}, "payload": payload})
 
     def _app(self) -> Flask:
@@ -136,9 +191,13 @@ class GoogleStandIn(LoopbackStandIn):
 
 def _part(part_id: str, mime: str, text: str) -> dict:
     data = base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-    return {"partId": part_id, "mimeType": mime, "filename": "",
-            "headers": [{"name": "Content-Type", "value": f'{mime}; charset="UTF-8"'}],
-            "body": {"size": len(text.encode()), "data": data}}
+    return {
+        "partId": part_id,
+        "mimeType": mime,
+        "filename": "",
+        "headers": [{"name": "Content-Type", "value": f'{mime}; charset="UTF-8"'}],
+        "body": {"size": len(text.encode()), "data": data},
+    }
 
 
 def _error(code: int, message: str, status: str):
@@ -151,10 +210,17 @@ def _new_key() -> rsa.RSAPrivateKey:
 
 def _certificate(key: rsa.RSAPrivateKey) -> x509.Certificate:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "stand-in.googleapis.test")])
-    now = dt.datetime.now(dt.timezone.utc)
-    return (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=2)).sign(key, hashes.SHA256()))
+    now = dt.datetime.now(dt.UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .sign(key, hashes.SHA256())
+    )
 
 
 def subject_of(email: str) -> str:

@@ -11,6 +11,7 @@ Documents follow Microsoft's shapes: the v2 issuer template is `{authority}/{ten
 the v1 one `{authority}/sts/{tenantid}/` (Microsoft's `https://sts.windows.net/{tenantid}/`
 moved under the stand-in), and v2 JWKS keys carry an `issuer` template while v1 keys do not.
 """
+
 from __future__ import annotations
 
 import base64
@@ -22,7 +23,8 @@ import secrets
 import threading
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -55,11 +57,14 @@ class LoopbackServer:
         self.url = f"{scheme}://127.0.0.1:{self._server.server_port}"
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "LoopbackServer":
+    def start(self) -> LoopbackServer:
         """Begin answering requests."""
         # A short poll interval keeps stop() fast: shutdown waits for the serving loop's next poll.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name=f"loopback {self.url}", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name=f"loopback {self.url}",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -72,7 +77,7 @@ class LoopbackServer:
             self._thread = None
         self._server.server_close()
 
-    def __enter__(self) -> "LoopbackServer":
+    def __enter__(self) -> LoopbackServer:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:
@@ -182,14 +187,22 @@ class TestIdentityProvider(LoopbackStandIn):
     def _claims(self, email, tid, oid, ver, scp, exp_delta, nbf_delta) -> dict[str, Any]:
         now = int(self.clock())
         claims: dict[str, Any] = {
-            "iat": now, "nbf": now + nbf_delta, "exp": now + exp_delta,
-            "tid": tid, "oid": oid, "sub": oid, "ver": ver, "name": "Test Rep",
+            "iat": now,
+            "nbf": now + nbf_delta,
+            "exp": now + exp_delta,
+            "tid": tid,
+            "oid": oid,
+            "sub": oid,
+            "ver": ver,
+            "name": "Test Rep",
         }
         claims["azp" if ver == "2.0" else "appid"] = CLIENT_ID
         if scp is not None:
             claims["scp"] = scp
         if email is not None:
-            claims.update({"preferred_username": email} if ver == "2.0" else {"upn": email, "unique_name": email})
+            claims.update(
+                {"preferred_username": email} if ver == "2.0" else {"upn": email, "unique_name": email}
+            )
         return claims
 
     def _sign(self, header: dict[str, Any], claims: dict[str, Any]) -> str:

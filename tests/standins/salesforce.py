@@ -15,6 +15,7 @@ upserts by external id. Every response carries `Sforce-Limit-Info`; `calls` logs
 subrequest so tests can count round trips; `fail()`/`delay()` inject errors and timeouts (OAuth endpoints
 included: `fail("/services/oauth2/token", 400, "invalid_grant")` answers an OAuth error body).
 """
+
 from __future__ import annotations
 
 import functools
@@ -48,18 +49,29 @@ class SigningKey:
 def signing_key() -> SigningKey:
     """One RSA key per test run (generating keys is the slow part)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return SigningKey(private, public)
 
 
 class SalesforceStandin(OAuthEndpoints, LoopbackStandIn):
     """One org behind a login host; acts as whichever user the access token names."""
 
-    def __init__(self, *, public_key_pem: str | None = None, rating_field: str = "Addin_Rating__c",
-                 key_field: str = "Addin_Message_Key__c", multi_currency: bool = False, currency: str = "USD"):
+    def __init__(
+        self,
+        *,
+        public_key_pem: str | None = None,
+        rating_field: str = "Addin_Rating__c",
+        key_field: str = "Addin_Message_Key__c",
+        multi_currency: bool = False,
+        currency: str = "USD",
+    ):
         self.public_key_pem, self.rating_field, self.key_field = public_key_pem, rating_field, key_field
         self.org = Org(rating_field, key_field, multi_currency, currency)
         self._server = LoopbackServer(self)
@@ -76,18 +88,29 @@ class SalesforceStandin(OAuthEndpoints, LoopbackStandIn):
 
     # --- test controls -------------------------------------------------------------------------
 
-    def load_dataset(self, dataset: dict, *, business_case_fields: dict | None = None,
-                     usernames: dict | None = None) -> dict[str, str]:
+    def load_dataset(
+        self, dataset: dict, *, business_case_fields: dict | None = None, usernames: dict | None = None
+    ) -> dict[str, str]:
         """Seed records from the backend-neutral dataset; returns deal key → Opportunity id."""
-        return load(self.org, dataset, business_case_fields or {}, usernames or {}, self.rating_field, self.key_field)
+        return load(
+            self.org, dataset, business_case_fields or {}, usernames or {}, self.rating_field, self.key_field
+        )
 
     def settings_overrides(self, private_key_path: str = "") -> dict:
         """Settings that point the adapter at this stand-in (JWT bearer when a key path is given)."""
-        return {"crm": "salesforce", "salesforce_login_url": self.url, "salesforce_client_id": CLIENT_ID,
-                "salesforce_client_secret": CLIENT_SECRET, "salesforce_private_key_path": private_key_path,
-                "salesforce_rating_field": self.rating_field, "salesforce_message_key_field": self.key_field}
+        return {
+            "crm": "salesforce",
+            "salesforce_login_url": self.url,
+            "salesforce_client_id": CLIENT_ID,
+            "salesforce_client_secret": CLIENT_SECRET,
+            "salesforce_private_key_path": private_key_path,
+            "salesforce_rating_field": self.rating_field,
+            "salesforce_message_key_field": self.key_field,
+        }
 
-    def fail(self, match: str, status: int, code: str | None = None, message: str = "", times: int = 1) -> None:
+    def fail(
+        self, match: str, status: int, code: str | None = None, message: str = "", times: int = 1
+    ) -> None:
         """The next `times` requests matching `match` get this error (an error array, or text without a code)."""
         self.faults.append(Fault(match, status, code, message or code or "Service Unavailable", times))
 
@@ -110,13 +133,22 @@ class SalesforceStandin(OAuthEndpoints, LoopbackStandIn):
         self._wait(f"{request.method} {request.path}")
         with self._lock:
             status, payload, headers = self._route(request)
-            self.calls.append(Call(request.method, request.path, request.args.to_dict(), dict(request.headers),
-                                   request.get_json(silent=True) or request.form.to_dict(), status))
+            self.calls.append(
+                Call(
+                    request.method,
+                    request.path,
+                    request.args.to_dict(),
+                    dict(request.headers),
+                    request.get_json(silent=True) or request.form.to_dict(),
+                    status,
+                )
+            )
         if isinstance(payload, str):
             response = Response(payload, status, headers, mimetype="text/plain")
         else:
-            response = Response(None if status == 204 else json.dumps(payload), status, headers,
-                                mimetype="application/json")
+            response = Response(
+                None if status == 204 else json.dumps(payload), status, headers, mimetype="application/json"
+            )
         response.headers["Sforce-Limit-Info"] = f"api-usage={self.api_calls}/{DAILY_LIMIT}"
         return response(environ, start_response)
 
@@ -136,5 +168,13 @@ class SalesforceStandin(OAuthEndpoints, LoopbackStandIn):
         if user is None or self.reject_sessions:
             return 401, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}], {}
         self.api_calls += 1
-        return (*self.api.dispatch(request.method, request.path[len(self.prefix):], request.args.to_dict(),
-                                   dict(request.headers), request.get_json(silent=True)), {})
+        return (
+            *self.api.dispatch(
+                request.method,
+                request.path[len(self.prefix) :],
+                request.args.to_dict(),
+                dict(request.headers),
+                request.get_json(silent=True),
+            ),
+            {},
+        )

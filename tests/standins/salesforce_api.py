@@ -1,4 +1,5 @@
 """The REST data API of the Salesforce stand-in: query, composite, UI API picklists, sObject rows."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,13 @@ from tests.standins.soql import SoqlError
 API = "/services/data/v67.0"
 MASTER_RECORD_TYPE = "012000000000000AAA"
 _REFERENCE = re.compile(r"@\{(\w+)\.([\w.\[\]]+)\}")
-_HALTED = [{"errorCode": "PROCESSING_HALTED", "fields": [],
-            "message": "The transaction was rolled back since another operation in the same transaction failed."}]
+_HALTED = [
+    {
+        "errorCode": "PROCESSING_HALTED",
+        "fields": [],
+        "message": "The transaction was rolled back since another operation in the same transaction failed.",
+    }
+]
 
 
 @dataclass
@@ -59,8 +65,11 @@ class DataApi:
         """Answer one request or subrequest (path without the instance prefix)."""
         fault = self.take(f"{method} {path}", delays=False)
         if fault:
-            return fault.status, ([{"message": fault.message, "errorCode": fault.code, "fields": []}]
-                                  if fault.code else fault.message)
+            return fault.status, (
+                [{"message": fault.message, "errorCode": fault.code, "fields": []}]
+                if fault.code
+                else fault.message
+            )
         parts = path.removeprefix(API).strip("/").split("/")
         try:
             return self._resource(method, parts, args, headers, body)
@@ -103,8 +112,12 @@ class DataApi:
                 return 404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
             return 200, _view(obj, record, args)
         if record is None:  # upsert creates
-            return 201, {"id": self.org.insert(obj, {**(body or {}), name: value}), "success": True,
-                         "errors": [], "created": True}
+            return 201, {
+                "id": self.org.insert(obj, {**(body or {}), name: value}),
+                "success": True,
+                "errors": [],
+                "created": True,
+            }
         self.org.update(obj, record["Id"], body or {})
         return 200, {"id": record["Id"], "success": True, "errors": [], "created": False}
 
@@ -113,10 +126,15 @@ class DataApi:
         if names is None and record_type != MASTER_RECORD_TYPE:
             return 404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
         stages = [s for s in self.org.stages() if names is None or s["ApiName"] in names]
-        return 200, {"controllerValues": {}, "defaultValue": None,
-                     "url": f"{API}/ui-api/object-info/Opportunity/picklist-values/{record_type}/StageName",
-                     "values": [{"attributes": None, "label": s["MasterLabel"], "validFor": [], "value": s["ApiName"]}
-                                for s in stages]}
+        return 200, {
+            "controllerValues": {},
+            "defaultValue": None,
+            "url": f"{API}/ui-api/object-info/Opportunity/picklist-values/{record_type}/StageName",
+            "values": [
+                {"attributes": None, "label": s["MasterLabel"], "validFor": [], "value": s["ApiName"]}
+                for s in stages
+            ],
+        }
 
     def _composite(self, body: dict) -> tuple[int, object]:
         subs, all_or_none = body.get("compositeRequest", []), body.get("allOrNone", False)
@@ -127,17 +145,29 @@ class DataApi:
         for item in subs:
             status, payload = self._subrequest(item, refs)
             refs[item["referenceId"]] = payload
-            results.append({"body": payload, "httpHeaders": {}, "httpStatusCode": status,
-                            "referenceId": item["referenceId"]})
+            results.append(
+                {
+                    "body": payload,
+                    "httpHeaders": {},
+                    "httpStatusCode": status,
+                    "referenceId": item["referenceId"],
+                }
+            )
             if status >= 300 and all_or_none:
                 break
         if all_or_none and results and results[-1]["httpStatusCode"] >= 300:
             self.org.restore(snapshot)
             failed = results[-1]["referenceId"]
-            results = [r if r["referenceId"] == failed else
-                       {**r, "body": _HALTED, "httpStatusCode": 400, "httpHeaders": {}} for r in results]
-            results += [{"body": _HALTED, "httpHeaders": {}, "httpStatusCode": 400, "referenceId": s["referenceId"]}
-                        for s in subs[len(results):]]
+            results = [
+                r
+                if r["referenceId"] == failed
+                else {**r, "body": _HALTED, "httpStatusCode": 400, "httpHeaders": {}}
+                for r in results
+            ]
+            results += [
+                {"body": _HALTED, "httpHeaders": {}, "httpStatusCode": 400, "referenceId": s["referenceId"]}
+                for s in subs[len(results) :]
+            ]
         return 200, {"compositeResponse": results}
 
     def _subrequest(self, item: dict, refs: dict) -> tuple[int, object]:
@@ -146,10 +176,20 @@ class DataApi:
         except (LookupError, TypeError):  # the referenced subrequest failed
             return 400, _HALTED
         split = urlsplit(url)
-        status, payload = self.dispatch(item["method"], split.path, dict(parse_qsl(split.query)),
-                                        item.get("httpHeaders") or {}, body)
-        self.calls.append(Call(item["method"], split.path, dict(parse_qsl(split.query)), item.get("httpHeaders") or {},
-                               body, status, sub=True))
+        status, payload = self.dispatch(
+            item["method"], split.path, dict(parse_qsl(split.query)), item.get("httpHeaders") or {}, body
+        )
+        self.calls.append(
+            Call(
+                item["method"],
+                split.path,
+                dict(parse_qsl(split.query)),
+                item.get("httpHeaders") or {},
+                body,
+                status,
+                sub=True,
+            )
+        )
         return status, payload
 
 

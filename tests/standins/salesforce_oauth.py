@@ -5,6 +5,7 @@ identity URL `GET {login}/id/<org id>/<user id>` with a bearer token answers `{i
 username, email, …}`; `POST /services/oauth2/revoke` with form `token=` answers 200, or 400
 `{"error": "invalid_token"}`; revoking a refresh token ends its access tokens too.
 """
+
 from __future__ import annotations
 
 import base64
@@ -38,9 +39,19 @@ class OAuthEndpoints:
         if path in {"/services/oauth2/token", "/services/oauth2/revoke"} and method == "POST":
             fault = self.api.take(f"{method} {path}", delays=False)
             if fault:
-                return fault.status, ({"error": fault.code, "error_description": fault.message}
-                                      if fault.code else fault.message), {}
-            return (*(self._token(request.form) if path.endswith("token") else self._revoke(request.form)), {})
+                return (
+                    fault.status,
+                    (
+                        {"error": fault.code, "error_description": fault.message}
+                        if fault.code
+                        else fault.message
+                    ),
+                    {},
+                )
+            return (
+                *(self._token(request.form) if path.endswith("token") else self._revoke(request.form)),
+                {},
+            )
         if path == "/services/oauth2/authorize":
             return self._authorize(request.args)
         if path.startswith("/id/") and method == "GET":
@@ -64,9 +75,15 @@ class OAuthEndpoints:
         self.sessions[token] = username
         user = next(u for u in self.org.rows("User") if u["Username"] == username)
         org_id = self.org.rows("Organization")[0]["Id"]
-        body = {"access_token": token, "instance_url": self.instance_url, "token_type": "Bearer",
-                "id": f"{self.url}/id/{org_id}/{user['Id']}", "scope": "api id refresh_token",
-                "issued_at": str(int(time.time() * 1000)), "signature": "standin"}
+        body = {
+            "access_token": token,
+            "instance_url": self.instance_url,
+            "token_type": "Bearer",
+            "id": f"{self.url}/id/{org_id}/{user['Id']}",
+            "scope": "api id refresh_token",
+            "issued_at": str(int(time.time() * 1000)),
+            "signature": "standin",
+        }
         if grant == "authorization_code" or (family and self.rotate_refresh_tokens):
             if family:  # rotation: the used refresh token stops working
                 self.refresh_tokens.pop(family, None)
@@ -84,9 +101,17 @@ class OAuthEndpoints:
         user = next((u for u in self.org.rows("User") if u["Id"] == user_id), None)
         if user is None:
             return 404, "Not Found"
-        return 200, {"id": f"{self.url}{path}", "asserted_user": user["Username"] == username, "user_id": user_id,
-                     "organization_id": org_id, "username": user["Username"], "display_name": user["Name"],
-                     "email": user["Email"], "active": True, "user_type": "STANDARD"}
+        return 200, {
+            "id": f"{self.url}{path}",
+            "asserted_user": user["Username"] == username,
+            "user_id": user_id,
+            "organization_id": org_id,
+            "username": user["Username"],
+            "display_name": user["Name"],
+            "email": user["Email"],
+            "active": True,
+            "user_type": "STANDARD",
+        }
 
     def _revoke(self, form) -> tuple[int, object]:
         token = form.get("token", "")
@@ -103,11 +128,19 @@ class OAuthEndpoints:
 
     def _assertion_user(self, assertion: str) -> str | None:
         try:
-            claims = jwt.decode(assertion, self.public_key_pem, algorithms=["RS256"], audience=self.url,
-                                issuer=CLIENT_ID, options={"require": ["exp", "sub", "iss", "aud"]})
+            claims = jwt.decode(
+                assertion,
+                self.public_key_pem,
+                algorithms=["RS256"],
+                audience=self.url,
+                issuer=CLIENT_ID,
+                options={"require": ["exp", "sub", "iss", "aud"]},
+            )
         except jwt.PyJWTError:
             return None
-        if claims["exp"] > time.time() + 180 + 5:  # Salesforce refuses assertions valid for more than 3 minutes
+        if (
+            claims["exp"] > time.time() + 180 + 5
+        ):  # Salesforce refuses assertions valid for more than 3 minutes
             return None
         self.jwt_subjects.append(claims["sub"])
         return self._user(claims["sub"])
@@ -116,23 +149,37 @@ class OAuthEndpoints:
         grant = self.codes.pop(form.get("code", ""), None)
         verifier = form.get("code_verifier", "")
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-        ok = (grant and self._client_ok(form) and form.get("redirect_uri") == grant["redirect_uri"]
-              and challenge == grant["challenge"])
+        ok = (
+            grant
+            and self._client_ok(form)
+            and form.get("redirect_uri") == grant["redirect_uri"]
+            and challenge == grant["challenge"]
+        )
         return grant["username"] if ok else None
 
     def _client_ok(self, form) -> bool:
         return form.get("client_id") == CLIENT_ID and form.get("client_secret") == CLIENT_SECRET
 
     def _user(self, username: str) -> str | None:
-        return next((u["Username"] for u in self.org.rows("User") if u["Username"].lower() == username.lower()), None)
+        return next(
+            (u["Username"] for u in self.org.rows("User") if u["Username"].lower() == username.lower()), None
+        )
 
     def _authorize(self, args) -> tuple[int, object, dict]:
-        ok = (args.get("response_type") == "code" and args.get("client_id") == CLIENT_ID
-              and args.get("code_challenge_method") == "S256" and self._user(self.browser_user))
+        ok = (
+            args.get("response_type") == "code"
+            and args.get("client_id") == CLIENT_ID
+            and args.get("code_challenge_method") == "S256"
+            and self._user(self.browser_user)
+        )
         if not ok:
             return 400, "invalid authorization request", {}
         code = secrets.token_urlsafe(16)
-        self.codes[code] = {"username": self._user(self.browser_user), "challenge": args["code_challenge"],
-                            "redirect_uri": args["redirect_uri"], "scope": args.get("scope", "")}
+        self.codes[code] = {
+            "username": self._user(self.browser_user),
+            "challenge": args["code_challenge"],
+            "redirect_uri": args["redirect_uri"],
+            "scope": args.get("scope", ""),
+        }
         query = urlencode({"code": code, "state": args.get("state", "")})
         return 302, "", {"Location": f"{args['redirect_uri']}?{query}"}

@@ -1,40 +1,109 @@
 """In-memory records of the Salesforce stand-in: a few standard objects, unique fields, SOQL over them."""
+
 from __future__ import annotations
 
 import copy
 import hashlib
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.standins.soql import Query, SoqlError, parse
 
-PREFIX = {"Account": "001", "Contact": "003", "Opportunity": "006", "User": "005", "OpportunityContactRole": "00K",
-          "EmailMessage": "02s", "EmailMessageRelation": "0Rx", "Task": "00T", "OpportunityStage": "01J",
-          "Organization": "00D", "RecordType": "012"}
+PREFIX = {
+    "Account": "001",
+    "Contact": "003",
+    "Opportunity": "006",
+    "User": "005",
+    "OpportunityContactRole": "00K",
+    "EmailMessage": "02s",
+    "EmailMessageRelation": "0Rx",
+    "Task": "00T",
+    "OpportunityStage": "01J",
+    "Organization": "00D",
+    "RecordType": "012",
+}
 SCHEMA = {
     "Account": {"Id", "Name", "Website"},
     "Contact": {"Id", "Name", "Email", "Title", "AccountId"},
     "User": {"Id", "Username", "Email", "Name"},
-    "Opportunity": {"Id", "Name", "StageName", "NextStep", "Amount", "CloseDate", "Probability", "IsClosed", "IsWon",
-                    "OwnerId", "AccountId", "RecordTypeId", "Description"},
+    "Opportunity": {
+        "Id",
+        "Name",
+        "StageName",
+        "NextStep",
+        "Amount",
+        "CloseDate",
+        "Probability",
+        "IsClosed",
+        "IsWon",
+        "OwnerId",
+        "AccountId",
+        "RecordTypeId",
+        "Description",
+    },
     "OpportunityContactRole": {"Id", "OpportunityId", "ContactId", "Role", "IsPrimary"},
-    "EmailMessage": {"Id", "RelatedToId", "Subject", "TextBody", "HtmlBody", "FromAddress", "FromName", "ToAddress",
-                     "CcAddress", "BccAddress", "MessageDate", "Incoming", "Status", "MessageIdentifier",
-                     "IsExternallyVisible"},
+    "EmailMessage": {
+        "Id",
+        "RelatedToId",
+        "Subject",
+        "TextBody",
+        "HtmlBody",
+        "FromAddress",
+        "FromName",
+        "ToAddress",
+        "CcAddress",
+        "BccAddress",
+        "MessageDate",
+        "Incoming",
+        "Status",
+        "MessageIdentifier",
+        "IsExternallyVisible",
+    },
     "EmailMessageRelation": {"Id", "EmailMessageId", "RelationId", "RelationAddress", "RelationType"},
-    "Task": {"Id", "Subject", "Description", "ActivityDate", "Status", "TaskSubtype", "WhatId", "WhoId", "OwnerId"},
-    "OpportunityStage": {"Id", "ApiName", "MasterLabel", "IsActive", "IsClosed", "IsWon", "SortOrder",
-                         "DefaultProbability"},
+    "Task": {
+        "Id",
+        "Subject",
+        "Description",
+        "ActivityDate",
+        "Status",
+        "TaskSubtype",
+        "WhatId",
+        "WhoId",
+        "OwnerId",
+    },
+    "OpportunityStage": {
+        "Id",
+        "ApiName",
+        "MasterLabel",
+        "IsActive",
+        "IsClosed",
+        "IsWon",
+        "SortOrder",
+        "DefaultProbability",
+    },
     "Organization": {"Id", "DefaultCurrencyIsoCode"},
 }
 AUDIT = {"CreatedDate", "LastModifiedDate", "SystemModstamp"}
-REFERENCES = {"Account": ("AccountId", "Account"), "Owner": ("OwnerId", "User"), "Contact": ("ContactId", "Contact"),
-              "EmailMessage": ("EmailMessageId", "EmailMessage")}
-CHILDREN = {"OpportunityContactRoles": ("OpportunityContactRole", "OpportunityId"),
-            "Emails": ("EmailMessage", "RelatedToId"), "Tasks": ("Task", "WhatId")}
-PIPELINE = [("Problem identified", 10, False, False), ("Solution evaluation", 25, False, False),
-            ("Technical fit", 45, False, False), ("Business case approved", 65, False, False),
-            ("Contract sent", 85, False, False), ("Closed won", 100, True, True), ("Closed lost", 0, True, False)]
+REFERENCES = {
+    "Account": ("AccountId", "Account"),
+    "Owner": ("OwnerId", "User"),
+    "Contact": ("ContactId", "Contact"),
+    "EmailMessage": ("EmailMessageId", "EmailMessage"),
+}
+CHILDREN = {
+    "OpportunityContactRoles": ("OpportunityContactRole", "OpportunityId"),
+    "Emails": ("EmailMessage", "RelatedToId"),
+    "Tasks": ("Task", "WhatId"),
+}
+PIPELINE = [
+    ("Problem identified", 10, False, False),
+    ("Solution evaluation", 25, False, False),
+    ("Technical fit", 45, False, False),
+    ("Business case approved", 65, False, False),
+    ("Contract sent", 85, False, False),
+    ("Closed won", 100, True, True),
+    ("Closed lost", 0, True, False),
+]
 
 
 class SfError(Exception):
@@ -51,15 +120,19 @@ class SfError(Exception):
 
 def sf_time(value: datetime) -> str:
     """Salesforce's dateTime format."""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
 class Org:
     """One org's records; writes advance a fake clock by a second so If-Unmodified-Since is deterministic."""
 
-    def __init__(self, rating_field: str, key_field: str, multi_currency: bool = False, currency: str = "USD"):
-        self.schema = {k: set(v) | (AUDIT if k not in {"OpportunityStage", "Organization"} else set())
-                       for k, v in SCHEMA.items()}
+    def __init__(
+        self, rating_field: str, key_field: str, multi_currency: bool = False, currency: str = "USD"
+    ):
+        self.schema = {
+            k: set(v) | (AUDIT if k not in {"OpportunityStage", "Organization"} else set())
+            for k, v in SCHEMA.items()
+        }
         for obj in ("EmailMessage", "Task"):
             self.schema[obj] |= {rating_field, key_field}
         if multi_currency:
@@ -68,16 +141,25 @@ class Org:
         self.tables: dict[str, dict[str, dict]] = {k: {} for k in SCHEMA}
         self.deleted: set[str] = set()
         self.record_types: dict[str, list[str]] = {}  # RecordTypeId → allowed StageName values
-        self.now = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
         self._ids = itertools.count(1)
         self._seed_stages(currency)
 
     def _seed_stages(self, currency: str) -> None:
         self.insert("Organization", {"DefaultCurrencyIsoCode": currency})
         for order, (label, probability, closed, won) in enumerate(PIPELINE, start=1):
-            self.insert("OpportunityStage", {"ApiName": label, "MasterLabel": label, "IsActive": True,
-                                             "SortOrder": order, "IsClosed": closed, "IsWon": won,
-                                             "DefaultProbability": probability})
+            self.insert(
+                "OpportunityStage",
+                {
+                    "ApiName": label,
+                    "MasterLabel": label,
+                    "IsActive": True,
+                    "SortOrder": order,
+                    "IsClosed": closed,
+                    "IsWon": won,
+                    "DefaultProbability": probability,
+                },
+            )
 
     # --- writes ----------------------------------------------------------------------------
 
@@ -88,30 +170,48 @@ class Org:
             value = fields.get(name)
             twin = next((r for r in self.tables[obj].values() if value and r.get(name) == value), None)
             if twin:
-                raise SfError(400, "DUPLICATE_VALUE",
-                              f"duplicate value found: {name} duplicates value on record with id: {twin['Id']}", [name])
+                raise SfError(
+                    400,
+                    "DUPLICATE_VALUE",
+                    f"duplicate value found: {name} duplicates value on record with id: {twin['Id']}",
+                    [name],
+                )
         for ref in ("RelatedToId", "WhatId", "EmailMessageId"):
             if fields.get(ref):
                 self.get(fields[ref], reference=True)
         record_id = f"{PREFIX[obj]}{next(self._ids):012d}AAA"
         stamp = sf_time(self.tick())
-        self.tables[obj][record_id] = {**fields, "Id": record_id, "CreatedDate": stamp, "LastModifiedDate": stamp,
-                                       "SystemModstamp": stamp}
+        self.tables[obj][record_id] = {
+            **fields,
+            "Id": record_id,
+            "CreatedDate": stamp,
+            "LastModifiedDate": stamp,
+            "SystemModstamp": stamp,
+        }
         return record_id
 
-    def update(self, obj: str, record_id: str, fields: dict, unmodified_since: datetime | None = None) -> None:
+    def update(
+        self, obj: str, record_id: str, fields: dict, unmodified_since: datetime | None = None
+    ) -> None:
         """Change a record (as Salesforce would, incl. the 412 on a stale If-Unmodified-Since)."""
         record = self.get(record_id)
         self._check_fields(obj, fields)
         last_modified = _parse(record["LastModifiedDate"]).replace(microsecond=0)  # 1-second resolution
         if unmodified_since is not None and last_modified > unmodified_since:
-            raise SfError(412, "ENTITY_FAILED_IFLASTMODIFIED_ON_UPDATE",
-                          "The requested resource has been modified since the specified date")
+            raise SfError(
+                412,
+                "ENTITY_FAILED_IFLASTMODIFIED_ON_UPDATE",
+                "The requested resource has been modified since the specified date",
+            )
         if obj == "EmailMessage" and record.get("Status") != "5":
             locked = [f for f in fields if not f.endswith("__c") and f != "IsExternallyVisible"]
             if locked:
-                raise SfError(400, "INVALID_FIELD_FOR_INSERT_UPDATE",
-                              f"Unable to create/update fields: {', '.join(locked)}", locked)
+                raise SfError(
+                    400,
+                    "INVALID_FIELD_FOR_INSERT_UPDATE",
+                    f"Unable to create/update fields: {', '.join(locked)}",
+                    locked,
+                )
         if obj == "Opportunity":
             fields = self._opportunity_rules(record, fields)
         stamp = sf_time(self.tick())
@@ -119,15 +219,27 @@ class Org:
 
     def _opportunity_rules(self, record: dict, fields: dict) -> dict:
         if len(fields.get("NextStep") or "") > 255:
-            raise SfError(400, "STRING_TOO_LONG", "Next Step: data value too large (max length=255)", ["NextStep"])
+            raise SfError(
+                400, "STRING_TOO_LONG", "Next Step: data value too large (max length=255)", ["NextStep"]
+            )
         if "StageName" in fields:
-            allowed = self.record_types.get(record.get("RecordTypeId") or "") or [s["ApiName"] for s in self.stages()]
+            allowed = self.record_types.get(record.get("RecordTypeId") or "") or [
+                s["ApiName"] for s in self.stages()
+            ]
             stage = next((s for s in self.stages() if s["ApiName"] == fields["StageName"]), None)
             if stage is None or stage["ApiName"] not in allowed:
-                raise SfError(400, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                              f"Stage: bad value for restricted picklist field: {fields['StageName']}", ["StageName"])
-            fields = {**fields, "IsClosed": stage["IsClosed"], "IsWon": stage["IsWon"],
-                      "Probability": stage["DefaultProbability"]}
+                raise SfError(
+                    400,
+                    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                    f"Stage: bad value for restricted picklist field: {fields['StageName']}",
+                    ["StageName"],
+                )
+            fields = {
+                **fields,
+                "IsClosed": stage["IsClosed"],
+                "IsWon": stage["IsWon"],
+                "Probability": stage["DefaultProbability"],
+            }
         return fields
 
     def delete(self, record_id: str) -> None:
@@ -183,13 +295,15 @@ class Org:
     def _check_fields(self, obj: str, fields: dict) -> None:
         unknown = [f for f in fields if f not in self.schema[obj]]
         if unknown:
-            raise SfError(400, "INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type {obj}", unknown)
+            raise SfError(
+                400, "INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type {obj}", unknown
+            )
 
     def _run(self, q: Query, obj: str, rows: list[dict]) -> list[dict]:
         rows = [r for r in rows if q.where is None or self._test(r, q.where)]
         for path, descending in reversed(q.order):
             rows.sort(key=lambda r, p=path: _sort_key(self._value(r, p)), reverse=descending)
-        return [self._project(q, obj, r) for r in rows[:q.limit]]
+        return [self._project(q, obj, r) for r in rows[: q.limit]]
 
     def _project(self, q: Query, obj: str, row: dict) -> dict:
         out = {"attributes": _attributes(obj, row["Id"])}
@@ -199,7 +313,9 @@ class Org:
                 if child is None:
                     raise SoqlError("INVALID_TYPE", f"Didn't understand relationship '{item.source}'")
                 found = self._run(item, child, [r for r in self.rows(child) if r.get(key) == row["Id"]])
-                out[item.source] = {"totalSize": len(found), "done": True, "records": found} if found else None
+                out[item.source] = (
+                    {"totalSize": len(found), "done": True, "records": found} if found else None
+                )
             else:
                 self._place(out, obj, row, item.split("."))
         return out
@@ -235,8 +351,11 @@ class Org:
         if kind in {"in", "notin"}:
             options = cond[2]
             if isinstance(options, Query):
-                options = [self._value(r, options.fields[0]) for r in self.rows(options.source)
-                           if options.where is None or self._test(r, options.where)]
+                options = [
+                    self._value(r, options.fields[0])
+                    for r in self.rows(options.source)
+                    if options.where is None or self._test(r, options.where)
+                ]
             return any(_equal(value, o) for o in options) == (kind == "in")
         return _compare(value, cond[2], cond[3])
 
@@ -270,4 +389,7 @@ def _compare(value, op: str, literal) -> bool:
 
 def _sort_key(value):
     # Salesforce sorts nulls first ascending; text ignores case.
-    return (value is not None, value.lower() if isinstance(value, str) else (value if value is not None else 0))
+    return (
+        value is not None,
+        value.lower() if isinstance(value, str) else (value if value is not None else 0),
+    )

@@ -6,6 +6,7 @@ ASC/DESC; LIMIT. Text comparisons ignore case, as Salesforce's do. Unknown synta
 (MALFORMED_QUERY), unknown fields INVALID_FIELD, like a real org; so does a semi-join anywhere but as a
 top-level AND term (Salesforce: "Semi join sub-selects are only allowed at the top level WHERE expressions").
 """
+
 from __future__ import annotations
 
 import re
@@ -40,7 +41,7 @@ def tokenize(text: str) -> list[tuple[str, object]]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if not match:
-            raise SoqlError("MALFORMED_QUERY", f"unexpected token at: {text[pos:pos + 20]}")
+            raise SoqlError("MALFORMED_QUERY", f"unexpected token at: {text[pos : pos + 20]}")
         string, sym, word, num = match.groups()
         if string is not None:
             tokens.append(("str", re.sub(r"\\(.)", r"\1", string[1:-1])))
@@ -190,8 +191,11 @@ def parse(text: str) -> Query:
     if query.where is not None:
         terms = query.where[1] if query.where[0] == "and" else [query.where]
         if any(_has_semi_join(t) for t in terms if not _is_semi_join(t)):
-            raise SoqlError("MALFORMED_QUERY", "Semi join sub-selects are only allowed at the top level WHERE "
-                                               "expressions and not in nested WHERE expressions.")
+            raise SoqlError(
+                "MALFORMED_QUERY",
+                "Semi join sub-selects are only allowed at the top level WHERE "
+                "expressions and not in nested WHERE expressions.",
+            )
     return query
 
 

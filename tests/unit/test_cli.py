@@ -1,4 +1,5 @@
 """The addin-api command: demo data loads once, the drain delivers queued changes, bad settings stop it."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -38,8 +39,16 @@ def test_outbox_drain_delivers_what_is_due(env, capsys):
     state = create_app().extensions["addin_api"]
     rep = Principal("rep@demo.example", "o", "t")
     deal = state.crm.get_deal(rep, "1")
-    row, _ = state.outbox.record(rep, "local", "1", "update_deal", {"version": deal.version, "next_step": "From the queue"},
-                                 None, None, timedelta(seconds=60))
+    row, _ = state.outbox.record(
+        rep,
+        "local",
+        "1",
+        "update_deal",
+        {"version": deal.version, "next_step": "From the queue"},
+        None,
+        None,
+        timedelta(seconds=60),
+    )
     state.outbox.release(row)
     assert main(["outbox", "drain"]) == 0
     assert capsys.readouterr().out.strip() == "done: 1"

@@ -1,4 +1,5 @@
 """Settings parsing and validation, and the log filter that keeps secrets out."""
+
 from __future__ import annotations
 
 import logging
@@ -18,12 +19,15 @@ def test_defaults_and_types():
     assert s.app_id_uri == "api://" and s.sqlalchemy_url.startswith("sqlite:///")
 
 
-@pytest.mark.parametrize("env, message", [
-    ({"ADDIN_GOING_DARK_DAYS": "7"}, "between 14 and 42"),
-    ({"ADDIN_GOING_DARK_DAYS": "soon"}, "ADDIN_GOING_DARK_DAYS"),
-    ({"ADDIN_DEV_IDP": "maybe"}, "ADDIN_DEV_IDP"),
-    ({"ADDIN_DEV_IDP": "1", "ADDIN_BIND_HOST": "0.0.0.0"}, "loopback"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"ADDIN_GOING_DARK_DAYS": "7"}, "between 14 and 42"),
+        ({"ADDIN_GOING_DARK_DAYS": "soon"}, "ADDIN_GOING_DARK_DAYS"),
+        ({"ADDIN_DEV_IDP": "maybe"}, "ADDIN_DEV_IDP"),
+        ({"ADDIN_DEV_IDP": "1", "ADDIN_BIND_HOST": "0.0.0.0"}, "loopback"),
+    ],
+)
 def test_bad_settings_are_refused_with_the_variable_named(env, message):
     with pytest.raises(SettingsError, match=message):
         load_settings({**BASE, **env})
@@ -42,7 +46,9 @@ def test_secrets_stay_out_of_repr():
 
 def test_readme_documents_every_setting():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    missing = [line.split("`")[1] for line in settings_table().splitlines()[2:] if line.split("`")[1] not in readme]
+    missing = [
+        line.split("`")[1] for line in settings_table().splitlines()[2:] if line.split("`")[1] not in readme
+    ]
     assert missing == []
 
 
@@ -70,9 +76,11 @@ def test_demo_sign_in_is_refused_when_reached_off_loopback():
 
 def test_tracebacks_are_redacted_too():
     from addin_api.logs import RedactingFormatter
+
     try:
         raise ValueError("refresh failed: refresh_token=abc123secret")
     except ValueError:
         import sys
+
         text = RedactingFormatter().formatException(sys.exc_info())
     assert "abc123secret" not in text and "[redacted]" in text

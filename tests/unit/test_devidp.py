@@ -1,4 +1,5 @@
 """The demo identity provider: settings overrides, Entra-shaped documents, and tokens EntraValidator accepts."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -30,7 +31,9 @@ from tests.standins.idp import LoopbackServer
 
 def demo_settings(instance: Path, base_url: str = "http://127.0.0.1:8000", **extra) -> Settings:
     """Settings as create_app builds them with ADDIN_DEV_IDP=1."""
-    base = load_settings({}, {"dev_idp": True, "instance_path": str(instance), "public_base_url": base_url, **extra})
+    base = load_settings(
+        {}, {"dev_idp": True, "instance_path": str(instance), "public_base_url": base_url, **extra}
+    )
     return dataclasses.replace(base, **dev_overrides(base))
 
 
@@ -87,7 +90,9 @@ def test_dev_overrides_are_empty_unless_enabled(tmp_path):
 
 def test_discovery_documents_have_microsofts_shape(served, http):
     v2 = http.get(f"{served.url}/common/v2.0/.well-known/openid-configuration", timeout=5).json()
-    tenant_v2 = http.get(f"{served.url}/{DEMO_TENANT_ID}/v2.0/.well-known/openid-configuration", timeout=5).json()
+    tenant_v2 = http.get(
+        f"{served.url}/{DEMO_TENANT_ID}/v2.0/.well-known/openid-configuration", timeout=5
+    ).json()
     v1 = http.get(f"{served.url}/common/.well-known/openid-configuration", timeout=5).json()
 
     assert v2["issuer"] == served.url + "/{tenantid}/v2.0"
@@ -105,8 +110,8 @@ def test_unknown_tenant_is_not_found(served, http):
 
 
 def test_jwks_publish_only_the_public_key_of_the_persisted_file(served, http):
-    key_v2, = http.get(f"{served.url}/common/discovery/v2.0/keys", timeout=5).json()["keys"]
-    key_v1, = http.get(f"{served.url}/common/discovery/keys", timeout=5).json()["keys"]
+    (key_v2,) = http.get(f"{served.url}/common/discovery/v2.0/keys", timeout=5).json()["keys"]
+    (key_v1,) = http.get(f"{served.url}/common/discovery/keys", timeout=5).json()["keys"]
 
     key_file = Path(served.settings.instance_path) / KEY_FILE
     stored = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
@@ -135,7 +140,10 @@ def test_token_endpoint_mints_a_token_the_validator_accepts(served, http):
     assert (body["token_type"], body["expires_in"]) == ("Bearer", 3600)
     assert body["scope"] == f"api://{DEMO_CLIENT_ID}/access_as_user"
     assert EntraValidator(served.settings, http).validate(body["access_token"]) == Principal(
-        email="rep@demo.example", subject=DEMO_OIDS["rep@demo.example"], tenant=DEMO_TENANT_ID, name="Riley Rep"
+        email="rep@demo.example",
+        subject=DEMO_OIDS["rep@demo.example"],
+        tenant=DEMO_TENANT_ID,
+        name="Riley Rep",
     )
 
 
@@ -169,5 +177,8 @@ def test_nothing_is_served_unless_dev_idp_is_on(tmp_path):
     settings = load_settings({}, {"secret_key": "s", "instance_path": str(tmp_path)})
     client = demo_app(settings).test_client()
 
-    assert client.post("/dev-idp/common/oauth2/v2.0/token", data={"username": "rep@demo.example"}).status_code == 404
+    assert (
+        client.post("/dev-idp/common/oauth2/v2.0/token", data={"username": "rep@demo.example"}).status_code
+        == 404
+    )
     assert client.get("/dev-idp/common/discovery/keys").status_code == 404

@@ -1,13 +1,14 @@
 """Pure rules: edit rights, stage lookup, direction, fingerprints, health and going dark."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from addin_api.domain import ActivityStats, Direction, direction_of, fingerprint
 from addin_api.services.health import health_of
 from tests.factories import make_deal
 
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 def test_owner_and_team_may_edit_others_only_read():

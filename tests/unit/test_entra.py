@@ -1,4 +1,5 @@
 """EntraValidator and bearer_token against a loopback Entra stand-in signing real RS256 tokens."""
+
 from __future__ import annotations
 
 import base64
@@ -102,7 +103,9 @@ def test_app_id_uri_and_client_id_are_both_accepted_as_audience(idp, validator):
 
 
 def test_the_unverifiable_email_claim_never_names_the_rep(idp, validator):
-    assert "mailbox" in rejected(validator, idp.mint(email=None, extra={"email": "ceo@victim.example"})).message
+    assert (
+        "mailbox" in rejected(validator, idp.mint(email=None, extra={"email": "ceo@victim.example"})).message
+    )
     token = idp.mint(email=None, extra={"upn": "Rep@Demo.Example", "email": "ceo@victim.example"})
     assert validator.validate(token).email == "rep@demo.example"
 
@@ -250,7 +253,10 @@ def test_token_without_the_scope_is_forbidden(idp, validator):
     for scp in (None, "User.Read", "access_as_user_extra"):
         with pytest.raises(Forbidden) as caught:
             validator.validate(idp.mint(scp=scp))
-        assert caught.value.details["www_authenticate"] == 'Bearer error="insufficient_scope", scope="access_as_user"'
+        assert (
+            caught.value.details["www_authenticate"]
+            == 'Bearer error="insufficient_scope", scope="access_as_user"'
+        )
 
 
 def test_scope_among_several_is_enough(idp, validator):
@@ -289,7 +295,12 @@ def test_unconfigured_client_id_rejects_every_token(idp, http, clock):
 
 
 def test_failures_never_echo_token_contents(idp, validator):
-    for token in (idp.mint(aud="api://x"), idp.mint(tid=OTHER_TENANT), idp.mint(exp_delta=-999), idp.mint(kid="k")):
+    for token in (
+        idp.mint(aud="api://x"),
+        idp.mint(tid=OTHER_TENANT),
+        idp.mint(exp_delta=-999),
+        idp.mint(kid="k"),
+    ):
         error = rejected(validator, token)
         text = error.message + error.challenge
         assert "rep@demo.example" not in text and OTHER_TENANT not in text and token.split(".")[0] not in text

@@ -1,4 +1,5 @@
 """Graph reads on-behalf-of the rep: tenant authority, per-user token cache, and the logged body from the mailbox."""
+
 from __future__ import annotations
 
 import logging
@@ -52,8 +53,16 @@ def principal(email: str, tid: str = TENANT) -> Principal:
 
 def reader_for(graph: GraphStandIn, http, clock=None) -> GraphMessageReader:
     """A reader configured against the stand-in."""
-    settings = load_settings({}, {"secret_key": "x", "ms_authority": graph.url, "ms_client_id": CLIENT_ID,
-                                  "ms_client_secret": graph.client_secret, "graph_url": graph.url})
+    settings = load_settings(
+        {},
+        {
+            "secret_key": "x",
+            "ms_authority": graph.url,
+            "ms_client_id": CLIENT_ID,
+            "ms_client_secret": graph.client_secret,
+            "graph_url": graph.url,
+        },
+    )
     return GraphMessageReader(settings, http, **({"clock": clock} if clock else {}))
 
 
@@ -63,7 +72,9 @@ def test_exchange_uses_the_tenant_of_the_token_not_common(graph, http, idp):
         graph.add_message(tid, oid_for(REP), "AAMk-1", f"hello from {tid}")
         assert reader.read(idp.mint(email=REP, tid=tid), principal(REP, tid), "AAMk-1") == f"hello from {tid}"
     assert [x["tenant"] for x in graph.exchanges] == [TENANT, OTHER_TENANT]
-    assert set(graph.discovery) == {TENANT, OTHER_TENANT}, "each tenant's authority is discovered, never /common"
+    assert set(graph.discovery) == {TENANT, OTHER_TENANT}, (
+        "each tenant's authority is discovered, never /common"
+    )
     assert all(x["scope"].split(" ").count(f"{graph.url}/Mail.Read") == 1 for x in graph.exchanges)
 
 
@@ -76,7 +87,9 @@ def test_graph_tokens_are_cached_per_user_until_they_near_expiry(graph, http, id
     reader.read(idp.mint(email=REP), principal(REP), "AAMk-2")
     assert len(graph.exchanges) == 1, "the second read reuses the rep's Graph token"
     reader.read(idp.mint(email=REP2), principal(REP2), "AAMk-2")
-    assert [x["oid"] for x in graph.exchanges] == [oid_for(REP), oid_for(REP2)], "another rep gets their own token"
+    assert [x["oid"] for x in graph.exchanges] == [oid_for(REP), oid_for(REP2)], (
+        "another rep gets their own token"
+    )
     clock.now += graph.token_lifetime - EXPIRY_MARGIN_SECONDS
     reader.read(idp.mint(email=REP), principal(REP), "AAMk-2")
     assert len(graph.exchanges) == 3, "a token about to expire is exchanged again"
@@ -86,12 +99,19 @@ def test_message_is_read_as_text_with_only_the_needed_fields(graph, http, idp):
     graph.add_message(TENANT, oid_for(REP), "AAMk/3+x=", "Budget is approved.")
     body = reader_for(graph, http).read(idp.mint(email=REP), principal(REP), "AAMk/3+x=")
     assert body == "Budget is approved."
-    assert graph.reads == [{"item_id": "AAMk/3+x=", "select": "body,internetMessageId,subject",
-                            "prefer": 'outlook.body-content-type="text"'}]
+    assert graph.reads == [
+        {
+            "item_id": "AAMk/3+x=",
+            "select": "body,internetMessageId,subject",
+            "prefer": 'outlook.body-content-type="text"',
+        }
+    ]
 
 
 def test_a_mailbox_message_with_another_message_id_is_refused(graph, http, idp):
-    graph.add_message(TENANT, oid_for(REP), "AAMk-5", "Someone else's words", internet_message_id="<other@mail.example>")
+    graph.add_message(
+        TENANT, oid_for(REP), "AAMk-5", "Someone else's words", internet_message_id="<other@mail.example>"
+    )
     with pytest.raises(Unprocessable, match="changed"):
         reader_for(graph, http).read(idp.mint(email=REP), principal(REP), "AAMk-5", "<open@mail.example>")
     body = reader_for(graph, http).read(idp.mint(email=REP), principal(REP), "AAMk-5", "<other@mail.example>")
@@ -120,10 +140,18 @@ def test_a_message_missing_from_the_mailbox_says_so(graph, http, idp):
 @pytest.fixture
 def graph_app(tmp_path, idp, graph):
     """The app with Graph configured against the stand-in, on demo data."""
-    app = create_app({"database_url": f"sqlite:///{tmp_path / 'addin.db'}", "instance_path": str(tmp_path),
-                      "secret_key": "test", "ms_authority": graph.url, "ms_client_id": CLIENT_ID,
-                      "ms_allowed_tenants": (TENANT,), "ms_client_secret": graph.client_secret,
-                      "graph_url": graph.url})
+    app = create_app(
+        {
+            "database_url": f"sqlite:///{tmp_path / 'addin.db'}",
+            "instance_path": str(tmp_path),
+            "secret_key": "test",
+            "ms_authority": graph.url,
+            "ms_client_id": CLIENT_ID,
+            "ms_allowed_tenants": (TENANT,),
+            "ms_client_secret": graph.client_secret,
+            "graph_url": graph.url,
+        }
+    )
     state = app.extensions["addin_api"]
     graph.trust(state.http)
     app.deal_ids = load_dataset(state.engine, demo_dataset())
@@ -132,18 +160,36 @@ def graph_app(tmp_path, idp, graph):
 
 
 def test_the_logged_body_comes_from_the_mailbox_not_the_taskpane(graph_app, graph, idp):
-    graph.add_message(TENANT, oid_for(REP), "AAMkAGI2-rest", "The real body, as stored in Exchange.",
-                      internet_message_id="<graph-1@northwind.example>")
+    graph.add_message(
+        TENANT,
+        oid_for(REP),
+        "AAMkAGI2-rest",
+        "The real body, as stored in Exchange.",
+        internet_message_id="<graph-1@northwind.example>",
+    )
     deal_id = graph_app.deal_ids["nw-fleet"]
-    email = {"message_id": "<graph-1@northwind.example>", "subject": "Re: pricing", "from": "nadia@northwind.example",
-             "to": [REP], "cc": [], "sent_at": "2026-09-01T09:30:00+00:00", "body": "what the taskpane read",
-             "rating": "positive", "item_id": "AAMkAGI2-rest"}
-    response = graph_app.test_client().post(f"/api/v1/deals/{deal_id}/emails", json=email,
-                                            headers={"Authorization": f"Bearer {idp.mint(email=REP)}"})
+    email = {
+        "message_id": "<graph-1@northwind.example>",
+        "subject": "Re: pricing",
+        "from": "nadia@northwind.example",
+        "to": [REP],
+        "cc": [],
+        "sent_at": "2026-09-01T09:30:00+00:00",
+        "body": "what the taskpane read",
+        "rating": "positive",
+        "item_id": "AAMkAGI2-rest",
+    }
+    response = graph_app.test_client().post(
+        f"/api/v1/deals/{deal_id}/emails",
+        json=email,
+        headers={"Authorization": f"Bearer {idp.mint(email=REP)}"},
+    )
     assert response.status_code == 200, response.get_json()
     engine = graph_app.extensions["addin_api"].engine
     with engine.connect() as conn:
-        body = conn.scalar(select(m.Activity.body).where(m.Activity.message_id == "<graph-1@northwind.example>"))
+        body = conn.scalar(
+            select(m.Activity.body).where(m.Activity.message_id == "<graph-1@northwind.example>")
+        )
     assert body == "The real body, as stored in Exchange."
     assert [x["tenant"] for x in graph.exchanges] == [TENANT]
 
@@ -162,12 +208,24 @@ def test_a_certificate_replaces_the_secret_for_the_exchange(tmp_path):
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "addin-api")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
     path = tmp_path / "api-app.pem"
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()) + cert.public_bytes(serialization.Encoding.PEM))
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        + cert.public_bytes(serialization.Encoding.PEM)
+    )
     settings = load_settings({}, {"secret_key": "k", "ms_client_certificate_path": str(path)})
     credential = client_credential(settings)
     assert settings.graph_reads

@@ -1,4 +1,5 @@
 """Manifest rendering, `manifest check` on good and deliberately broken manifests, and the CLI exit codes."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -36,7 +37,9 @@ needs_schema = pytest.mark.usefixtures("schema_installed")
 @pytest.fixture
 def schema_installed():
     """Microsoft's schemas come from npm; without them these tests fail rather than silently skip."""
-    assert NODE_MODULES is not None, "node_modules/@microsoft/app-manifest missing: run `npm ci` in the repo root"
+    assert NODE_MODULES is not None, (
+        "node_modules/@microsoft/app-manifest missing: run `npm ci` in the repo root"
+    )
 
 
 @pytest.fixture
@@ -65,11 +68,22 @@ def _assert_reported(problems: list[str], *fragments: str) -> None:
 
 def _rgb_png(size: int) -> bytes:
     """A size×size opaque RGB PNG (colour type 2, no alpha)."""
+
     def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
     rows = b"".join(b"\x00" + b"\xff\xff\xff" * size for _ in range(size))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _rewrite_zip(path: Path, replace: dict[str, bytes | None]) -> None:
@@ -90,10 +104,12 @@ def _rewrite_zip(path: Path, replace: dict[str, bytes | None]) -> None:
 
 # --- rendering -------------------------------------------------------------------------------------------------
 
+
 def test_render_writes_the_four_files(tmp_path):
     paths = render_all(BASE + "/", tmp_path, "1.2.3", SETTINGS)
     assert sorted(p.name for p in paths) == sorted(
-        ["outlook-manifest.xml", "manifest.json", "outlook-app-package.zip", "deployment.json"])
+        ["outlook-manifest.xml", "manifest.json", "outlook-app-package.zip", "deployment.json"]
+    )
     xml = (tmp_path / "outlook-manifest.xml").read_text()
     assert "<Version>1.2.3.0</Version>" in xml
     assert f"<Id>{OUTLOOK_XML_ID}</Id>" in xml
@@ -101,14 +117,19 @@ def test_render_writes_the_four_files(tmp_path):
     assert "WebApplicationInfo" not in xml
     unified = json.loads((tmp_path / "manifest.json").read_text())
     assert unified["version"] == "1.2.3" and unified["id"] == UNIFIED_APP_ID
-    assert unified["webApplicationInfo"] == {"id": CLIENT_ID, "resource": f"api://addin.example.com/{CLIENT_ID}"}
+    assert unified["webApplicationInfo"] == {
+        "id": CLIENT_ID,
+        "resource": f"api://addin.example.com/{CLIENT_ID}",
+    }
     gmail = json.loads((tmp_path / "deployment.json").read_text())
     assert gmail["addOns"]["common"]["homepageTrigger"]["runFunction"] == f"{BASE}/gmail/homepage"
     assert gmail["addOns"]["gmail"]["contextualTriggers"][0]["onTriggerFunction"] == f"{BASE}/gmail/message"
     assert gmail["addOns"]["common"]["logoUrl"] == f"{BASE}/static/icons/icon-128.png"
 
 
-@pytest.mark.parametrize("version, expected", [("1.2.3", "1.2.3.0"), ("0.1.0", "0.1.0.0"), ("10.20.30", "10.20.30.0")])
+@pytest.mark.parametrize(
+    "version, expected", [("1.2.3", "1.2.3.0"), ("0.1.0", "0.1.0.0"), ("10.20.30", "10.20.30.0")]
+)
 def test_office_version_maps_semver_to_four_parts(version, expected):
     assert office_version(version) == expected
 
@@ -119,8 +140,15 @@ def test_office_version_rejects_other_forms(version):
         office_version(version)
 
 
-@pytest.mark.parametrize("url", ["http://addin.example.com", "ftp://addin.example.com", "addin.example.com",
-                                 "https://addin.example.com/?x=1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://addin.example.com",
+        "ftp://addin.example.com",
+        "addin.example.com",
+        "https://addin.example.com/?x=1",
+    ],
+)
 def test_render_refuses_non_https_or_odd_base_urls(tmp_path, url):
     with pytest.raises(ManifestError):
         render_all(url, tmp_path, "1.2.3", SETTINGS)
@@ -136,7 +164,9 @@ def test_allow_http_only_for_loopback(tmp_path):
 def test_package_is_byte_identical_across_runs(tmp_path):
     render_all(BASE, tmp_path / "a", "1.2.3", SETTINGS)
     render_all(BASE, tmp_path / "b", "1.2.3", SETTINGS)
-    assert (tmp_path / "a/outlook-app-package.zip").read_bytes() == (tmp_path / "b/outlook-app-package.zip").read_bytes()
+    assert (tmp_path / "a/outlook-app-package.zip").read_bytes() == (
+        tmp_path / "b/outlook-app-package.zip"
+    ).read_bytes()
 
 
 def test_bad_client_id_is_refused(tmp_path):
@@ -146,9 +176,19 @@ def test_bad_client_id_is_refused(tmp_path):
 
 # --- icons -----------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, size", [("icon-16.png", 16), ("icon-32.png", 32), ("icon-64.png", 64),
-                                        ("icon-80.png", 80), ("icon-128.png", 128), ("icon-192.png", 192),
-                                        ("outline-32.png", 32)])
+
+@pytest.mark.parametrize(
+    "name, size",
+    [
+        ("icon-16.png", 16),
+        ("icon-32.png", 32),
+        ("icon-64.png", 64),
+        ("icon-80.png", 80),
+        ("icon-128.png", 128),
+        ("icon-192.png", 192),
+        ("outline-32.png", 32),
+    ],
+)
 def test_committed_icons_have_their_sizes(name, size):
     info = png_info((DEFAULT_STATIC_DIR / "icons" / name).read_bytes())
     assert info is not None and (info.width, info.height) == (size, size) and info.has_alpha
@@ -163,6 +203,7 @@ def test_committed_icons_are_what_make_icons_draws(tmp_path):
 
 
 # --- check: the generated set ----------------------------------------------------------------------------------
+
 
 @needs_schema
 def test_generated_manifests_pass_check(out):
@@ -185,6 +226,7 @@ def test_empty_folder_is_a_problem(tmp_path):
 
 # --- check: broken XML manifests -------------------------------------------------------------------------------
 
+
 def test_xml_wrong_top_level_order(out):
     xml = out / "outlook-manifest.xml"
     text = xml.read_text()
@@ -202,17 +244,27 @@ def test_xml_wrong_version_overrides_order(out):
     resources = text[start:end]
     hosts_at = text.index("    <Hosts>")
     xml.write_text(text[:hosts_at] + resources + text[hosts_at:start] + text[end:])
-    _assert_reported(_problems_of(out, "outlook-manifest.xml"), "VersionOverrides 1.0", "<Hosts> is out of order")
+    _assert_reported(
+        _problems_of(out, "outlook-manifest.xml"), "VersionOverrides 1.0", "<Hosts> is out of order"
+    )
 
 
 def test_xml_http_url(out):
     _edit(out / "outlook-manifest.xml", f'"{BASE}/taskpane.html"', '"http://addin.example.com/taskpane.html"')
-    _assert_reported(_problems_of(out, "outlook-manifest.xml"), "must be HTTPS", "http://addin.example.com/taskpane.html")
+    _assert_reported(
+        _problems_of(out, "outlook-manifest.xml"), "must be HTTPS", "http://addin.example.com/taskpane.html"
+    )
 
 
 def test_xml_url_on_another_origin(out):
-    _edit(out / "outlook-manifest.xml", f"{BASE}/static/icons/icon-64.png", "https://cdn.example.net/icon-64.png")
-    _assert_reported(_problems_of(out, "outlook-manifest.xml"), "<IconUrl>", "not under the task pane's origin")
+    _edit(
+        out / "outlook-manifest.xml",
+        f"{BASE}/static/icons/icon-64.png",
+        "https://cdn.example.net/icon-64.png",
+    )
+    _assert_reported(
+        _problems_of(out, "outlook-manifest.xml"), "<IconUrl>", "not under the task pane's origin"
+    )
 
 
 def test_xml_missing_required_element(out):
@@ -228,7 +280,9 @@ def test_xml_bad_version(out, bad):
 
 def test_xml_bad_id_and_permissions(out):
     _edit(out / "outlook-manifest.xml", f"<Id>{OUTLOOK_XML_ID}</Id>", "<Id>deal-desk</Id>")
-    _edit(out / "outlook-manifest.xml", "<Permissions>ReadItem</Permissions>", "<Permissions>Read</Permissions>")
+    _edit(
+        out / "outlook-manifest.xml", "<Permissions>ReadItem</Permissions>", "<Permissions>Read</Permissions>"
+    )
     problems = _problems_of(out, "outlook-manifest.xml")
     _assert_reported(problems, "<Id> must be a GUID")
     _assert_reported(problems, "<Permissions> must be one of")
@@ -240,7 +294,10 @@ def test_xml_supports_pinning_outside_1_1(out):
     first = text.index('<SourceLocation resid="Taskpane.Url"/>')  # the 1.0 block comes first
     insert = first + len('<SourceLocation resid="Taskpane.Url"/>')
     xml.write_text(text[:insert] + "<SupportsPinning>true</SupportsPinning>" + text[insert:])
-    _assert_reported(_problems_of(out, "outlook-manifest.xml"), "<SupportsPinning> is only valid inside VersionOverrides 1.1")
+    _assert_reported(
+        _problems_of(out, "outlook-manifest.xml"),
+        "<SupportsPinning> is only valid inside VersionOverrides 1.1",
+    )
 
 
 def test_xml_icon_of_wrong_size(out):
@@ -249,12 +306,20 @@ def test_xml_icon_of_wrong_size(out):
 
 
 def test_xml_unresolved_resid(out):
-    _edit(out / "outlook-manifest.xml", '<bt:Image size="80" resid="Icon.80"/>', '<bt:Image size="80" resid="Icon.81"/>')
+    _edit(
+        out / "outlook-manifest.xml",
+        '<bt:Image size="80" resid="Icon.80"/>',
+        '<bt:Image size="80" resid="Icon.81"/>',
+    )
     _assert_reported(_problems_of(out, "outlook-manifest.xml"), "resid 'Icon.81'", "no matching resource")
 
 
 def test_xml_ribbon_icon_sizes_required(out):
-    _edit(out / "outlook-manifest.xml", '<bt:Image size="80" resid="Icon.80"/>', '<bt:Image size="64" resid="Icon.80"/>')
+    _edit(
+        out / "outlook-manifest.xml",
+        '<bt:Image size="80" resid="Icon.80"/>',
+        '<bt:Image size="64" resid="Icon.80"/>',
+    )
     problems = _problems_of(out, "outlook-manifest.xml")
     _assert_reported(problems, "needs images of sizes 16, 32 and 80")
     _assert_reported(problems, "icon-80.png is 80x80 px, expected 64x64")
@@ -266,6 +331,7 @@ def test_xml_not_well_formed(out):
 
 
 # --- check: broken unified manifests and packages --------------------------------------------------------------
+
 
 @needs_schema
 def test_unified_schema_error(out):
@@ -287,7 +353,9 @@ def test_unified_http_task_pane(out):
 
 
 def test_unified_manifest_version_must_match_schema_url(out):
-    _edit(out / "manifest.json", f'"manifestVersion": "{UNIFIED_MANIFEST_VERSION}"', '"manifestVersion": "1.29"')
+    _edit(
+        out / "manifest.json", f'"manifestVersion": "{UNIFIED_MANIFEST_VERSION}"', '"manifestVersion": "1.29"'
+    )
     _assert_reported(_problems_of(out, "manifest.json"), "manifestVersion must be")
 
 
@@ -299,7 +367,9 @@ def test_unified_placeholder_client_id(tmp_path):
 def test_package_icon_of_wrong_size(out):
     small = (DEFAULT_STATIC_DIR / "icons" / "icon-32.png").read_bytes()
     _rewrite_zip(out / "outlook-app-package.zip", {"color.png": small})
-    _assert_reported(_problems_of(out, "outlook-app-package.zip"), "icons.color", "32x32 px, expected 192x192")
+    _assert_reported(
+        _problems_of(out, "outlook-app-package.zip"), "icons.color", "32x32 px, expected 192x192"
+    )
 
 
 def test_package_outline_without_transparency(out):
@@ -321,7 +391,9 @@ def test_package_alone_is_fully_checked(out):
     manifest = json.loads(zipfile.ZipFile(out / "outlook-app-package.zip").read("manifest.json"))
     manifest["bogusTopLevel"] = 1
     _rewrite_zip(out / "outlook-app-package.zip", {"manifest.json": json.dumps(manifest).encode()})
-    _assert_reported(_problems_of(out, "outlook-app-package.zip"), "manifest.json: schema: $", "bogusTopLevel")
+    _assert_reported(
+        _problems_of(out, "outlook-app-package.zip"), "manifest.json: schema: $", "bogusTopLevel"
+    )
 
 
 def test_a_single_file_can_be_checked(out):
@@ -337,6 +409,7 @@ def test_unified_and_xml_must_not_share_an_id(out):
 
 # --- check: broken Gmail deployments ---------------------------------------------------------------------------
 
+
 def _edit_deployment(directory: Path, change) -> list[str]:
     """Apply change(dict) to deployment.json and return its problems."""
     path = directory / "deployment.json"
@@ -350,6 +423,7 @@ def test_gmail_unknown_fields(out):
     def change(d):
         d["bogusTop"] = 1
         d["addOns"]["common"]["bogusCommon"] = 1
+
     problems = _edit_deployment(out, change)
     _assert_reported(problems, "unknown field $.bogusTop")
     _assert_reported(problems, "unknown field addOns.common.bogusCommon")
@@ -359,6 +433,7 @@ def test_gmail_run_function_in_contextual_trigger(out):
     def change(d):
         trigger = d["addOns"]["gmail"]["contextualTriggers"][0]
         trigger["runFunction"] = trigger.pop("onTriggerFunction")
+
     problems = _edit_deployment(out, change)
     _assert_reported(problems, "contextualTriggers[0] uses runFunction", "onTriggerFunction")
 
@@ -367,6 +442,7 @@ def test_gmail_http_function_and_missing_scope(out):
     def change(d):
         d["addOns"]["common"]["homepageTrigger"]["runFunction"] = "http://addin.example.com/gmail/homepage"
         d["oauthScopes"].remove("https://www.googleapis.com/auth/gmail.addons.execute")
+
     problems = _edit_deployment(out, change)
     _assert_reported(problems, "homepageTrigger.runFunction must be an HTTPS URL")
     _assert_reported(problems, "gmail.addons.execute")
@@ -376,12 +452,14 @@ def test_gmail_missing_name_and_conditional_trigger(out):
     def change(d):
         del d["addOns"]["common"]["name"]
         d["addOns"]["gmail"]["contextualTriggers"][0]["unconditional"] = {"x": 1}
+
     problems = _edit_deployment(out, change)
     _assert_reported(problems, "addOns.common.name is required")
     _assert_reported(problems, "unconditional must be present")
 
 
 # --- CLI ---------------------------------------------------------------------------------------------------------
+
 
 @needs_schema
 def test_cli_render_then_check_ok(tmp_path, monkeypatch, capsys):
@@ -409,10 +487,34 @@ def test_cli_check_reports_problems_with_exit_1(out, capsys):
 def test_cli_refuses_http_base_url(tmp_path, capsys):
     assert main(["--base-url", "http://addin.example.com", "--out", str(tmp_path), "--version", "1.0.0"]) == 2
     assert "HTTPS" in capsys.readouterr().err
-    assert main(["--base-url", "http://addin.example.com", "--allow-http", "--out", str(tmp_path),
-                 "--version", "1.0.0"]) == 2
-    assert main(["--base-url", "http://localhost:8000", "--allow-http", "--out", str(tmp_path),
-                 "--version", "1.0.0"]) == 0
+    assert (
+        main(
+            [
+                "--base-url",
+                "http://addin.example.com",
+                "--allow-http",
+                "--out",
+                str(tmp_path),
+                "--version",
+                "1.0.0",
+            ]
+        )
+        == 2
+    )
+    assert (
+        main(
+            [
+                "--base-url",
+                "http://localhost:8000",
+                "--allow-http",
+                "--out",
+                str(tmp_path),
+                "--version",
+                "1.0.0",
+            ]
+        )
+        == 0
+    )
     assert "development" in capsys.readouterr().err
 
 
@@ -427,8 +529,10 @@ def test_cli_needs_a_base_url_and_a_valid_version(tmp_path, monkeypatch, capsys)
 def test_deployment_urls_are_routes_the_gmail_blueprint_serves(out, app):
     """Google calls exactly the URLs in deployment.json; each must be a POST route of the app."""
     deployment = json.loads((out / "deployment.json").read_text())
-    urls = [deployment["addOns"]["common"]["homepageTrigger"]["runFunction"],
-            *(t["onTriggerFunction"] for t in deployment["addOns"]["gmail"]["contextualTriggers"])]
+    urls = [
+        deployment["addOns"]["common"]["homepageTrigger"]["runFunction"],
+        *(t["onTriggerFunction"] for t in deployment["addOns"]["gmail"]["contextualTriggers"]),
+    ]
     adapter = app.url_map.bind("addin.example.com", url_scheme="https")
     for url in urls:
         path = url.removeprefix(BASE)
@@ -436,4 +540,5 @@ def test_deployment_urls_are_routes_the_gmail_blueprint_serves(out, app):
         assert endpoint.startswith("gmail."), url
     from addin_api.gmail.routes import bp
     from addin_api.manifests.gmail import ACTION_PATH
+
     assert adapter.match(ACTION_PATH, method="POST")[0].startswith(bp.name + ".")

@@ -1,7 +1,8 @@
 """Deal services against an in-memory CRM: context, validation, rights, outbox ordering and rebasing."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,7 +17,7 @@ from addin_api.store.outbox import Outbox
 from tests.factories import OTHER, REP, make_contact, make_deal
 from tests.fakes import FakeCrm
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 @pytest.fixture
@@ -29,13 +30,19 @@ def outbox(database_url):
 
 @pytest.fixture
 def fake():
-    old = make_deal(id="D0", name="Quiet deal", stats=ActivityStats(1, 1, NOW - timedelta(days=40), NOW - timedelta(days=39)))
+    old = make_deal(
+        id="D0",
+        name="Quiet deal",
+        stats=ActivityStats(1, 1, NOW - timedelta(days=40), NOW - timedelta(days=39)),
+    )
     new = make_deal(id="D1", stats=ActivityStats(2, 2, NOW - timedelta(days=1), NOW))
     return FakeCrm([old, new], [(make_contact(), ["D0", "D1"])])
 
 
 def deps(crm, outbox):
-    return writes.WriteDeps(crm, outbox, going_dark_days=21, backoff_seconds=0, ledger=Ledger(outbox.sessions))
+    return writes.WriteDeps(
+        crm, outbox, going_dark_days=21, backoff_seconds=0, ledger=Ledger(outbox.sessions)
+    )
 
 
 def test_context_orders_deals_by_recent_activity_and_flags_going_dark(fake):
@@ -122,16 +129,30 @@ def test_gives_up_after_max_attempts_with_the_reason(outbox):
 
 
 def test_email_log_keeps_direction_rating_and_caps_body(fake, outbox):
-    email = writes.email_from_message(REP, " <m@x> ", "Hi", "Ada@Acme.example", ["rep@demo.example"], [],
-                                      NOW, "z" * 50, Rating.POSITIVE, body_max=10)
+    email = writes.email_from_message(
+        REP,
+        " <m@x> ",
+        "Hi",
+        "Ada@Acme.example",
+        ["rep@demo.example"],
+        [],
+        NOW,
+        "z" * 50,
+        Rating.POSITIVE,
+        body_max=10,
+    )
     result = writes.log_email(deps(fake, outbox), REP, "D1", email)
     assert result.change.state == "done"
     logged = fake.logged[("D1", "<m@x>")]
-    assert logged.direction.value == "inbound" and logged.body == "z" * 10 and logged.rating is Rating.POSITIVE
+    assert (
+        logged.direction.value == "inbound" and logged.body == "z" * 10 and logged.rating is Rating.POSITIVE
+    )
 
 
 def test_delivered_email_body_is_dropped_from_the_outbox(fake, outbox):
-    email = writes.email_from_message(REP, "<m@x>", "Hi", "ada@acme.example", [], [], NOW, "secret body", None, 100)
+    email = writes.email_from_message(
+        REP, "<m@x>", "Hi", "ada@acme.example", [], [], NOW, "secret body", None, 100
+    )
     result = writes.log_email(deps(fake, outbox), REP, "D1", email)
     assert "body" not in outbox.get(result.change.id).payload
 
@@ -145,7 +166,9 @@ def test_a_retry_racing_the_first_request_with_the_same_key_writes_once(outbox):
         def get_deal(self, rep, deal_id):
             if not self.raced:
                 self.raced = True
-                self.retry = writes.update_deal(deps(self, outbox), REP, "D1", DealChanges("1", next_step="x"), "k1")
+                self.retry = writes.update_deal(
+                    deps(self, outbox), REP, "D1", DealChanges("1", next_step="x"), "k1"
+                )
             return super().get_deal(rep, deal_id)
 
     crm = Reentrant([make_deal()])
@@ -195,11 +218,12 @@ def test_an_email_queued_by_someone_who_may_not_edit_the_deal_is_refused_at_drai
 
     crm = ReadsDown([make_deal()])
     d = deps(crm, outbox)
-    email = writes.email_from_message(OTHER, "<m@x>", "Hi", "ada@acme.example", [], [], NOW, "b", Rating.POSITIVE, 100)
+    email = writes.email_from_message(
+        OTHER, "<m@x>", "Hi", "ada@acme.example", [], [], NOW, "b", Rating.POSITIVE, 100
+    )
     queued = writes.log_email(d, OTHER, "D1", email)
     assert queued.change.state == "queued"
     crm.down = False
     drain_once(d)
     assert writes.change_status(outbox, OTHER, queued.change.id).state == "rejected"
     assert crm.logged == {} and Ledger(outbox.sessions).entries("fake", ["D1"], "<m@x>") == {}
-

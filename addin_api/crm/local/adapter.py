@@ -1,8 +1,9 @@
 """LocalCrm: the CRM port over the embedded CRM's SQL tables."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Sequence
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
@@ -16,9 +17,13 @@ from addin_api.crm.local.seed import create_schema
 from addin_api.crm.port import CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
 
 RECENT_ACTIVITIES = 10
-_DEAL_LOAD = (selectinload(m.Deal.roles).selectinload(m.DealContact.contact), selectinload(m.Deal.team),
-              selectinload(m.Deal.pipeline).selectinload(m.Pipeline.stages),
-              selectinload(m.Deal.stage), selectinload(m.Deal.account))
+_DEAL_LOAD = (
+    selectinload(m.Deal.roles).selectinload(m.DealContact.contact),
+    selectinload(m.Deal.team),
+    selectinload(m.Deal.pipeline).selectinload(m.Pipeline.stages),
+    selectinload(m.Deal.stage),
+    selectinload(m.Deal.account),
+)
 
 
 class LocalCrm:
@@ -32,7 +37,7 @@ class LocalCrm:
         self.link_secret = link_secret
 
     @classmethod
-    def from_settings(cls, settings, *, engine: Engine, http=None) -> "LocalCrm":
+    def from_settings(cls, settings, *, engine: Engine, http=None) -> LocalCrm:
         """Build on the app's engine; creates the CRM tables if they are missing."""
         create_schema(engine)
         return cls(engine, settings.public_base_url, settings.secret_key)
@@ -43,13 +48,19 @@ class LocalCrm:
         if not wanted:
             return []
         with self._session() as s:
-            contacts = s.scalars(select(m.Contact).where(m.Contact.email.in_(wanted))
-                                 .options(selectinload(m.Contact.account))).all()
+            contacts = s.scalars(
+                select(m.Contact).where(m.Contact.email.in_(wanted)).options(selectinload(m.Contact.account))
+            ).all()
             result = []
             for contact in contacts:
-                deals = s.scalars(self._open_deals().where(or_(
-                    m.Deal.account_id == contact.account_id,
-                    m.Deal.roles.any(m.DealContact.contact_id == contact.id)))).all()
+                deals = s.scalars(
+                    self._open_deals().where(
+                        or_(
+                            m.Deal.account_id == contact.account_id,
+                            m.Deal.roles.any(m.DealContact.contact_id == contact.id),
+                        )
+                    )
+                ).all()
                 result.append(d.ContactDeals(self._contact(contact), tuple(self._deals(s, deals))))
             return result
 
@@ -62,8 +73,11 @@ class LocalCrm:
         """Open deals the rep owns or is on the team of."""
         email = rep.email.lower()
         with self._session() as s:
-            deals = s.scalars(self._open_deals().where(or_(
-                m.Deal.owner_email == email, m.Deal.team.any(m.DealTeamMember.email == email)))).all()
+            deals = s.scalars(
+                self._open_deals().where(
+                    or_(m.Deal.owner_email == email, m.Deal.team.any(m.DealTeamMember.email == email))
+                )
+            ).all()
             return self._deals(s, deals)
 
     def update_deal(self, rep: d.Principal, deal_id: str, changes: d.DealChanges) -> d.Deal:
@@ -76,7 +90,9 @@ class LocalCrm:
             if changes.stage_id is not None:
                 stage = next((st for st in deal.pipeline.stages if st.key == changes.stage_id), None)
                 if stage is None:
-                    raise CrmRejected(f"'{changes.stage_id}' is not a stage of the {deal.pipeline.name} pipeline")
+                    raise CrmRejected(
+                        f"'{changes.stage_id}' is not a stage of the {deal.pipeline.name} pipeline"
+                    )
                 deal.stage, deal.probability = stage, stage.probability
             if changes.next_step is not None:
                 if len(changes.next_step) > d.NEXT_STEP_MAX:
@@ -91,13 +107,23 @@ class LocalCrm:
         """Insert the email once per (deal, Message-ID); a repeat only updates the rating."""
         with self._session() as s, s.begin():
             deal = self._load(s, deal_id)
-            activity = s.scalar(select(m.Activity).where(m.Activity.deal_id == deal.id,
-                                                         m.Activity.message_id == email.message_id))
+            activity = s.scalar(
+                select(m.Activity).where(
+                    m.Activity.deal_id == deal.id, m.Activity.message_id == email.message_id
+                )
+            )
             if activity is None:
-                activity = m.Activity(deal_id=deal.id, message_id=email.message_id, subject=email.subject,
-                                      from_address=email.from_address.lower(), to=list(email.to),
-                                      cc=list(email.cc), sent_at=email.sent_at,
-                                      direction=email.direction.value, body=email.body)
+                activity = m.Activity(
+                    deal_id=deal.id,
+                    message_id=email.message_id,
+                    subject=email.subject,
+                    from_address=email.from_address.lower(),
+                    to=list(email.to),
+                    cc=list(email.cc),
+                    sent_at=email.sent_at,
+                    direction=email.direction.value,
+                    body=email.body,
+                )
                 s.add(activity)
             elif email.body and not activity.body:
                 activity.body = email.body
@@ -111,8 +137,12 @@ class LocalCrm:
         return _GuardedSession(self.engine, expire_on_commit=False)
 
     def _open_deals(self):
-        return (select(m.Deal).join(m.Stage, m.Deal.stage_id == m.Stage.id)
-                .where(m.Stage.is_closed.is_(False)).options(*_DEAL_LOAD))
+        return (
+            select(m.Deal)
+            .join(m.Stage, m.Deal.stage_id == m.Stage.id)
+            .where(m.Stage.is_closed.is_(False))
+            .options(*_DEAL_LOAD)
+        )
 
     def _load(self, s: Session, deal_id: str, lock: bool = False) -> m.Deal:
         if not (str(deal_id).isascii() and str(deal_id).isdigit()) or int(deal_id) > 2**31 - 1:  # PG INTEGER
@@ -128,22 +158,42 @@ class LocalCrm:
         ids = [deal.id for deal in deals]
         stats = _stats(s, ids)
         recent = _recent_activities(s, ids)
-        return [self._deal(deal, stats.get(deal.id, d.ActivityStats()), recent.get(deal.id, ())) for deal in deals]
+        return [
+            self._deal(deal, stats.get(deal.id, d.ActivityStats()), recent.get(deal.id, ())) for deal in deals
+        ]
 
     def _deal(self, deal: m.Deal, stats: d.ActivityStats, activities) -> d.Deal:
         return d.Deal(
-            id=str(deal.id), name=deal.name, account_name=deal.account.name, stage=_stage(deal.stage),
-            stages=tuple(_stage(st) for st in deal.pipeline.stages), amount=deal.amount,
-            currency=deal.currency, close_date=deal.close_date, next_step=deal.next_step or "",
-            owner_email=deal.owner_email, owner_name=deal.owner_name, probability=deal.probability,
+            id=str(deal.id),
+            name=deal.name,
+            account_name=deal.account.name,
+            stage=_stage(deal.stage),
+            stages=tuple(_stage(st) for st in deal.pipeline.stages),
+            amount=deal.amount,
+            currency=deal.currency,
+            close_date=deal.close_date,
+            next_step=deal.next_step or "",
+            owner_email=deal.owner_email,
+            owner_name=deal.owner_name,
+            probability=deal.probability,
             version=d.make_version(str(deal.revision), deal.stage.key, deal.next_step or ""),
             url=deal_link(self.base_url, self.link_secret, deal.id),
-            stakeholders=tuple(d.Stakeholder(str(r.contact.id), r.contact.name, r.contact.email, r.role,
-                                             r.is_primary) for r in deal.roles),
+            stakeholders=tuple(
+                d.Stakeholder(str(r.contact.id), r.contact.name, r.contact.email, r.role, r.is_primary)
+                for r in deal.roles
+            ),
             team_emails=tuple(t.email for t in deal.team),
-            business_case=d.BusinessCase(deal.bc_problem, deal.bc_root_cause, deal.bc_why_it_matters,
-                                         deal.bc_budget, deal.bc_compelling_event, deal.bc_risks),
-            activities=tuple(activities), stats=stats)
+            business_case=d.BusinessCase(
+                deal.bc_problem,
+                deal.bc_root_cause,
+                deal.bc_why_it_matters,
+                deal.bc_budget,
+                deal.bc_compelling_event,
+                deal.bc_risks,
+            ),
+            activities=tuple(activities),
+            stats=stats,
+        )
 
     @staticmethod
     def _contact(c: m.Contact) -> d.Contact:
@@ -175,34 +225,57 @@ def _stage(st: m.Stage) -> d.Stage:
 def _aware(value: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes even for timezone=True columns; everything stored is UTC.
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 
 def _stats(s: Session, ids: list[int]) -> dict[int, d.ActivityStats]:
     if not ids:
         return {}
-    rows = s.execute(select(m.Activity.deal_id, m.Activity.direction, func.count(), func.max(m.Activity.sent_at))
-                     .where(m.Activity.deal_id.in_(ids)).group_by(m.Activity.deal_id, m.Activity.direction)).all()
+    rows = s.execute(
+        select(m.Activity.deal_id, m.Activity.direction, func.count(), func.max(m.Activity.sent_at))
+        .where(m.Activity.deal_id.in_(ids))
+        .group_by(m.Activity.deal_id, m.Activity.direction)
+    ).all()
     acc: dict[int, dict] = {}
     for deal_id, direction, count, last in rows:
         acc.setdefault(deal_id, {})[direction] = (count, _aware(last))
-    return {deal_id: d.ActivityStats(
-        inbound_count=v.get("inbound", (0, None))[0], outbound_count=v.get("outbound", (0, None))[0],
-        last_inbound=v.get("inbound", (0, None))[1], last_outbound=v.get("outbound", (0, None))[1],
-    ) for deal_id, v in acc.items()}
+    return {
+        deal_id: d.ActivityStats(
+            inbound_count=v.get("inbound", (0, None))[0],
+            outbound_count=v.get("outbound", (0, None))[0],
+            last_inbound=v.get("inbound", (0, None))[1],
+            last_outbound=v.get("outbound", (0, None))[1],
+        )
+        for deal_id, v in acc.items()
+    }
 
 
 def _recent_activities(s: Session, ids: list[int]) -> dict[int, list[d.EmailActivity]]:
     if not ids:
         return {}
-    ranked = (select(m.Activity, func.row_number().over(partition_by=m.Activity.deal_id,
-                                                         order_by=m.Activity.sent_at.desc()).label("n"))
-              .where(m.Activity.deal_id.in_(ids)).subquery())
-    rows = s.execute(select(ranked).where(ranked.c.n <= RECENT_ACTIVITIES).order_by(ranked.c.sent_at.desc())).all()
+    ranked = (
+        select(
+            m.Activity,
+            func.row_number()
+            .over(partition_by=m.Activity.deal_id, order_by=m.Activity.sent_at.desc())
+            .label("n"),
+        )
+        .where(m.Activity.deal_id.in_(ids))
+        .subquery()
+    )
+    rows = s.execute(
+        select(ranked).where(ranked.c.n <= RECENT_ACTIVITIES).order_by(ranked.c.sent_at.desc())
+    ).all()
     out: dict[int, list[d.EmailActivity]] = {}
     for row in rows:
-        out.setdefault(row.deal_id, []).append(d.EmailActivity(
-            row.message_id, row.subject, d.Direction(row.direction), _aware(row.sent_at),
-            d.Rating(row.rating) if row.rating else None))
+        out.setdefault(row.deal_id, []).append(
+            d.EmailActivity(
+                row.message_id,
+                row.subject,
+                d.Direction(row.direction),
+                _aware(row.sent_at),
+                d.Rating(row.rating) if row.rating else None,
+            )
+        )
     return out

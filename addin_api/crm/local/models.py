@@ -1,4 +1,5 @@
 """Tables of the embedded CRM (separate metadata from the app store; reached only through LocalCrm)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -42,7 +43,7 @@ class Pipeline(LocalBase):
     __tablename__ = "crm_pipeline"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
-    stages: Mapped[list["Stage"]] = relationship(order_by="Stage.position")
+    stages: Mapped[list[Stage]] = relationship(order_by="Stage.position")
 
 
 class Stage(LocalBase):
@@ -87,9 +88,9 @@ class Deal(LocalBase):
     account: Mapped[Account] = relationship()
     stage: Mapped[Stage] = relationship()
     pipeline: Mapped[Pipeline] = relationship()
-    roles: Mapped[list["DealContact"]] = relationship(back_populates="deal")
-    team: Mapped[list["DealTeamMember"]] = relationship()
-    activities: Mapped[list["Activity"]] = relationship(order_by="Activity.sent_at.desc()")
+    roles: Mapped[list[DealContact]] = relationship(back_populates="deal")
+    team: Mapped[list[DealTeamMember]] = relationship()
+    activities: Mapped[list[Activity]] = relationship(order_by="Activity.sent_at.desc()")
 
 
 class DealContact(LocalBase):

@@ -1,4 +1,5 @@
 """A minimal read-only HTML page per deal, so the embedded CRM's deep links lead somewhere real."""
+
 from __future__ import annotations
 
 from html import escape
@@ -8,7 +9,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from addin_api.crm.local import models as m
-
 
 LINK_MAX_AGE = 24 * 3600  # a deep link handed to a signed-in rep stays usable for a working day
 
@@ -33,16 +33,24 @@ def deal_page(engine: Engine, deal_id: int) -> str | None:
         deal = s.get(m.Deal, deal_id) if 0 < deal_id <= 2**31 - 1 else None  # beyond PostgreSQL's INTEGER
         if deal is None:
             return None
-        rows = [("Account", deal.account.name), ("Stage", deal.stage.label),
-                ("Amount", f"{deal.amount} {deal.currency}" if deal.amount is not None else "—"),
-                ("Close date", str(deal.close_date or "—")), ("Next step", deal.next_step or "—"),
-                ("Owner", deal.owner_name or deal.owner_email)]
+        rows = [
+            ("Account", deal.account.name),
+            ("Stage", deal.stage.label),
+            ("Amount", f"{deal.amount} {deal.currency}" if deal.amount is not None else "—"),
+            ("Close date", str(deal.close_date or "—")),
+            ("Next step", deal.next_step or "—"),
+            ("Owner", deal.owner_name or deal.owner_email),
+        ]
         people = [f"{r.contact.name} ({r.role or 'contact'})" for r in deal.roles]
-        emails = [f"{a.sent_at:%Y-%m-%d} · {a.direction} · {a.subject}" + (f" · {a.rating}" if a.rating else "")
-                  for a in deal.activities[:20]]
+        emails = [
+            f"{a.sent_at:%Y-%m-%d} · {a.direction} · {a.subject}" + (f" · {a.rating}" if a.rating else "")
+            for a in deal.activities[:20]
+        ]
     body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
-    return (f"<!doctype html><meta charset=utf-8><title>{escape(deal.name)}</title>"
-            "<style>body{font:14px system-ui;margin:2rem;max-width:48rem}th{text-align:left;padding-right:1rem}</style>"
-            f"<h1>{escape(deal.name)}</h1><table>{body}</table>"
-            f"<h2>Stakeholders</h2><ul>{''.join(f'<li>{escape(p)}</li>' for p in people)}</ul>"
-            f"<h2>Emails</h2><ul>{''.join(f'<li>{escape(e)}</li>' for e in emails)}</ul>")
+    return (
+        f"<!doctype html><meta charset=utf-8><title>{escape(deal.name)}</title>"
+        "<style>body{font:14px system-ui;margin:2rem;max-width:48rem}th{text-align:left;padding-right:1rem}</style>"
+        f"<h1>{escape(deal.name)}</h1><table>{body}</table>"
+        f"<h2>Stakeholders</h2><ul>{''.join(f'<li>{escape(p)}</li>' for p in people)}</ul>"
+        f"<h2>Emails</h2><ul>{''.join(f'<li>{escape(e)}</li>' for e in emails)}</ul>"
+    )

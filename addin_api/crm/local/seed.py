@@ -1,4 +1,5 @@
 """Create the embedded CRM's tables and load a backend-neutral dataset (demo data, contract tests)."""
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,16 @@ def ensure_pipeline(session: Session) -> m.Pipeline:
         pipeline = m.Pipeline(name="Sales")
         session.add(pipeline)
         for position, (label, probability, closed, won) in enumerate(DEFAULT_STAGES):
-            pipeline.stages.append(m.Stage(key=stage_key(label), label=label, position=position,
-                                           probability=probability, is_closed=closed, is_won=won))
+            pipeline.stages.append(
+                m.Stage(
+                    key=stage_key(label),
+                    label=label,
+                    position=position,
+                    probability=probability,
+                    is_closed=closed,
+                    is_won=won,
+                )
+            )
         session.flush()
     return pipeline
 
@@ -53,10 +62,19 @@ def load_dataset(engine: Engine, dataset: dict) -> dict[str, str]:
     with Session(engine) as session, session.begin():
         pipeline = ensure_pipeline(session)
         stages = {s.label: s for s in pipeline.stages}
-        accounts = {a["key"]: m.Account(name=a["name"], domain=a.get("domain", "")) for a in dataset["accounts"]}
+        accounts = {
+            a["key"]: m.Account(name=a["name"], domain=a.get("domain", "")) for a in dataset["accounts"]
+        }
         session.add_all(accounts.values())
-        contacts = {c["key"]: m.Contact(account=accounts[c["account"]], email=c["email"].lower(),
-                                        name=c["name"], title=c.get("title", "")) for c in dataset["contacts"]}
+        contacts = {
+            c["key"]: m.Contact(
+                account=accounts[c["account"]],
+                email=c["email"].lower(),
+                name=c["name"],
+                title=c.get("title", ""),
+            )
+            for c in dataset["contacts"]
+        }
         session.add_all(contacts.values())
         deals = {d["key"]: _deal(d, accounts, contacts, stages, pipeline) for d in dataset["deals"]}
         session.add_all(deals.values())
@@ -68,15 +86,26 @@ def _deal(spec: dict, accounts: dict, contacts: dict, stages: dict, pipeline: m.
     stage = stages[spec["stage"]]
     case = spec.get("business_case", {})
     deal = m.Deal(
-        account=accounts[spec["account"]], pipeline=pipeline, stage=stage, name=spec["name"],
-        amount=Decimal(spec["amount"]) if spec.get("amount") else None, currency=spec.get("currency", "USD"),
+        account=accounts[spec["account"]],
+        pipeline=pipeline,
+        stage=stage,
+        name=spec["name"],
+        amount=Decimal(spec["amount"]) if spec.get("amount") else None,
+        currency=spec.get("currency", "USD"),
         close_date=date.fromisoformat(spec["close_date"]) if spec.get("close_date") else None,
-        next_step=spec.get("next_step", ""), owner_email=spec["owner"].lower(),
-        owner_name=spec.get("owner_name", ""), probability=stage.probability, updated_at=utcnow(),
+        next_step=spec.get("next_step", ""),
+        owner_email=spec["owner"].lower(),
+        owner_name=spec.get("owner_name", ""),
+        probability=stage.probability,
+        updated_at=utcnow(),
         **{f"bc_{k}": v for k, v in case.items()},
     )
-    deal.roles = [m.DealContact(contact=contacts[r["contact"]], role=r.get("role", ""),
-                                is_primary=r.get("primary", False)) for r in spec.get("contacts", [])]
+    deal.roles = [
+        m.DealContact(
+            contact=contacts[r["contact"]], role=r.get("role", ""), is_primary=r.get("primary", False)
+        )
+        for r in spec.get("contacts", [])
+    ]
     deal.team = [m.DealTeamMember(email=e.lower()) for e in spec.get("team", [])]
     for e in spec.get("emails", []):
         _activity(deal, e)
@@ -84,11 +113,22 @@ def _deal(spec: dict, accounts: dict, contacts: dict, stages: dict, pipeline: m.
 
 
 def _activity(deal: m.Deal, spec: dict) -> None:
-    sent_at = spec["sent_at"] if isinstance(spec["sent_at"], datetime) else datetime.fromisoformat(spec["sent_at"])
-    deal.activities.append(m.Activity(message_id=spec["message_id"], subject=spec.get("subject", ""),
-                          from_address=spec["from"].lower(), to=list(spec.get("to", [])),
-                          cc=list(spec.get("cc", [])), sent_at=sent_at, direction=spec["direction"],
-                          body=spec.get("body", ""), rating=spec.get("rating")))
+    sent_at = (
+        spec["sent_at"] if isinstance(spec["sent_at"], datetime) else datetime.fromisoformat(spec["sent_at"])
+    )
+    deal.activities.append(
+        m.Activity(
+            message_id=spec["message_id"],
+            subject=spec.get("subject", ""),
+            from_address=spec["from"].lower(),
+            to=list(spec.get("to", [])),
+            cc=list(spec.get("cc", [])),
+            sent_at=sent_at,
+            direction=spec["direction"],
+            body=spec.get("body", ""),
+            rating=spec.get("rating"),
+        )
+    )
 
 
 def reset(engine: Engine) -> None:

@@ -2,13 +2,15 @@
 
 Docs: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_composite.htm
 """
+
 from __future__ import annotations
 
 import re
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence, TypeVar
+from typing import TypeVar
 
 import requests
 
@@ -17,8 +19,16 @@ from addin_api.crm.port import CrmAuthError, CrmConflict, CrmNotFound, CrmReject
 from addin_api.crm.salesforce import emails
 from addin_api.crm.salesforce import mapping as m
 from addin_api.crm.salesforce.auth import build_auth
-from addin_api.crm.salesforce.client import (SalesforceClient, SessionExpired, SfSession, SubResult, error_for,
-                                             query_sub, raise_for_composite, sub)
+from addin_api.crm.salesforce.client import (
+    SalesforceClient,
+    SessionExpired,
+    SfSession,
+    SubResult,
+    error_for,
+    query_sub,
+    raise_for_composite,
+    sub,
+)
 from addin_api.crm.salesforce.queries import ORGANIZATION, STAGES, Queries
 
 T = TypeVar("T")
@@ -56,14 +66,21 @@ class SalesforceCrm:
 
     name = "salesforce"
 
-    def __init__(self, client: SalesforceClient, auth, queries: Queries, *, stage_ttl: float = STAGE_TTL_SECONDS,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        client: SalesforceClient,
+        auth,
+        queries: Queries,
+        *,
+        stage_ttl: float = STAGE_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.client, self.auth, self.queries = client, auth, queries
         self._orgs = _TtlCache(stage_ttl, clock)  # per instance_url
         self._picklists = _TtlCache(stage_ttl, clock)  # per (instance_url, record type id)
 
     @classmethod
-    def from_settings(cls, settings, *, engine, http: requests.Session | None = None) -> "SalesforceCrm":
+    def from_settings(cls, settings, *, engine, http: requests.Session | None = None) -> SalesforceCrm:
         """Build from ADDIN_SALESFORCE_* settings on the app's pooled HTTP session and store engine."""
         client = SalesforceClient(http or requests.Session(), settings.crm_timeout_seconds)
         return cls(client, build_auth(settings, client, engine), Queries.from_settings(settings))
@@ -76,14 +93,20 @@ class SalesforceCrm:
 
         def run(s: SfSession) -> list[d.ContactDeals]:
             q = self.queries
-            subs = [query_sub(q.contacts(wanted), "contacts"), query_sub(q.opportunities_by_role(wanted), "byRole"),
-                    query_sub(q.opportunities_by_account(wanted), "byAccount")]
+            subs = [
+                query_sub(q.contacts(wanted), "contacts"),
+                query_sub(q.opportunities_by_role(wanted), "byRole"),
+                query_sub(q.opportunities_by_account(wanted), "byAccount"),
+            ]
             (contacts, by_role, by_account), org = self._read(s, subs)
             records = list({r["Id"]: r for r in _records(by_role) + _records(by_account)}.values())
             records.sort(key=lambda r: r.get("CloseDate") or "9999")
             deals = list(zip(records, self._deals(s, org, records)))
-            return [d.ContactDeals(m.to_contact(c), tuple(deal for rec, deal in deals if _involves(rec, deal, c)))
-                    for c in _records(contacts)]
+            return [
+                d.ContactDeals(m.to_contact(c), tuple(deal for rec, deal in deals if _involves(rec, deal, c)))
+                for c in _records(contacts)
+            ]
+
         return self._call(rep, run)
 
     def get_deal(self, rep: d.Principal, deal_id: str) -> d.Deal:
@@ -93,15 +116,20 @@ class SalesforceCrm:
         def run(s: SfSession) -> d.Deal:
             (opps,), org = self._read(s, [query_sub(self.queries.opportunity(deal_id), "deal")])
             return self._only(s, org, opps, deal_id)
+
         return self._call(rep, run)
 
     def open_deals_of(self, rep: d.Principal) -> list[d.Deal]:
         """The open opportunities the rep owns."""
+
         def run(s: SfSession) -> list[d.Deal]:
             if not s.user_id:
                 raise CrmAuthError("Salesforce did not say who the rep is")
-            (opps,), org = self._read(s, [query_sub(self.queries.owned_open_opportunities(s.user_id), "deals")])
+            (opps,), org = self._read(
+                s, [query_sub(self.queries.owned_open_opportunities(s.user_id), "deals")]
+            )
             return self._deals(s, org, _records(opps))
+
         return self._call(rep, run)
 
     def update_deal(self, rep: d.Principal, deal_id: str, changes: d.DealChanges) -> d.Deal:
@@ -113,7 +141,11 @@ class SalesforceCrm:
             last_modified, _ = m.decode_version(changes.version)
         except ValueError:
             raise CrmRejected("the deal version is not one Salesforce issued") from None
-        fields = {k: v for k, v in (("StageName", changes.stage_id), ("NextStep", changes.next_step)) if v is not None}
+        fields = {
+            k: v
+            for k, v in (("StageName", changes.stage_id), ("NextStep", changes.next_step))
+            if v is not None
+        }
         if not fields:
             return self.get_deal(rep, deal_id)
         deal, stale = self._call(rep, lambda s: self._patch(s, deal_id, fields, last_modified))
@@ -155,13 +187,15 @@ class SalesforceCrm:
         org = self._orgs.get(s.instance_url)
         extra = [] if org else [query_sub(STAGES, "stages"), query_sub(ORGANIZATION, "org")]
         results = self.client.composite(s, subs + extra)
-        raise_for_composite(results if check else results[len(subs):])
+        raise_for_composite(results if check else results[len(subs) :])
         if org is None:
             stages, org_rows = results[len(subs)], _records(results[len(subs) + 1])
-            org = _Org(tuple(m.to_stage(r) for r in _records(stages)),
-                       org_rows[0].get("DefaultCurrencyIsoCode") or "" if org_rows else "")
+            org = _Org(
+                tuple(m.to_stage(r) for r in _records(stages)),
+                org_rows[0].get("DefaultCurrencyIsoCode") or "" if org_rows else "",
+            )
             self._orgs.put(s.instance_url, org)
-        return results[:len(subs)], org
+        return results[: len(subs)], org
 
     def _deals(self, s: SfSession, org: _Org, records: list[dict]) -> list[d.Deal]:
         allowed = self._allowed_stages(s, {r.get("RecordTypeId") or MASTER_RECORD_TYPE for r in records})
@@ -185,7 +219,9 @@ class SalesforceCrm:
         # Cold cache only: one call per record type seen for the first time. Direct GETs, because the
         # composite resource documents sObject and query subrequests, not the UI API.
         for rt in missing:
-            body = self.client.api(s, "GET", f"/ui-api/object-info/Opportunity/picklist-values/{rt}/StageName")
+            body = self.client.api(
+                s, "GET", f"/ui-api/object-info/Opportunity/picklist-values/{rt}/StageName"
+            )
             allowed[rt] = frozenset(v["value"] for v in body.get("values", []))
             self._picklists.put((s.instance_url, rt), allowed[rt])
         return allowed
@@ -198,10 +234,16 @@ class SalesforceCrm:
 
     def _patch(self, s: SfSession, deal_id: str, fields: dict, last_modified: str) -> tuple[d.Deal, bool]:
         """Conditional PATCH and re-read in one /composite; returns (deal as it is now, was the PATCH stale)."""
-        patch = sub("PATCH", f"/sobjects/Opportunity/{deal_id}", "patch", fields,
-                    {"If-Unmodified-Since": m.http_date(last_modified)})
-        (patched, reread), org = self._read(s, [patch, query_sub(self.queries.opportunity(deal_id), "deal")],
-                                            check=False)
+        patch = sub(
+            "PATCH",
+            f"/sobjects/Opportunity/{deal_id}",
+            "patch",
+            fields,
+            {"If-Unmodified-Since": m.http_date(last_modified)},
+        )
+        (patched, reread), org = self._read(
+            s, [patch, query_sub(self.queries.opportunity(deal_id), "deal")], check=False
+        )
         if patched.status >= 300 and patched.status != 412:  # 412 here is the precondition (no allOrNone)
             raise error_for(patched.status, patched.body)
         raise_for_composite([reread])
@@ -224,5 +266,6 @@ def _involves(rec: dict, deal: d.Deal, contact: dict) -> bool:
 
 
 def _already_applied(deal: d.Deal, changes: d.DealChanges) -> bool:
-    return ((changes.stage_id is None or deal.stage.id == changes.stage_id)
-            and (changes.next_step is None or deal.next_step == changes.next_step))
+    return (changes.stage_id is None or deal.stage.id == changes.stage_id) and (
+        changes.next_step is None or deal.next_step == changes.next_step
+    )

@@ -3,6 +3,7 @@
 Docs: https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm and
 https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_web_server_flow.htm
 """
+
 from __future__ import annotations
 
 import base64
@@ -35,11 +36,13 @@ class WrongAccount(CrmAuthError):
     """The Salesforce user who signed in is not the one the rep's connection is for."""
 
     def __init__(self, signed_in: str, expected: str):
-        super().__init__(f"You signed in to Salesforce as {signed_in or 'an unknown user'}; sign in as {expected}")
+        super().__init__(
+            f"You signed in to Salesforce as {signed_in or 'an unknown user'}; sign in as {expected}"
+        )
         self.signed_in, self.expected = signed_in, expected
 
 
-def build_auth(settings, client: SalesforceClient, engine) -> "JwtBearerAuth | WebServerAuth":
+def build_auth(settings, client: SalesforceClient, engine) -> JwtBearerAuth | WebServerAuth:
     """JWT bearer when a private key is configured, else per-rep web-server connections."""
     if not settings.salesforce_client_id:
         raise SettingsError("ADDIN_SALESFORCE_CLIENT_ID is required for the Salesforce CRM")
@@ -52,13 +55,21 @@ def build_auth(settings, client: SalesforceClient, engine) -> "JwtBearerAuth | W
             store = TokenStore(engine, settings.secret_key)
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
-        return WebServerAuth(client, settings.salesforce_login_url, settings.salesforce_client_id,
-                             settings.salesforce_client_secret, store, usernames)
+        return WebServerAuth(
+            client,
+            settings.salesforce_login_url,
+            settings.salesforce_client_id,
+            settings.salesforce_client_secret,
+            store,
+            usernames,
+        )
     try:  # load now so a bad key fails at start-up, not at the first rep's sidebar open
         with open(settings.salesforce_private_key_path, "rb") as f:
             key = serialization.load_pem_private_key(f.read(), password=None)
     except (OSError, ValueError, TypeError) as exc:
-        raise SettingsError(f"ADDIN_SALESFORCE_PRIVATE_KEY_PATH: not a readable unencrypted PEM key ({exc})") from None
+        raise SettingsError(
+            f"ADDIN_SALESFORCE_PRIVATE_KEY_PATH: not a readable unencrypted PEM key ({exc})"
+        ) from None
     return JwtBearerAuth(client, settings.salesforce_login_url, settings.salesforce_client_id, key, usernames)
 
 
@@ -132,16 +143,21 @@ class _Auth:
 class JwtBearerAuth(_Auth):
     """Server-signed assertions naming each rep; no refresh tokens, a new assertion when a session ends."""
 
-    def __init__(self, client: SalesforceClient, login_url: str, client_id: str, private_key,
-                 usernames: dict[str, str]):
+    def __init__(
+        self, client: SalesforceClient, login_url: str, client_id: str, private_key, usernames: dict[str, str]
+    ):
         super().__init__(client, login_url, client_id)
         self._key = private_key  # a cryptography RSA key object, or PEM text
         self.usernames = usernames
 
     def assertion(self, rep: Principal) -> str:
         """RS256 JWT: iss = consumer key, sub = the rep's username, aud = login host, exp ≤ 3 min."""
-        claims = {"iss": self.client_id, "sub": username_for(rep, self.usernames), "aud": self.login_url,
-                  "exp": int(time.time()) + ASSERTION_SECONDS}
+        claims = {
+            "iss": self.client_id,
+            "sub": username_for(rep, self.usernames),
+            "aud": self.login_url,
+            "exp": int(time.time()) + ASSERTION_SECONDS,
+        }
         return jwt.encode(claims, self._key, algorithm="RS256")
 
     def _mint(self, rep: Principal) -> SfSession:
@@ -152,8 +168,15 @@ class JwtBearerAuth(_Auth):
 class WebServerAuth(_Auth):
     """Each rep connects once (authorization code + PKCE); their refresh token is kept encrypted."""
 
-    def __init__(self, client: SalesforceClient, login_url: str, client_id: str, client_secret: str,
-                 store: TokenStore, usernames: dict[str, str] | None = None):
+    def __init__(
+        self,
+        client: SalesforceClient,
+        login_url: str,
+        client_id: str,
+        client_secret: str,
+        store: TokenStore,
+        usernames: dict[str, str] | None = None,
+    ):
         super().__init__(client, login_url, client_id)
         self.client_secret = client_secret
         self.store = store
@@ -161,19 +184,35 @@ class WebServerAuth(_Auth):
 
     def authorize_url(self, redirect_uri: str, state: str, code_challenge: str) -> str:
         """Where to send the rep's browser to connect their Salesforce account."""
-        query = {"response_type": "code", "client_id": self.client_id, "redirect_uri": redirect_uri,
-                 "scope": SCOPES, "state": state, "code_challenge": code_challenge,
-                 "code_challenge_method": "S256"}
+        query = {
+            "response_type": "code",
+            "client_id": self.client_id,
+            "redirect_uri": redirect_uri,
+            "scope": SCOPES,
+            "state": state,
+            "code_challenge": code_challenge,
+            "code_challenge_method": "S256",
+        }
         return f"{self.login_url}/services/oauth2/authorize?{urlencode(query)}"
 
     def exchange_code(self, rep: Principal, code: str, redirect_uri: str, code_verifier: str) -> SfSession:
         """Trade the callback's code for tokens; keeps them only if the rep's own Salesforce user signed in."""
-        body = self.client.token(self.token_url, {
-            "grant_type": "authorization_code", "code": code, "client_id": self.client_id,
-            "client_secret": self.client_secret, "redirect_uri": redirect_uri, "code_verifier": code_verifier})
+        body = self.client.token(
+            self.token_url,
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "redirect_uri": redirect_uri,
+                "code_verifier": code_verifier,
+            },
+        )
         try:
             if not body.get("refresh_token"):
-                raise CrmAuthError("Salesforce issued no refresh token: add the refresh_token scope to the app")
+                raise CrmAuthError(
+                    "Salesforce issued no refresh token: add the refresh_token scope to the app"
+                )
             # Whoever started the flow, the browser may belong to someone else (a forwarded link): the
             # tokens are stored for the rep only if Salesforce says the rep's own username signed in.
             if not body.get("id"):
@@ -206,9 +245,15 @@ class WebServerAuth(_Auth):
             if stored is None:
                 raise CrmAuthError("Connect your Salesforce account first")
             try:
-                body = self.client.token(self.token_url, {
-                    "grant_type": "refresh_token", "refresh_token": stored.refresh_token,
-                    "client_id": self.client_id, "client_secret": self.client_secret})
+                body = self.client.token(
+                    self.token_url,
+                    {
+                        "grant_type": "refresh_token",
+                        "refresh_token": stored.refresh_token,
+                        "client_id": self.client_id,
+                        "client_secret": self.client_secret,
+                    },
+                )
             except InvalidGrant:
                 # Revoked or expired, unless another worker rotated the token meanwhile: then the stored
                 # ciphertext differs, nothing is deleted and the newer token is tried once.
@@ -222,4 +267,6 @@ class WebServerAuth(_Auth):
 
 def _session(body: dict) -> SfSession:
     # `id` is https://login…/id/<org id>/<user id>; always use the returned instance_url as the API host.
-    return SfSession(body["access_token"], body["instance_url"].rstrip("/"), body.get("id", "").rsplit("/", 1)[-1])
+    return SfSession(
+        body["access_token"], body["instance_url"].rstrip("/"), body.get("id", "").rsplit("/", 1)[-1]
+    )

@@ -2,6 +2,7 @@
 
 Docs: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm
 """
+
 from __future__ import annotations
 
 import logging
@@ -103,26 +104,48 @@ class SalesforceClient:
         """(used, limit) of the org's daily API requests from the last response, if it said."""
         return parse_api_usage(self.last_limit_info)
 
-    def api(self, session: SfSession, method: str, path: str, *, json: Any = None,
-            params: dict | None = None, headers: dict | None = None) -> Any:
+    def api(
+        self,
+        session: SfSession,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict | None = None,
+        headers: dict | None = None,
+    ) -> Any:
         """Call `{instance_url}/services/data/vXX.X{path}`; returns parsed JSON (None for 204)."""
-        all_headers = {"Authorization": f"Bearer {session.access_token}", "Accept": "application/json",
-                       **(headers or {})}
-        response = self._send(method, f"{session.instance_url}{DATA_PATH}{path}", json=json,
-                              params=params, headers=all_headers)
+        all_headers = {
+            "Authorization": f"Bearer {session.access_token}",
+            "Accept": "application/json",
+            **(headers or {}),
+        }
+        response = self._send(
+            method, f"{session.instance_url}{DATA_PATH}{path}", json=json, params=params, headers=all_headers
+        )
         body = _json(response)
         if response.status_code >= 300:
             raise error_for(response.status_code, body)
         return body
 
-    def composite(self, session: SfSession, subrequests: list[dict], all_or_none: bool = False) -> list[SubResult]:
+    def composite(
+        self, session: SfSession, subrequests: list[dict], all_or_none: bool = False
+    ) -> list[SubResult]:
         """POST one /composite (one API call) and return its subrequest results in order."""
         if len(subrequests) > MAX_SUBREQUESTS:
             raise CrmRejected(f"a Salesforce composite request takes at most {MAX_SUBREQUESTS} subrequests")
-        body = self.api(session, "POST", "/composite",
-                        json={"allOrNone": all_or_none, "compositeRequest": subrequests})
-        return [SubResult(r.get("referenceId", ""), int(r.get("httpStatusCode", 500)), r.get("body"),
-                          r.get("httpHeaders") or {}) for r in body.get("compositeResponse", [])]
+        body = self.api(
+            session, "POST", "/composite", json={"allOrNone": all_or_none, "compositeRequest": subrequests}
+        )
+        return [
+            SubResult(
+                r.get("referenceId", ""),
+                int(r.get("httpStatusCode", 500)),
+                r.get("body"),
+                r.get("httpHeaders") or {},
+            )
+            for r in body.get("compositeResponse", [])
+        ]
 
     def token(self, url: str, form: dict) -> dict:
         """POST a form to an OAuth token endpoint: InvalidGrant, CrmAuthError for other refusals, or CrmUnavailable."""
@@ -141,14 +164,16 @@ class SalesforceClient:
 
     def identity(self, url: str, access_token: str) -> dict:
         """GET the identity URL (`id` of a token response): username, email, user_id, organization_id…"""
-        response = self._send("GET", url, headers={"Authorization": f"Bearer {access_token}",
-                                                    "Accept": "application/json"})
+        response = self._send(
+            "GET", url, headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
+        )
         body = _json(response)
         if response.status_code in {408, 429} or response.status_code >= 500:
             raise CrmUnavailable(f"Salesforce login is unavailable ({response.status_code})")
         if response.status_code >= 300 or not isinstance(body, dict):
-            raise CrmAuthError(f"Salesforce did not say who signed in ({response.status_code}); "
-                               "the app needs the id scope")
+            raise CrmAuthError(
+                f"Salesforce did not say who signed in ({response.status_code}); the app needs the id scope"
+            )
         return body
 
     def revoke(self, url: str, token: str) -> bool:
@@ -168,8 +193,13 @@ class SalesforceClient:
             self.last_limit_info = limit_info
             self._warn_if_high(parse_api_usage(limit_info))
         # Path only: query strings carry SOQL with buyers' addresses, headers carry tokens.
-        log.debug("salesforce %s %s -> %s limit=%s", method, url.split("?")[0], response.status_code,
-                  self.last_limit_info)
+        log.debug(
+            "salesforce %s %s -> %s limit=%s",
+            method,
+            url.split("?")[0],
+            response.status_code,
+            self.last_limit_info,
+        )
         return response
 
     def _warn_if_high(self, usage: tuple[int, int] | None) -> None:
@@ -181,8 +211,12 @@ class SalesforceClient:
         if self._warned_at is not None and now - self._warned_at < USAGE_WARNING_EVERY:
             return
         self._warned_at = now
-        log.warning("salesforce api usage high: api_used=%d api_limit=%d api_usage_pct=%.0f",
-                    usage[0], usage[1], 100.0 * usage[0] / usage[1])
+        log.warning(
+            "salesforce api usage high: api_used=%d api_limit=%d api_usage_pct=%.0f",
+            usage[0],
+            usage[1],
+            100.0 * usage[0] / usage[1],
+        )
 
 
 def parse_api_usage(limit_info: str | None) -> tuple[int, int] | None:

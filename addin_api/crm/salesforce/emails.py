@@ -2,12 +2,19 @@
 
 Docs: Salesforce Object Reference v67.0, "EmailMessage" (custom fields stay updatable once sent).
 """
+
 from __future__ import annotations
 
 from addin_api import domain as d
 from addin_api.crm.port import CrmNotFound
 from addin_api.crm.salesforce import mapping as m
-from addin_api.crm.salesforce.client import DuplicateValue, SalesforceClient, SfSession, raise_for_composite, sub
+from addin_api.crm.salesforce.client import (
+    DuplicateValue,
+    SalesforceClient,
+    SfSession,
+    raise_for_composite,
+    sub,
+)
 from addin_api.crm.salesforce.queries import Queries
 
 MAX_RELATIONS = 24  # one /composite holds 25 subrequests: the EmailMessage and up to 24 relations
@@ -17,12 +24,22 @@ def log_email(client: SalesforceClient, q: Queries, s: SfSession, deal_id: str, 
     """Insert the EmailMessage with its relations (or a Task) in one all-or-none /composite; returns its id."""
     deal_id = m.id18(deal_id)  # the message key is built on the 18-character id
     if q.email_mode == "task":
-        subs = [sub("POST", "/sobjects/Task", "item", m.task_fields(deal_id, email, q.rating_field, q.key_field))]
+        subs = [
+            sub("POST", "/sobjects/Task", "item", m.task_fields(deal_id, email, q.rating_field, q.key_field))
+        ]
     else:
-        subs = [sub("POST", "/sobjects/EmailMessage", "item",
-                    m.email_message_fields(deal_id, email, q.rating_field, q.key_field))]
-        subs += [sub("POST", "/sobjects/EmailMessageRelation", f"rel{i}", {**row, "EmailMessageId": "@{item.id}"})
-                 for i, row in enumerate(m.relation_rows(email, MAX_RELATIONS))]
+        subs = [
+            sub(
+                "POST",
+                "/sobjects/EmailMessage",
+                "item",
+                m.email_message_fields(deal_id, email, q.rating_field, q.key_field),
+            )
+        ]
+        subs += [
+            sub("POST", "/sobjects/EmailMessageRelation", f"rel{i}", {**row, "EmailMessageId": "@{item.id}"})
+            for i, row in enumerate(m.relation_rows(email, MAX_RELATIONS))
+        ]
     results = client.composite(s, subs, all_or_none=True)
     try:
         raise_for_composite(results)
@@ -31,15 +48,29 @@ def log_email(client: SalesforceClient, q: Queries, s: SfSession, deal_id: str, 
     return results[0].body["id"]
 
 
-def _rate_existing(client: SalesforceClient, q: Queries, s: SfSession, deal_id: str, email: d.EmailLog,
-                   duplicate: DuplicateValue) -> str:
+def _rate_existing(
+    client: SalesforceClient,
+    q: Queries,
+    s: SfSession,
+    deal_id: str,
+    email: d.EmailLog,
+    duplicate: DuplicateValue,
+) -> str:
     """Already logged on this deal: find it by message key and update only the rating (a sent email allows no more)."""
     obj = "Task" if q.email_mode == "task" else "EmailMessage"
     try:
-        found = client.api(s, "GET", f"/sobjects/{obj}/{q.key_field}/{m.message_key(deal_id, email.message_id)}",
-                           params={"fields": "Id"})
+        found = client.api(
+            s,
+            "GET",
+            f"/sobjects/{obj}/{q.key_field}/{m.message_key(deal_id, email.message_id)}",
+            params={"fields": "Id"},
+        )
     except CrmNotFound:
         raise duplicate from None  # the duplicate was on another unique field
-    client.api(s, "PATCH", f"/sobjects/{obj}/{found['Id']}",
-               json={q.rating_field: email.rating.value if email.rating else None})
+    client.api(
+        s,
+        "PATCH",
+        f"/sobjects/{obj}/{found['Id']}",
+        json={q.rating_field: email.rating.value if email.rating else None},
+    )
     return found["Id"]

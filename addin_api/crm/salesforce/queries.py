@@ -2,6 +2,7 @@
 
 Docs: https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/
 """
+
 from __future__ import annotations
 
 import json
@@ -11,17 +12,36 @@ from dataclasses import dataclass, field, fields
 from addin_api.config import SettingsError
 from addin_api.domain import BusinessCase
 
-API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")  # field names are interpolated into SOQL: allow nothing else
+API_NAME = re.compile(
+    r"^[A-Za-z][A-Za-z0-9_]*$"
+)  # field names are interpolated into SOQL: allow nothing else
 EMAILS_PER_DEAL = 100  # activity stats are computed over this many most recent emails
 OPEN_DEALS_LIMIT = 50
 EMAIL_RELATION = "Emails"  # Opportunity → EmailMessage (RelatedToId) child relationship [U: verify in an org]
 
-OPP_FIELDS = ("Id", "Name", "StageName", "NextStep", "Amount", "CloseDate", "Probability", "IsClosed", "IsWon",
-              "OwnerId", "Owner.Name", "Owner.Email", "AccountId", "Account.Name", "RecordTypeId",
-              "LastModifiedDate")
+OPP_FIELDS = (
+    "Id",
+    "Name",
+    "StageName",
+    "NextStep",
+    "Amount",
+    "CloseDate",
+    "Probability",
+    "IsClosed",
+    "IsWon",
+    "OwnerId",
+    "Owner.Name",
+    "Owner.Email",
+    "AccountId",
+    "Account.Name",
+    "RecordTypeId",
+    "LastModifiedDate",
+)
 ROLES = "(SELECT ContactId, Contact.Name, Contact.Email, Role, IsPrimary FROM OpportunityContactRoles)"
-STAGES = ("SELECT ApiName, MasterLabel, IsActive, IsClosed, IsWon, SortOrder, DefaultProbability "
-          "FROM OpportunityStage WHERE IsActive = true ORDER BY SortOrder")
+STAGES = (
+    "SELECT ApiName, MasterLabel, IsActive, IsClosed, IsWon, SortOrder, DefaultProbability "
+    "FROM OpportunityStage WHERE IsActive = true ORDER BY SortOrder"
+)
 ORGANIZATION = "SELECT DefaultCurrencyIsoCode FROM Organization"
 
 
@@ -53,16 +73,19 @@ class Queries:
     multi_currency: bool = False
 
     @classmethod
-    def from_settings(cls, settings) -> "Queries":
+    def from_settings(cls, settings) -> Queries:
         """Validated from ADDIN_SALESFORCE_*; SettingsError names the variable at fault."""
         if settings.salesforce_email_mode not in {"email_message", "task"}:
             raise SettingsError("ADDIN_SALESFORCE_EMAIL_MODE must be `email_message` or `task`")
         try:
-            return cls(check_api_name(settings.salesforce_rating_field, "ADDIN_SALESFORCE_RATING_FIELD"),
-                       check_api_name(settings.salesforce_message_key_field, "ADDIN_SALESFORCE_MESSAGE_KEY_FIELD"),
-                       settings.salesforce_email_mode, _business_case_fields(settings.salesforce_business_case_fields),
-                       # Not a Settings field yet: multi-currency orgs need ADDIN_SALESFORCE_MULTI_CURRENCY=1.
-                       settings.salesforce_multi_currency)
+            return cls(
+                check_api_name(settings.salesforce_rating_field, "ADDIN_SALESFORCE_RATING_FIELD"),
+                check_api_name(settings.salesforce_message_key_field, "ADDIN_SALESFORCE_MESSAGE_KEY_FIELD"),
+                settings.salesforce_email_mode,
+                _business_case_fields(settings.salesforce_business_case_fields),
+                # Not a Settings field yet: multi-currency orgs need ADDIN_SALESFORCE_MULTI_CURRENCY=1.
+                settings.salesforce_multi_currency,
+            )
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
 
@@ -74,14 +97,16 @@ class Queries:
         """Open opportunities where one of `emails` has a contact role."""
         return self._opportunities(
             "IsClosed = false AND Id IN (SELECT OpportunityId FROM OpportunityContactRole "
-            f"WHERE Contact.Email IN {in_list(emails)}) ORDER BY CloseDate ASC LIMIT {OPEN_DEALS_LIMIT}")
+            f"WHERE Contact.Email IN {in_list(emails)}) ORDER BY CloseDate ASC LIMIT {OPEN_DEALS_LIMIT}"
+        )
 
     def opportunities_by_account(self, emails) -> str:
         """Open opportunities of the accounts where one of `emails` works."""
         # A separate query: SOQL refuses semi-joins under OR or inside parentheses.
         return self._opportunities(
             f"IsClosed = false AND AccountId IN (SELECT AccountId FROM Contact WHERE Email IN {in_list(emails)}) "
-            f"ORDER BY CloseDate ASC LIMIT {OPEN_DEALS_LIMIT}")
+            f"ORDER BY CloseDate ASC LIMIT {OPEN_DEALS_LIMIT}"
+        )
 
     def opportunity(self, opportunity_id: str) -> str:
         """One opportunity by id."""
@@ -89,8 +114,10 @@ class Queries:
 
     def owned_open_opportunities(self, user_id: str) -> str:
         """The open opportunities a user owns."""
-        return self._opportunities(f"IsClosed = false AND OwnerId = {literal(user_id)} "
-                                   f"ORDER BY CloseDate ASC LIMIT {OPEN_DEALS_LIMIT}")
+        return self._opportunities(
+            f"IsClosed = false AND OwnerId = {literal(user_id)} "
+            f"ORDER BY CloseDate ASC LIMIT {OPEN_DEALS_LIMIT}"
+        )
 
     def _opportunities(self, where: str) -> str:
         fields = list(OPP_FIELDS) + list(self.business_case_fields.values())
@@ -100,11 +127,15 @@ class Queries:
 
     def _activities(self) -> str:
         if self.email_mode == "task":
-            return (f"(SELECT Id, Subject, ActivityDate, Description, {self.rating_field} FROM Tasks "
-                    f"WHERE TaskSubtype = 'Email' AND {self.key_field} != null "
-                    f"ORDER BY ActivityDate DESC LIMIT {EMAILS_PER_DEAL})")
-        return (f"(SELECT Id, MessageIdentifier, Subject, Incoming, MessageDate, {self.rating_field} "
-                f"FROM {EMAIL_RELATION} ORDER BY MessageDate DESC LIMIT {EMAILS_PER_DEAL})")
+            return (
+                f"(SELECT Id, Subject, ActivityDate, Description, {self.rating_field} FROM Tasks "
+                f"WHERE TaskSubtype = 'Email' AND {self.key_field} != null "
+                f"ORDER BY ActivityDate DESC LIMIT {EMAILS_PER_DEAL})"
+            )
+        return (
+            f"(SELECT Id, MessageIdentifier, Subject, Incoming, MessageDate, {self.rating_field} "
+            f"FROM {EMAIL_RELATION} ORDER BY MessageDate DESC LIMIT {EMAILS_PER_DEAL})"
+        )
 
 
 def _business_case_fields(raw: str) -> dict[str, str]:

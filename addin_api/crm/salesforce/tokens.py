@@ -1,4 +1,5 @@
 """Per-rep Salesforce refresh tokens in the app store, encrypted at rest with a key derived from the secret key."""
+
 from __future__ import annotations
 
 import base64
@@ -51,7 +52,9 @@ def token_cipher(secret_key: str) -> Fernet:
     """Fernet with a 256-bit key derived from the app's secret key by HKDF-SHA256."""
     if not secret_key:
         raise ValueError("ADDIN_SECRET_KEY is required to store Salesforce refresh tokens")
-    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=_HKDF_SALT, info=_HKDF_INFO).derive(secret_key.encode())
+    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=_HKDF_SALT, info=_HKDF_INFO).derive(
+        secret_key.encode()
+    )
     return Fernet(base64.urlsafe_b64encode(raw))
 
 
@@ -61,15 +64,21 @@ class TokenStore:
     def __init__(self, engine: Engine, secret_key: str):
         self.engine = engine
         self._cipher = token_cipher(secret_key)
-        for table in (SalesforceToken.__table__, UsedConnectTicket.__table__):  # idempotent, like the other stores
+        for table in (
+            SalesforceToken.__table__,
+            UsedConnectTicket.__table__,
+        ):  # idempotent, like the other stores
             table.create(engine, checkfirst=True)
 
     def save(self, user_key: str, refresh_token: str, instance_url: str) -> None:
         """Store (or replace, e.g. after rotation) the rep's refresh token."""
         sealed = self._cipher.encrypt(refresh_token.encode()).decode()
         with Session(self.engine) as s, s.begin():
-            s.merge(SalesforceToken(user_key=user_key, instance_url=instance_url, refresh_token=sealed,
-                                    updated_at=utcnow()))
+            s.merge(
+                SalesforceToken(
+                    user_key=user_key, instance_url=instance_url, refresh_token=sealed, updated_at=utcnow()
+                )
+            )
 
     def load(self, user_key: str) -> StoredToken | None:
         """The rep's stored token, or None if not connected or undecryptable."""
@@ -78,8 +87,9 @@ class TokenStore:
         if row is None:
             return None
         try:
-            return StoredToken(self._cipher.decrypt(row.refresh_token.encode()).decode(), row.instance_url,
-                               row.refresh_token)
+            return StoredToken(
+                self._cipher.decrypt(row.refresh_token.encode()).decode(), row.instance_url, row.refresh_token
+            )
         except InvalidToken:  # the secret key changed: the rep must reconnect
             return None
 

@@ -52,8 +52,9 @@ def drain_forever(
                 log.info("outbox drained", extra={"outcomes": dict(outcomes)})
         except Exception:  # a bad pass must not kill the worker; rows stay queued
             log.exception("outbox drain pass failed")
-        if housekeeping and (last_housekeeping is None or clock() - last_housekeeping >= HOUSEKEEPING_EVERY):
-            last_housekeeping = clock()
+        now = clock()
+        if housekeeping and (last_housekeeping is None or now - last_housekeeping >= HOUSEKEEPING_EVERY):
+            last_housekeeping = now
             try:
                 housekeeping()
             except Exception:

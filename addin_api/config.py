@@ -74,7 +74,7 @@ class Settings:
     )
     outbox_retention_days: float = _setting(
         30.0,
-        "Days a settled (done, conflict, rejected) change is kept; queued ones are kept until sent.",
+        "Days a settled (done, conflict, rejected) change is kept; waiting ones are kept until sent.",
         float,
     )
     audit_retention_days: float = _setting(365.0, "Days the audit log keeps who changed what.", float)

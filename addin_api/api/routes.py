@@ -30,7 +30,7 @@ def _forbidden(exc: Forbidden):
 
 
 def _respond(result: writes.WriteResult):
-    """Map a write outcome: done 200, queued 202, needs_connect 403, conflict 409 (yours/theirs), rejected 422."""
+    """Map a write outcome: done 200, queued 202, needs_connect 403, conflict 409, rejected 422."""
     change = result.change
     if result.crm_auth:
         raise Forbidden(

@@ -7,6 +7,7 @@ open message with the rep's `userOAuthToken` plus the per-message `gmail.accessT
 from __future__ import annotations
 
 import base64
+import contextlib
 import binascii
 import logging
 from dataclasses import dataclass
@@ -133,10 +134,8 @@ def _sent_at(date_header: str, internal_ms: str | None) -> tuple[datetime, str |
     """The Date header if plausible, else when Gmail received the email (with a note saying so)."""
     received = utcnow()
     if internal_ms and str(internal_ms).isdigit():
-        try:
+        with contextlib.suppress(OverflowError, OSError, ValueError):
             received = datetime.fromtimestamp(int(internal_ms) / 1000, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            pass
     try:
         claimed = parsedate_to_datetime(date_header)
         claimed = claimed if claimed.tzinfo else claimed.replace(tzinfo=UTC)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from addin_api.domain import NEXT_STEP_MAX, BusinessCase, Deal, Health, Rating
 from addin_api.gmail import cards
 from addin_api.gmail.state import CardState
-from addin_api.services.views import ContactView, DealView
 from addin_api.services.changes import ChangeStatus
+from addin_api.services.views import ContactView, DealView
 
 RATING_TEXT = {Rating.POSITIVE: "👍 Good sign", Rating.NEGATIVE: "👎 Bad sign"}
 CASE_LABELS = {

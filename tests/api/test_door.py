@@ -1,4 +1,4 @@
-"""What a CRM cannot take never enters the queue; one idempotency story (reserve, replay, in progress, 422)."""
+"""What a CRM cannot take never enters the queue; one idempotency story (reserve, replay, 409, 422)."""
 
 from __future__ import annotations
 

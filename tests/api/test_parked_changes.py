@@ -1,4 +1,4 @@
-"""A rep whose CRM session expired holds nobody else's saves; their change is parked and lands once they reconnect."""
+"""A rep whose CRM session expired holds nobody else's saves; their change is parked until they reconnect."""
 
 from __future__ import annotations
 

@@ -12,8 +12,8 @@ import pytest
 from addin_api import domain as d
 from addin_api.gmail import views
 from addin_api.gmail.gmail_api import parse_message
-from addin_api.services.views import ContactView, view_of
 from addin_api.services.changes import ChangeStatus
+from addin_api.services.views import ContactView, view_of
 from tests.gmail.conftest import Screen, strict_card
 
 REP = d.Principal("rep@demo.example", "1001", "google", "Riley Rep")

@@ -1,4 +1,4 @@
-"""Leases that hold: a drainer whose lease expired while it paused before its CRM write writes and records nothing."""
+"""Leases that hold: a drainer whose lease expired before its CRM write writes and records nothing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Retention: `addin-api purge` (and the drain loop, hourly) forgets old records and keeps what is still owed."""
+"""Retention: `addin-api purge` (and the drain loop, hourly) forgets old records, keeps what is owed."""
 
 from __future__ import annotations
 

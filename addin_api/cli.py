@@ -1,4 +1,4 @@
-"""The `addin-api` command: serve, demo-data, outbox drain, manifest."""
+"""The `addin-api` command: serve, demo-data, outbox drain, purge, manifest."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     outbox.add_argument("action", choices=["drain"])
     outbox.add_argument("--loop", action="store_true", help="keep draining until interrupted")
     outbox.add_argument("--interval", type=float, default=5.0, help="seconds between passes with --loop")
+    sub.add_parser("purge", help="delete records past their retention (ADDIN_*_RETENTION_* settings)")
     sub.add_parser("manifest", help="write or check the Outlook and Gmail manifests", add_help=False)
     if argv is None:
         argv = sys.argv[1:]
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return manifest_main(argv[1:])
     args = parser.parse_args(argv)
-    return {"serve": _serve, "demo-data": _demo_data, "outbox": _outbox}[args.command](args)
+    return {"serve": _serve, "demo-data": _demo_data, "outbox": _outbox, "purge": _purge}[args.command](args)
 
 
 def _serve(args) -> int:
@@ -107,12 +108,35 @@ def _outbox(args) -> int:
             return 0
         stop = threading.Event()
         try:
-            drain_forever(deps, args.interval, stop)
+            drain_forever(deps, args.interval, stop, housekeeping=lambda: _purge_state(state))
         except KeyboardInterrupt:
             stop.set()
         return 0
     finally:
         state.engine.dispose()
+
+
+def _purge(args) -> int:
+    from addin_api import create_app
+
+    state = create_app().extensions["addin_api"]
+    try:
+        counts = _purge_state(state)
+    finally:
+        state.engine.dispose()
+    print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    return 0
+
+
+def _purge_state(state) -> dict[str, int]:
+    """Purge the app store of `state` by its retention settings."""
+    import logging
+
+    from addin_api.services.retention import purge
+
+    counts = purge(state.outbox, state.idempotency, state.retention())
+    logging.getLogger(__name__).info("purged old records", extra={"purged": counts})
+    return counts
 
 
 if __name__ == "__main__":

@@ -65,6 +65,19 @@ class Settings:
         5.0, "First retry delay of a queued change; doubles per attempt.", float
     )
     outbox_backoff_max_seconds: float = _setting(900.0, "Longest retry delay of a queued change.", float)
+    outbox_max_unexpected: int = _setting(
+        3, "Unexpected failures (bugs) before a change is rejected with a human reason.", int
+    )
+    # --- retention (`addin-api purge`, also run hourly by the drain loop) ---
+    idempotency_retention_hours: float = _setting(
+        24.0, "Hours an Idempotency-Key's answer is replayed before it is forgotten.", float
+    )
+    outbox_retention_days: float = _setting(
+        30.0,
+        "Days a settled (done, conflict, rejected) change is kept; waiting ones are kept until sent.",
+        float,
+    )
+    audit_retention_days: float = _setting(365.0, "Days the audit log keeps who changed what.", float)
     # --- Microsoft Entra ID (Outlook) ---
     ms_authority: str = _setting(
         "https://login.microsoftonline.com", "Entra authority host (sovereign clouds and tests set another)."
@@ -162,6 +175,11 @@ class Settings:
             )
         if not self.secret_key and not self.dev_idp:
             raise SettingsError("ADDIN_SECRET_KEY is required (it signs card state and encrypts CRM tokens)")
+        retention = (self.idempotency_retention_hours, self.outbox_retention_days, self.audit_retention_days)
+        if self.outbox_max_unexpected < 1 or min(retention) <= 0:
+            raise SettingsError(
+                "ADDIN_OUTBOX_MAX_UNEXPECTED must be ≥ 1 and every ADDIN_*_RETENTION_* setting positive"
+            )
         if self.email_body_max_chars < 0 or self.max_request_bytes < 1024:
             raise SettingsError("ADDIN_EMAIL_BODY_MAX_CHARS must be ≥ 0 and ADDIN_MAX_REQUEST_BYTES ≥ 1024")
         return self

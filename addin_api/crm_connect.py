@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from addin_api.crm.port import CrmError
 from addin_api.domain import Principal
 from addin_api.errors import NotFound
+from addin_api.services import changes
 from addin_api.state import get_state
 
 bp = Blueprint("crm_connect", __name__, url_prefix="/crm/connect")
@@ -70,10 +71,9 @@ def callback():
         return _page("This sign-in did not start here. Close this window and click Connect again.", 400)
     from addin_api.crm.salesforce.auth import WrongAccount
 
+    rep = Principal(**pending["rep"])
     try:
-        _web_auth().exchange_code(
-            Principal(**pending["rep"]), request.args.get("code", ""), _callback_url(), pending["verifier"]
-        )
+        _web_auth().exchange_code(rep, request.args.get("code", ""), _callback_url(), pending["verifier"])
     except WrongAccount as exc:
         return _page(
             f"You signed in to Salesforce as {exc.signed_in or 'another user'}, but this connection is "
@@ -83,6 +83,7 @@ def callback():
         )
     except CrmError as exc:
         return _page(f"Salesforce refused the connection: {exc.message or 'please try again'}.", 502)
+    changes.release_parked(get_state().outbox, rep)  # the drain delivers them now, in their old order
     return _page("Your Salesforce account is connected. You can close this window.", 200, message="connected")
 
 

@@ -5,10 +5,21 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 NEXT_STEP_MAX = 255  # Salesforce Opportunity.NextStep is string(255); the strictest CRM sets the rule.
+
+
+class ChangeState:
+    """Where a recorded change stands; `needs_connect` waits for the rep to reconnect their CRM."""
+
+    QUEUED = "queued"  # deliverable: tried now or by the drain, in order per deal
+    NEEDS_CONNECT = "needs_connect"  # parked: the CRM refused this rep's session; costs no attempts
+    DONE = "done"
+    CONFLICT = "conflict"
+    REJECTED = "rejected"
+    SETTLED = (DONE, CONFLICT, REJECTED)
 
 
 class Rating(str, enum.Enum):
@@ -191,6 +202,11 @@ class DealChanges:
 class EmailLog:
     """An email a rep logs or rates; the body is plain text already capped by the service."""
 
+    # Every CRM stores sent dates, and some databases cannot take year 1 or 9999 with an offset: a date
+    # outside this window is a broken Date header or a client bug, never a real email.
+    EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+    FUTURE_SLACK = timedelta(days=1)  # clocks of sending servers drift; a day covers every time zone
+
     message_id: str
     subject: str
     from_address: str
@@ -200,6 +216,29 @@ class EmailLog:
     direction: Direction
     body: str = ""
     rating: Rating | None = None
+
+    @classmethod
+    def sent_at_problem(cls, sent_at: datetime, now: datetime) -> str | None:
+        """Why `sent_at` cannot be a real email's date (None when it is plausible)."""
+        if sent_at.tzinfo is None:
+            return "Give the date with its time zone."
+        try:
+            utc = sent_at.astimezone(UTC)
+        except OverflowError:  # year 1 with a positive offset (or 9999 with a negative one)
+            return "This date is outside the range an email can have."
+        if utc < cls.EARLIEST:
+            return f"An email cannot be sent before {cls.EARLIEST.date().isoformat()}."
+        if utc > now + cls.FUTURE_SLACK:
+            return "An email cannot be sent more than a day in the future."
+        return None
+
+    @classmethod
+    def plausible_sent_at(cls, claimed: datetime | None, received: datetime) -> tuple[datetime, str | None]:
+        """The claimed date if plausible, else the received time with a note saying why it was replaced."""
+        problem = "no date" if claimed is None else cls.sent_at_problem(claimed, received)
+        if problem is None:
+            return claimed.astimezone(UTC), None
+        return received, f"The email's date was unusable ({problem}); the time it was received is used."
 
 
 def _field_hash(value: str) -> str:

@@ -16,12 +16,13 @@ _MALFORMED = {"json": ["Invalid JSON body."]}
 
 def register_error_handlers(app) -> None:
     """Install the handlers (after flask-smorest's, so ours win)."""
-    app.register_error_handler(AddinError, _addin_error)
+    app.register_error_handler(AddinError, error_response)
     app.register_error_handler(HTTPException, _http_exception)
     app.register_error_handler(Exception, _unexpected)
 
 
-def _addin_error(exc: AddinError):
+def error_response(exc: AddinError):
+    """The JSON answer to one of our errors (handlers that add details to an error end here too)."""
     details = dict(exc.details)
     challenge = exc.challenge if isinstance(exc, Unauthorized) else details.pop("www_authenticate", None)
     response = jsonify(error_body(exc.status_code, exc.message, exc.errors, **details))

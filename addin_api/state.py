@@ -13,6 +13,7 @@ from sqlalchemy.orm import sessionmaker
 
 from addin_api.config import Settings
 from addin_api.crm.port import CrmPort
+from addin_api.services.retention import Retention
 from addin_api.services.writes import WriteDeps
 from addin_api.store.idempotency import IdempotencyStore
 from addin_api.store.ledger import Ledger
@@ -36,18 +37,29 @@ class AppState:
     def write_deps(self) -> WriteDeps:
         """The write path's dependencies with the configured retry policy."""
         s = self.settings
-        # A CRM write is at most a handful of calls (token, read, write, one re-auth, one retry), each
-        # bounded by the HTTP timeout; the lease outlives that so no second worker applies the same row.
-        lease = timedelta(seconds=max(60.0, 6 * s.crm_timeout_seconds))
+        # The lease is renewed right before each CRM write, so it must outlive one write: an adapter's
+        # write is at most a handful of calls (token refresh, read, write, one re-auth and retry), each
+        # bounded by connect + read timeouts, plus the connection retries of reads.
+        lease = timedelta(seconds=max(60.0, 12 * s.crm_timeout_seconds))
         return WriteDeps(
             self.crm,
             self.outbox,
-            s.going_dark_days,
-            s.outbox_backoff_seconds,
-            s.outbox_backoff_max_seconds,
-            s.outbox_max_attempts,
-            lease,
-            self.ledger,
+            going_dark_days=s.going_dark_days,
+            backoff_seconds=s.outbox_backoff_seconds,
+            backoff_max_seconds=s.outbox_backoff_max_seconds,
+            max_attempts=s.outbox_max_attempts,
+            lease=lease,
+            ledger=self.ledger,
+            max_unexpected=s.outbox_max_unexpected,
+        )
+
+    def retention(self) -> Retention:
+        """How long records are kept, from the settings."""
+        s = self.settings
+        return Retention(
+            idempotency=timedelta(hours=s.idempotency_retention_hours),
+            settled_changes=timedelta(days=s.outbox_retention_days),
+            audit=timedelta(days=s.audit_retention_days),
         )
 
     def lazy(self, name: str, build):

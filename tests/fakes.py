@@ -15,42 +15,45 @@ class FaultyCrm:
     def __init__(self, inner):
         self.inner, self.name = inner, inner.name
         self.down, self.reads_down, self.fail_next, self.reject_with = False, False, 0, None
-        self.auth_expired = False  # the rep's CRM connection is gone: every call raises CrmAuthError
+        self.auth_expired = False  # every rep's CRM connection is gone: every call raises CrmAuthError
+        self.expired_for: set[str] = set()  # these reps' connections are gone (by mailbox address)
         self.writes: list[tuple] = []  # successful writes, in the order the CRM received them
 
-    def _write_gate(self):
+    def _write_gate(self, rep):
+        if self.auth_expired or rep.email in self.expired_for:
+            raise CrmAuthError("session expired")
         if self.reject_with:
             raise CrmRejected(self.reject_with)
         if self.down or self.fail_next > 0:
             self.fail_next = max(0, self.fail_next - 1)
             raise CrmUnavailable("CRM timed out")
 
-    def _read_gate(self):
-        if self.auth_expired:
+    def _read_gate(self, rep):
+        if self.auth_expired or rep.email in self.expired_for:
             raise CrmAuthError("session expired")
         if self.reads_down:
             raise CrmUnavailable("CRM timed out")
 
     def find_context(self, rep, emails):
-        self._read_gate()
+        self._read_gate(rep)
         return self.inner.find_context(rep, emails)
 
     def get_deal(self, rep, deal_id):
-        self._read_gate()
+        self._read_gate(rep)
         return self.inner.get_deal(rep, deal_id)
 
     def open_deals_of(self, rep):
-        self._read_gate()
+        self._read_gate(rep)
         return self.inner.open_deals_of(rep)
 
     def update_deal(self, rep, deal_id, changes):
-        self._write_gate()
+        self._write_gate(rep)
         deal = self.inner.update_deal(rep, deal_id, changes)
         self.writes.append(("update_deal", deal_id, changes.as_dict()))
         return deal
 
     def log_email(self, rep, deal_id, email):
-        self._write_gate()
+        self._write_gate(rep)
         result = self.inner.log_email(rep, deal_id, email)
         self.writes.append(("log_email", deal_id, email.message_id, email.rating))
         return result

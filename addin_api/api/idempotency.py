@@ -6,11 +6,12 @@ import hashlib
 
 from flask import g, jsonify, request
 
-from addin_api.errors import Unprocessable
+from addin_api.errors import Conflict, Unprocessable
 from addin_api.state import get_state
 
 HEADER = "Idempotency-Key"
-REPLAYABLE = {200, 201, 202, 409, 422}
+# Answers that say what happened to the request (saved, queued, parked, refused): a retry gets the same.
+REPLAYABLE = {200, 201, 202, 403, 404, 409, 422}
 
 
 def request_key() -> str | None:
@@ -24,18 +25,20 @@ def request_key() -> str | None:
 
 
 def replay_if_seen():
-    """before_request: answer a repeated key from the store (or refuse a key reused for another request)."""
+    """before_request: reserve the key, or replay its first answer (409 while that request still runs)."""
     key = request_key()
     g.idempotency = None
     if key is None:
         return None
     fingerprint = _fingerprint()
-    record = get_state().idempotency.find(g.principal.key, key)
+    record = get_state().idempotency.reserve(g.principal.key, key, fingerprint)
     if record is None:
         g.idempotency = (key, fingerprint)
         return None
     if record.request_hash != fingerprint:
         raise Unprocessable("This Idempotency-Key was already used for a different request.")
+    if record.status_code is None:
+        raise Conflict("This request is still being processed. Try again in a moment.", reason="in_progress")
     reply = jsonify(record.body)
     reply.status_code = record.status_code
     reply.headers["Idempotent-Replayed"] = "true"
@@ -43,13 +46,16 @@ def replay_if_seen():
 
 
 def remember(response):
-    """after_request: store the first answer to a keyed request."""
+    """after_request: store the answer to a keyed request, or free the key when it is not worth replaying."""
     pending = getattr(g, "idempotency", None)
-    if pending and response.status_code in REPLAYABLE and response.is_json:
-        key, fingerprint = pending
-        get_state().idempotency.save(
-            g.principal.key, key, fingerprint, response.status_code, response.get_json()
-        )
+    if pending:
+        key, _ = pending
+        store = get_state().idempotency
+        if response.status_code in REPLAYABLE and response.is_json:
+            store.finish(g.principal.key, key, response.status_code, response.get_json())
+        else:  # e.g. 500 or 503: nothing happened that a retry could repeat, so let it run again
+            store.cancel(g.principal.key, key)
+        g.idempotency = None
     return response
 
 

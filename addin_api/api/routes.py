@@ -10,7 +10,8 @@ from addin_api.api import schemas as sc
 from addin_api.api.auth import authenticate, current_rep
 from addin_api.api.idempotency import remember, replay_if_seen
 from addin_api.errors import Conflict, Forbidden, Unprocessable
-from addin_api.services import views, writes
+from addin_api.errors_http import error_response
+from addin_api.services import changes, views, writes
 from addin_api.state import get_state
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Deals of the people on an email.")
@@ -20,8 +21,16 @@ bp.after_request(remember)
 STATUS = {"done": 200, "queued": 202}
 
 
+@bp.errorhandler(Forbidden)
+def _forbidden(exc: Forbidden):
+    """Every `crm_auth` answer says how many of the rep's changes wait for them to reconnect."""
+    if exc.details.get("reason") == "crm_auth" and "pending_changes" not in exc.details:
+        exc.details["pending_changes"] = changes.pending_connect(get_state().outbox, current_rep())
+    return error_response(exc)
+
+
 def _respond(result: writes.WriteResult):
-    """Map a write outcome: done 200, queued 202, conflict 409 (yours/theirs), rejected 422."""
+    """Map a write outcome: done 200, queued 202, needs_connect 403, conflict 409, rejected 422."""
     change = result.change
     if result.crm_auth:
         raise Forbidden(
@@ -117,12 +126,22 @@ class DealEmails(MethodView):
         return _respond(writes.log_email(st.write_deps(), rep, deal_id, email, key))
 
 
+@bp.route("/changes")
+class Changes(MethodView):
+    @bp.arguments(sc.ChangeListQuerySchema, location="query", as_kwargs=True)
+    @bp.response(200, sc.ChangeListSchema)
+    def get(self, state):
+        """The rep's own changes waiting to be sent: `needs_connect` (reconnect the CRM) or `queued`."""
+        found, total = changes.changes_of(get_state().outbox, current_rep(), state)
+        return {"changes": found, "total": total}
+
+
 @bp.route("/changes/<change_id>")
 class ChangeById(MethodView):
     @bp.response(200, sc.ChangeSchema)
     def get(self, change_id):
-        """Where a change stands: queued, done, conflict or rejected (with the reason)."""
-        return writes.change_status(get_state().outbox, current_rep(), change_id)
+        """Where a change stands: queued, needs_connect, done, conflict or rejected (with the reason)."""
+        return changes.change_status(get_state().outbox, current_rep(), change_id)
 
 
 @bp.route("/crm/connect")

@@ -4,7 +4,25 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_dump, validate, validates
 
-from addin_api.domain import NEXT_STEP_MAX, DealChanges, Direction, Rating
+from addin_api.domain import NEXT_STEP_MAX, ChangeState, DealChanges, Direction, EmailLog, Rating, utcnow
+from addin_api.services.changes import LISTABLE
+
+ADDRESS_MAX = 320  # RFC 5321: 64 local part + @ + 255 domain
+HEADER_MAX = 998  # RFC 5322 line limit: Message-ID and Subject
+
+
+def _no_nul(value: str) -> None:
+    # NUL is never part of mail text or a CRM value, and PostgreSQL refuses it in text columns.
+    if "\x00" in value:
+        raise ValidationError("Contains a NUL character.")
+
+
+def _text(max_len: int, min_len: int = 0):
+    return [validate.Length(min=min_len, max=max_len), _no_nul]
+
+
+def _address(**kw):
+    return fields.Email(validate=_text(ADDRESS_MAX), **kw)
 
 
 class BaseSchema(Schema):
@@ -128,13 +146,13 @@ class ContextQuerySchema(BaseSchema):
     """Participants of the open email."""
 
     message_id = fields.String(
-        validate=validate.Length(min=3, max=998),
+        validate=_text(HEADER_MAX, 3),
         metadata={
             "description": "The open email's Message-ID: each deal then lists its activity if the rep logged it."
         },
     )
     email = fields.List(
-        fields.Email(),
+        _address(),
         required=True,
         validate=validate.Length(min=1, max=100),
         metadata={"description": "Participants of the open message (repeat the parameter)."},
@@ -145,7 +163,7 @@ class MessageQuerySchema(BaseSchema):
     """The email open in the client."""
 
     message_id = fields.String(
-        validate=validate.Length(min=3, max=998),
+        validate=_text(HEADER_MAX, 3),
         metadata={
             "description": "The open email's Message-ID: its activity is included even if older than the recent ones."
         },
@@ -161,11 +179,9 @@ class PipelineSchema(BaseSchema):
 class DealUpdateSchema(BaseSchema):
     """Stage and/or next step, with the version the rep saw."""
 
-    version = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    stage = fields.String(validate=validate.Length(min=1, max=255))
-    next_step = fields.String(
-        validate=validate.Length(max=NEXT_STEP_MAX), metadata={"description": "Empty clears it."}
-    )
+    version = fields.String(required=True, validate=_text(200, 1))
+    stage = fields.String(validate=_text(255, 1))
+    next_step = fields.String(validate=_text(NEXT_STEP_MAX), metadata={"description": "Empty clears it."})
 
     @post_load
     def _changes(self, data, **_):
@@ -179,14 +195,17 @@ class EmailLogSchema(BaseSchema):
 
     message_id = fields.String(
         required=True,
-        validate=validate.Length(min=3, max=998),
+        validate=_text(HEADER_MAX, 3),
         metadata={"description": "RFC 5322 Message-ID, e.g. <abc@mail.example>."},
     )
-    subject = fields.String(load_default="", validate=validate.Length(max=998))
-    from_ = fields.Email(required=True, data_key="from")
-    to = fields.List(fields.Email(), load_default=list, validate=validate.Length(max=500))
-    cc = fields.List(fields.Email(), load_default=list, validate=validate.Length(max=500))
-    sent_at = fields.AwareDateTime(required=True)
+    subject = fields.String(load_default="", validate=_text(HEADER_MAX))
+    from_ = _address(required=True, data_key="from")
+    to = fields.List(_address(), load_default=list, validate=validate.Length(max=500))
+    cc = fields.List(_address(), load_default=list, validate=validate.Length(max=500))
+    sent_at = fields.AwareDateTime(
+        required=True,
+        metadata={"description": "With its offset; from 1990-01-01 to one day ahead, else 422."},
+    )
     body = fields.String(
         load_default="", metadata={"description": "Plain text; cut to ADDIN_EMAIL_BODY_MAX_CHARS."}
     )
@@ -198,6 +217,11 @@ class EmailLogSchema(BaseSchema):
         metadata={"description": "Graph REST id of the message, for a server-side read."},
     )
 
+    @validates("sent_at")
+    def _sent_at(self, value, **_):
+        if problem := EmailLog.sent_at_problem(value, utcnow()):
+            raise ValidationError(problem)
+
     @validates("message_id")
     def _message_id(self, value, **_):
         if not (value.startswith("<") and value.endswith(">") and "@" in value):
@@ -208,13 +232,29 @@ class ChangeSchema(BaseSchema):
     """Where a change stands: queued (syncing), done, conflict or rejected."""
 
     id = fields.String()
-    state = fields.String(validate=validate.OneOf(["queued", "done", "conflict", "rejected"]))
+    state = fields.String(
+        validate=validate.OneOf([ChangeState.QUEUED, ChangeState.NEEDS_CONNECT, *ChangeState.SETTLED]),
+        metadata={"description": "`needs_connect`: sent as soon as the rep reconnects their CRM."},
+    )
     op = fields.String()
     deal_id = fields.String()
     attempts = fields.Integer()
     updated_at = fields.AwareDateTime()
     reason = fields.String(allow_none=True)
     conflict = fields.Dict(allow_none=True)
+
+
+class ChangeListQuerySchema(BaseSchema):
+    """Which of the rep's waiting changes to list."""
+
+    state = fields.String(required=True, validate=validate.OneOf(LISTABLE))
+
+
+class ChangeListSchema(BaseSchema):
+    """The rep's own changes in one state (oldest first, at most 100) and how many there are."""
+
+    changes = fields.List(fields.Nested(ChangeSchema))
+    total = fields.Integer()
 
 
 class WriteResultSchema(BaseSchema):
@@ -231,6 +271,13 @@ class ErrorResponseSchema(BaseSchema):
     status = fields.String()
     message = fields.String()
     errors = fields.Dict(metadata={"description": "Per-field messages, by location (json, query)."})
+    reason = fields.String(
+        metadata={"description": "Machine-readable cause: `crm_auth`, `crm_rejected`, `in_progress`..."}
+    )
+    change_id = fields.String(metadata={"description": "The recorded change this answer is about."})
+    pending_changes = fields.Integer(
+        metadata={"description": "With `crm_auth`: the rep's changes waiting for them to reconnect."}
+    )
 
 
 class ConnectLinkSchema(BaseSchema):

@@ -7,6 +7,7 @@ open message with the rep's `userOAuthToken` plus the per-message `gmail.accessT
 from __future__ import annotations
 
 import base64
+import contextlib
 import binascii
 import logging
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from urllib.parse import quote
 
 import requests
 
-from addin_api.domain import utcnow
+from addin_api.domain import EmailLog, utcnow
 from addin_api.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class GmailMessage:
     cc: tuple[str, ...]
     sent_at: datetime
     body: str = ""
+    date_note: str | None = None  # why the received time stands in for an unusable Date header
 
     @property
     def participants(self) -> list[str]:
@@ -106,14 +108,16 @@ def parse_message(data: dict, with_body: bool = False) -> GmailMessage:
     payload = data.get("payload") or {}
     header = _headers(payload)
     sender = _addresses(header.get("from", ""))
+    sent_at, note = _sent_at(header.get("date", ""), data.get("internalDate"))
     return GmailMessage(
         header.get("message-id", "").strip(),
         header.get("subject", ""),
         sender[0] if sender else "",
         tuple(_addresses(header.get("to", ""))),
         tuple(_addresses(header.get("cc", ""))),
-        _sent_at(header.get("date", ""), data.get("internalDate")),
+        sent_at,
         _plain_text(payload) if with_body else "",
+        note,
     )
 
 
@@ -126,15 +130,21 @@ def _addresses(value: str) -> list[str]:
     return [address.lower() for _, address in getaddresses([value]) if "@" in address]
 
 
-def _sent_at(date_header: str, internal_ms: str | None) -> datetime:
+def _sent_at(date_header: str, internal_ms: str | None) -> tuple[datetime, str | None]:
+    """The Date header if plausible, else when Gmail received the email (with a note saying so)."""
+    received = utcnow()
+    if internal_ms and str(internal_ms).isdigit():
+        with contextlib.suppress(OverflowError, OSError, ValueError):
+            received = datetime.fromtimestamp(int(internal_ms) / 1000, tz=UTC)
     try:
-        sent = parsedate_to_datetime(date_header)
-        return sent if sent.tzinfo else sent.replace(tzinfo=UTC)
-    except (TypeError, ValueError):
-        pass
-    if internal_ms and str(internal_ms).isdigit():  # when Gmail received it, if the Date header is unusable
-        return datetime.fromtimestamp(int(internal_ms) / 1000, tz=UTC)
-    return utcnow()
+        claimed = parsedate_to_datetime(date_header)
+        claimed = claimed if claimed.tzinfo else claimed.replace(tzinfo=UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        claimed = None
+    sent_at, note = EmailLog.plausible_sent_at(claimed, received)
+    if note:
+        log.info("Gmail message with an unusable Date header: the received time is used")
+    return sent_at, note
 
 
 def _plain_text(part: dict) -> str:

@@ -15,7 +15,7 @@ from addin_api.gmail.gmail_api import GmailClient, MessageRef
 from addin_api.gmail.responses import notify, push_card, update_card
 from addin_api.gmail.state import CardState, StateSigner, form_value, parameter
 from addin_api.gmail.verify import GoogleVerifier
-from addin_api.services import views, writes
+from addin_api.services import changes, views, writes
 from addin_api.state import get_state
 
 bp = Blueprint("gmail", __name__, url_prefix="/gmail")
@@ -104,7 +104,7 @@ def on_log_email(state: CardState) -> dict:
 
 def on_check_change(state: CardState) -> dict:
     """Show where a queued change stands now."""
-    change = writes.change_status(get_state().outbox, g.rep, state.change_id or "")
+    change = changes.change_status(get_state().outbox, g.rep, state.change_id or "")
     view = _deal_or_none(change.deal_id, state.message_id)
     return update_card(cards_for.change_card(change, view, _links(), state.message_id))
 
@@ -163,13 +163,22 @@ def _log_email(state: CardState) -> dict:
         st.settings.email_body_max_chars,
     )
     return _outcome(
-        writes.log_email(st.write_deps(), g.rep, state.deal_id or "", email, _idempotency_key()), state
+        writes.log_email(st.write_deps(), g.rep, state.deal_id or "", email, _idempotency_key()),
+        state,
+        msg.date_note,
     )
 
 
-def _outcome(result: writes.WriteResult, state: CardState) -> dict:
-    view = result.theirs or result.deal or _deal_or_none(result.change.deal_id, state.message_id)
+def _outcome(result: writes.WriteResult, state: CardState, note: str | None = None) -> dict:
+    parked = result.change.state == "needs_connect"  # the CRM refuses the rep's session: reads would too
+    view = (
+        result.theirs
+        or result.deal
+        or (None if parked else _deal_or_none(result.change.deal_id, state.message_id))
+    )
     notice = {"done": "Saved", "queued": "Saved here, syncing to the CRM"}.get(result.change.state, "")
+    if note:  # e.g. the email's Date header was replaced by the time Gmail received it
+        notice = f"{notice}. {note}" if notice else note
     return update_card(cards_for.change_card(result.change, view, _links(), state.message_id), notice=notice)
 
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from addin_api.domain import NEXT_STEP_MAX, BusinessCase, Deal, Health, Rating
 from addin_api.gmail import cards
 from addin_api.gmail.state import CardState
+from addin_api.services.changes import ChangeStatus
 from addin_api.services.views import ContactView, DealView
-from addin_api.services.writes import ChangeStatus
 
 RATING_TEXT = {Rating.POSITIVE: "👍 Good sign", Rating.NEGATIVE: "👎 Bad sign"}
 CASE_LABELS = {
@@ -277,6 +277,11 @@ def _banner(change: ChangeStatus, links: Links, message_id: str | None) -> dict:
     if change.state == "conflict":
         return cards.info(
             "Someone changed this deal in the CRM. Refresh to see their values.", top="Not saved"
+        )
+    if change.state == "needs_connect":
+        return cards.info(
+            f"{what} here. Reconnect your CRM and it will be sent automatically.",
+            top="Waiting for your CRM connection",
         )
     return cards.info(change.reason or "The CRM refused the change.", top="Not saved: the CRM refused it")
 

@@ -21,7 +21,7 @@ from addin_api.domain import (
 from addin_api.errors import NotFound
 from addin_api.services.crm_errors import crm_call
 from addin_api.services.health import health_of, last_activity
-from addin_api.store.ledger import Ledger
+from addin_api.services.ports import LedgerPort
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_PARTICIPANTS = 50
@@ -57,7 +57,7 @@ def email_context(
     emails: Sequence[str],
     going_dark_days: int,
     message_id: str | None = None,
-    ledger: Ledger | None = None,
+    ledger: LedgerPort | None = None,
 ) -> list[ContactView]:
     """Contacts among the message's participants (the rep dropped) and their open deals.
 
@@ -93,7 +93,7 @@ def deal_view(
     deal_id: str,
     going_dark_days: int,
     message_id: str | None = None,
-    ledger: Ledger | None = None,
+    ledger: LedgerPort | None = None,
 ) -> DealView:
     """One deal with health (and the open email among its activities, as in email_context); 404 if absent."""
     try:
@@ -105,7 +105,7 @@ def deal_view(
     return view_of(deal, rep, going_dark_days)
 
 
-def _with_logged_email(found: list[ContactDeals], crm_name: str, message_id: str, ledger: Ledger):
+def _with_logged_email(found: list[ContactDeals], crm_name: str, message_id: str, ledger: LedgerPort):
     deal_ids = list({deal.id for match in found for deal in match.deals})
     entries = ledger.entries(crm_name, deal_ids, message_id) if deal_ids else {}
     return [

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from addin_api.crm.port import CrmAuthError, CrmConflict, CrmNotFound, CrmPort, CrmRejected, CrmUnavailable
+from addin_api.crm.port import (
+    CrmAuthError,
+    CrmConflict,
+    CrmError,
+    CrmNotFound,
+    CrmPort,
+    CrmRejected,
+    CrmUnavailable,
+)
 from addin_api.domain import (
     NEXT_STEP_MAX,
+    ChangeState,
     Deal,
     DealChanges,
     Direction,
@@ -21,12 +31,17 @@ from addin_api.domain import (
     utcnow,
 )
 from addin_api.errors import Forbidden, NotFound, Unprocessable
+from addin_api.services.changes import ChangeStatus, status_of
+from addin_api.services.ports import ChangeRow, LedgerPort, OutboxPort
 from addin_api.services.views import DealView, view_of
-from addin_api.store.ledger import Ledger
-from addin_api.store.models import CONFLICT, DONE, QUEUED, REJECTED, OutboxRow
-from addin_api.store.outbox import Outbox
 
 UPDATE, LOG_EMAIL = "update_deal", "log_email"
+QUEUED, NEEDS_CONNECT = ChangeState.QUEUED, ChangeState.NEEDS_CONNECT
+DONE, CONFLICT, REJECTED = ChangeState.DONE, ChangeState.CONFLICT, ChangeState.REJECTED
+# Reasons reps read: never an exception's text (it may carry SQL or a stack's details).
+PARKED = "Waiting for you to reconnect your CRM; it is sent as soon as you do."
+RETRYING = "We could not deliver this change yet; it will be tried again."
+GAVE_UP = "We could not deliver this change. Please try again or contact your admin."
 log = logging.getLogger(__name__)
 
 
@@ -35,33 +50,20 @@ class WriteDeps:
     """What the write path needs: the CRM, the outbox, and the retry policy."""
 
     crm: CrmPort
-    outbox: Outbox
+    outbox: OutboxPort
     going_dark_days: int = 21
     backoff_seconds: float = 5.0
     backoff_max_seconds: float = 900.0
-    max_attempts: int = 50
-    # How long a request or drainer holds a row: longer than the slowest CRM write (a few calls, each
-    # bounded by the HTTP timeout), so nobody else applies it while it is in flight.
+    max_attempts: int = 50  # CRM unreachable: retried with backoff this many times
+    # Whoever applies a change holds its lease this long, renewed right before each CRM write: it must
+    # outlive the slowest single CRM write (a few calls, each bounded by the HTTP timeout).
     lease: timedelta = timedelta(seconds=60)
-    ledger: Ledger | None = None  # our record of delivered email logs and ratings
+    ledger: LedgerPort | None = None  # our record of delivered email logs and ratings
+    max_unexpected: int = 3  # unexpected failures (bugs) before a change is given up
 
     def backoff(self, attempts: int) -> timedelta:
         """Exponential delay before the next try, capped."""
         return timedelta(seconds=min(self.backoff_max_seconds, self.backoff_seconds * 2**attempts))
-
-
-@dataclass(frozen=True)
-class ChangeStatus:
-    """What reached the CRM: `queued`, `done`, `conflict` or `rejected` (with the reason)."""
-
-    id: str
-    state: str
-    op: str
-    deal_id: str
-    attempts: int
-    updated_at: datetime
-    reason: str | None = None
-    conflict: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -71,30 +73,16 @@ class WriteResult:
     change: ChangeStatus
     deal: DealView | None = None
     theirs: DealView | None = field(default=None)
-    crm_auth: bool = False  # queued because the CRM refused the rep's session: they must reconnect
+    lease_lost: bool = False  # someone else applied the change meanwhile: `change` is what they recorded
+
+    @property
+    def crm_auth(self) -> bool:
+        """Parked because the CRM refused the rep's session: they must reconnect."""
+        return self.change.state == NEEDS_CONNECT
 
 
-def status_of(row: OutboxRow) -> ChangeStatus:
-    """Public status of an outbox row."""
-    result = row.result or {}
-    return ChangeStatus(
-        row.id,
-        row.state,
-        row.op,
-        row.deal_id,
-        row.attempts,
-        row.updated_at,
-        reason=result.get("reason") or (row.last_error if row.state == QUEUED else None),
-        conflict=result.get("conflict"),
-    )
-
-
-def change_status(outbox: Outbox, rep: Principal, change_id: str) -> ChangeStatus:
-    """A change the rep made; others' changes are invisible (404)."""
-    row = outbox.get(change_id)
-    if row is None or row.user_key != rep.key:
-        raise NotFound(f"No change {change_id}.")
-    return status_of(row)
+class _LeaseLost(Exception):
+    """Our lease on the change expired and another worker took it: record nothing."""
 
 
 def update_deal(
@@ -102,9 +90,9 @@ def update_deal(
 ) -> WriteResult:
     """Change stage and/or next step with the version the rep saw; nothing is lost if the CRM is down."""
     if idempotency_key and (row := deps.outbox.by_idempotency_key(rep.key, idempotency_key)):
-        return WriteResult(status_of(row))
+        return _as_recorded(deps, rep, row)
     _check_shape(changes)
-    deal = _read_for_write(deps.crm, rep, deal_id)
+    deal = _read_for_write(deps, rep, deal_id)
     if isinstance(deal, Deal):
         _authorize(rep, deal)
         _validate(deal, changes)
@@ -113,7 +101,7 @@ def update_deal(
     row, created = deps.outbox.record(
         rep, deps.crm.name, deal_id, UPDATE, payload, before, idempotency_key, deps.lease
     )
-    return _attempt_now(deps, row, deal) if created else WriteResult(status_of(row))
+    return _attempt_now(deps, row, deal) if created else _as_recorded(deps, rep, row)
 
 
 def log_email(
@@ -121,39 +109,40 @@ def log_email(
 ) -> WriteResult:
     """Log/rate an email on a deal; the same Message-ID on the same deal stays one activity."""
     if idempotency_key and (row := deps.outbox.by_idempotency_key(rep.key, idempotency_key)):
-        return WriteResult(status_of(row))
-    deal = _read_for_write(deps.crm, rep, deal_id)
+        return _as_recorded(deps, rep, row)
+    deal = _read_for_write(deps, rep, deal_id)
     if isinstance(deal, Deal):
         _authorize(rep, deal)
     row, created = deps.outbox.record(
         rep, deps.crm.name, deal_id, LOG_EMAIL, email_payload(email), None, idempotency_key, deps.lease
     )
-    return _attempt_now(deps, row, deal) if created else WriteResult(status_of(row))
+    return _attempt_now(deps, row, deal) if created else _as_recorded(deps, rep, row)
 
 
-def apply_row(deps: WriteDeps, row: OutboxRow, deal: Deal | None = None) -> WriteResult:
-    """Try one recorded change (whose lease we hold) against the CRM and settle or reschedule it."""
+def apply_row(deps: WriteDeps, row: ChangeRow, deal: Deal | None = None) -> WriteResult:
+    """Try one recorded change (whose lease we hold) against the CRM and settle, reschedule or park it."""
     rep = Principal(**row.user)
     try:
-        new = _apply(deps, rep, row, deal)
-    except (CrmUnavailable, CrmAuthError) as exc:
-        return _reschedule(deps, row, exc)
+        new = _deliver(deps, rep, row, deal)
+    except _LeaseLost:
+        return _lost(deps, rep, row)
+    except CrmAuthError:  # only this rep's session: park the change, hold nobody else's
+        return _park(deps, rep, row)
+    except CrmUnavailable as exc:
+        return _reschedule(deps, rep, row, exc.message or "The CRM is not reachable.")
     except CrmConflict as exc:
         conflict = _conflict(row.payload, exc.theirs)
-        deps.outbox.settle(row, CONFLICT, {"conflict": conflict, "reason": "The deal changed in the CRM."})
+        result = {"conflict": conflict, "reason": "The deal changed in the CRM."}
+        if not deps.outbox.settle(row, CONFLICT, result):
+            return _lost(deps, rep, row)
         return WriteResult(
             _settled(row, CONFLICT, conflict=conflict), theirs=view_of(exc.theirs, rep, deps.going_dark_days)
         )
     except (CrmRejected, CrmNotFound, Forbidden, Unprocessable) as exc:
-        reason = _reason(exc)
-        deps.outbox.settle(row, REJECTED, {"reason": reason})
-        return WriteResult(_settled(row, REJECTED, reason=reason))
+        return _reject(deps, rep, row, _reason(exc))
     except Exception as exc:  # a bug or an unexpected failure must not wedge the deal's queue
         log.error("applying change %s failed unexpectedly (%s)", row.id, type(exc).__name__)
-        return _reschedule(deps, row, exc)
-    if row.op == LOG_EMAIL:  # our ledger shows what reached the CRM, never a refused rating
-        if deps.ledger is not None:
-            deps.ledger.upsert(rep, row.crm, row.deal_id, email_from_payload(row.payload))
+        return _unexpected(deps, rep, row)
     # Only a change delivered by the drain may be built upon by a later save from the same view: the
     # rep never received its new version. A change saved in the request answered with it.
     chain = (
@@ -161,17 +150,28 @@ def apply_row(deps: WriteDeps, row: OutboxRow, deal: Deal | None = None) -> Writ
         if new and deal is None
         else None
     )
-    deps.outbox.settle(row, DONE, chain)
+    if not deps.outbox.settle(row, DONE, chain):
+        return _lost(deps, rep, row)
     return WriteResult(_settled(row, DONE), view_of(new, rep, deps.going_dark_days) if new else None)
 
 
-def _apply(deps: WriteDeps, rep: Principal, row: OutboxRow, deal: Deal | None) -> Deal | None:
+def _deliver(deps: WriteDeps, rep: Principal, row: ChangeRow, deal: Deal | None) -> Deal | None:
     if row.op == UPDATE:
-        return _apply_update(deps.crm, rep, row, deal, deps.outbox.rebased_version(row))
+        return _apply_update(deps, rep, row, deal)
     if deal is None:  # drained later: the rep's right to the deal is checked against the CRM now
         _authorize(rep, deps.crm.get_deal(rep, row.deal_id))
-    deps.crm.log_email(rep, row.deal_id, email_from_payload(row.payload))
+    email = email_from_payload(row.payload)
+    _hold(deps, row)
+    deps.crm.log_email(rep, row.deal_id, email)
+    if deps.ledger is not None:  # our ledger shows what reached the CRM, never a refused rating
+        deps.ledger.upsert(rep, row.crm, row.deal_id, email)
     return None
+
+
+def _hold(deps: WriteDeps, row: ChangeRow) -> None:
+    """Renew our lease right before a CRM write; a delivery that lost it must not write at all."""
+    if not deps.outbox.renew(row, deps.lease):
+        raise _LeaseLost
 
 
 def email_from_message(
@@ -186,18 +186,28 @@ def email_from_message(
     rating: Rating | None,
     body_max: int,
 ) -> EmailLog:
-    """An EmailLog with direction relative to the rep and the body cut to `body_max` characters."""
+    """An EmailLog with direction relative to the rep and the body cut to `body_max` characters.
+
+    A date no email can have is refused here (422), before anything is recorded.
+    """
+    if problem := EmailLog.sent_at_problem(sent_at, utcnow()):
+        raise Unprocessable("The email is not valid.", errors={"json": {"sent_at": [problem]}})
     return EmailLog(
         message_id.strip(),
-        subject or "",
+        _text(subject),
         from_address.lower(),
         tuple(a.lower() for a in to),
         tuple(a.lower() for a in cc),
         sent_at,
         direction_of(from_address, {rep.email.lower()}),
-        (body or "")[:body_max],
+        _text(body)[:body_max],
         rating,
     )
+
+
+def _text(value: str | None) -> str:
+    # NUL never belongs in mail text, and PostgreSQL refuses it in text columns.
+    return (value or "").replace("\x00", "")
 
 
 def email_payload(email: EmailLog) -> dict:
@@ -233,21 +243,21 @@ def email_from_payload(p: dict) -> EmailLog:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _attempt_now(deps: WriteDeps, row: OutboxRow, deal: Deal | None) -> WriteResult:
+def _attempt_now(deps: WriteDeps, row: ChangeRow, deal: Deal | CrmAuthError | None) -> WriteResult:
+    rep = Principal(**row.user)
     if isinstance(deal, CrmAuthError):  # kept, but the rep has to reconnect before it can be sent
-        deps.outbox.release(row)
-        return WriteResult(status_of(row), crm_auth=True)
+        return _park(deps, rep, row)
     if deal is None or deps.outbox.has_earlier_pending(row):
         deps.outbox.release(row)  # CRM unreachable, or an older change to this deal goes first (order)
         return WriteResult(status_of(row))
     return apply_row(deps, row, deal)
 
 
-def _apply_update(
-    crm: CrmPort, rep: Principal, row: OutboxRow, deal: Deal | None, rebased: str | None
-) -> Deal:
-    p = row.payload
-    changes = DealChanges(rebased or p["version"], p.get("stage"), p.get("next_step"))
+def _apply_update(deps: WriteDeps, rep: Principal, row: ChangeRow, deal: Deal | None) -> Deal:
+    p, crm = row.payload, deps.crm
+    changes = DealChanges(
+        deps.outbox.rebased_version(row) or p["version"], p.get("stage"), p.get("next_step")
+    )
     if deal is None:  # drained later: re-check rights and stage against the deal as it is now
         deal = crm.get_deal(rep, row.deal_id)
         _authorize(rep, deal)
@@ -258,6 +268,7 @@ def _apply_update(
     # If-Unmodified-Since has one-second resolution), and a write we can refuse must not be sent.
     if conflicts_with(deal, changes):
         raise CrmConflict(deal)
+    _hold(deps, row)
     return crm.update_deal(rep, row.deal_id, changes)
 
 
@@ -267,13 +278,15 @@ def _already_applied(deal: Deal, changes: DealChanges) -> bool:
     )
 
 
-def _read_for_write(crm: CrmPort, rep: Principal, deal_id: str) -> Deal | CrmAuthError | None:
+def _read_for_write(deps: WriteDeps, rep: Principal, deal_id: str) -> Deal | CrmAuthError | None:
     """The deal now; None if the CRM is unreachable, the CrmAuthError if it refused the rep's session.
 
-    In both cases the change is still recorded: the drain validates it once the CRM answers.
+    In both cases the change is still recorded: the drain validates it once the CRM answers. A read
+    that works proves the rep's session works again, so their parked changes are released first
+    (they are older, and go first).
     """
     try:
-        return crm.get_deal(rep, deal_id)
+        deal = deps.crm.get_deal(rep, deal_id)
     except CrmNotFound:
         raise NotFound(f"No deal {deal_id}.") from None
     except CrmUnavailable:
@@ -282,6 +295,9 @@ def _read_for_write(crm: CrmPort, rep: Principal, deal_id: str) -> Deal | CrmAut
         return exc
     except CrmRejected as exc:
         raise Unprocessable(exc.message, reason="crm_rejected") from None
+    if deps.outbox.count(rep.key, NEEDS_CONNECT):
+        deps.outbox.release_parked(rep.key)
+    return deal
 
 
 def _check_shape(changes: DealChanges) -> None:
@@ -321,21 +337,67 @@ def _conflict(payload: dict, theirs: Deal) -> dict:
     }
 
 
-def _reschedule(deps: WriteDeps, row: OutboxRow, exc: Exception) -> WriteResult:
-    error = _reason(exc) or type(exc).__name__
+def _park(deps: WriteDeps, rep: Principal, row: ChangeRow) -> WriteResult:
+    if not deps.outbox.park(row, PARKED):
+        return _lost(deps, rep, row)
+    return WriteResult(_settled(row, NEEDS_CONNECT, reason=PARKED, attempted=False))
+
+
+def _reschedule(deps: WriteDeps, rep: Principal, row: ChangeRow, error: str) -> WriteResult:
     if row.attempts + 1 >= deps.max_attempts:
-        reason = f"Gave up after {row.attempts + 1} attempts: {error}"
-        deps.outbox.settle(row, REJECTED, {"reason": reason})
-        return WriteResult(_settled(row, REJECTED, reason=reason))
-    deps.outbox.retry_later(row, error, deps.backoff(row.attempts))
-    return WriteResult(_settled(row, QUEUED, reason=error), crm_auth=isinstance(exc, CrmAuthError))
+        return _reject(deps, rep, row, f"Gave up after {row.attempts + 1} attempts: {error}")
+    if not deps.outbox.retry_later(row, error, deps.backoff(row.attempts)):
+        return _lost(deps, rep, row)
+    return WriteResult(_settled(row, QUEUED, reason=error))
+
+
+def _unexpected(deps: WriteDeps, rep: Principal, row: ChangeRow) -> WriteResult:
+    """A few quick retries (a passing glitch), then a human refusal: a bug never holds the deal for hours."""
+    if row.failures + 1 >= deps.max_unexpected:
+        return _reject(deps, rep, row, GAVE_UP)
+    if not deps.outbox.retry_later(row, RETRYING, deps.backoff(row.failures), unexpected=True):
+        return _lost(deps, rep, row)
+    return WriteResult(_settled(row, QUEUED, reason=RETRYING))
+
+
+def _reject(deps: WriteDeps, rep: Principal, row: ChangeRow, reason: str) -> WriteResult:
+    if not deps.outbox.settle(row, REJECTED, {"reason": reason}):
+        return _lost(deps, rep, row)
+    return WriteResult(_settled(row, REJECTED, reason=reason))
+
+
+def _lost(deps: WriteDeps, rep: Principal, row: ChangeRow) -> WriteResult:
+    """We lost the lease: report what whoever took the row recorded, never our own outcome."""
+    log.warning("lease on change %s was lost; its outcome is left to the worker that took it", row.id)
+    recorded = _as_recorded(deps, rep, deps.outbox.get(row.id) or row)
+    return dataclasses.replace(recorded, lease_lost=True)
+
+
+def _as_recorded(deps: WriteDeps, rep: Principal, row: ChangeRow) -> WriteResult:
+    """The change as recorded, with the deal as it is now if it was saved (replays, lost leases)."""
+    status = status_of(row)
+    if status.state not in (DONE, CONFLICT):
+        return WriteResult(status)
+    try:
+        view = view_of(deps.crm.get_deal(rep, row.deal_id), rep, deps.going_dark_days)
+    except CrmError:
+        view = None
+    return WriteResult(
+        status, view if status.state == DONE else None, view if status.state == CONFLICT else None
+    )
 
 
 def _settled(
-    row: OutboxRow, state: str, reason: str | None = None, conflict: dict | None = None
+    row: ChangeRow,
+    state: str,
+    reason: str | None = None,
+    conflict: dict | None = None,
+    attempted: bool = True,
 ) -> ChangeStatus:
-    return ChangeStatus(row.id, state, row.op, row.deal_id, row.attempts + 1, utcnow(), reason, conflict)
+    attempts = row.attempts + (1 if attempted else 0)
+    return ChangeStatus(row.id, state, row.op, row.deal_id, attempts, utcnow(), reason, conflict)
 
 
 def _reason(exc: Exception) -> str:
-    return getattr(exc, "message", "") or str(exc)
+    # Only our own errors and the CRM's words (CrmError.message) reach a rep, never str() of anything else.
+    return getattr(exc, "message", "") or "The CRM refused the change."

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, MetaData, create_engine, event, make_url
+from sqlalchemy import DateTime, MetaData, create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 # Constraint names that PostgreSQL and SQLite both accept and that migrations can address later.
@@ -70,3 +70,13 @@ def _sqlite_pragmas(dbapi_conn, _record):
 def make_session_factory(engine: Engine) -> sessionmaker:
     """Sessions that keep loaded objects usable after commit (services return them)."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def db_now(session: Session) -> datetime:
+    """Now by the database's clock (aware UTC), so leases never compare two hosts' clocks."""
+    if session.get_bind().dialect.name == "sqlite":
+        # CURRENT_TIMESTAMP's clock, in milliseconds: SQLite answers UTC text.
+        raw = session.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")).scalar_one()
+        return datetime.fromisoformat(raw).replace(tzinfo=UTC)
+    # clock_timestamp(), not now(): now() is frozen at the start of the transaction.
+    return session.execute(text("SELECT clock_timestamp()")).scalar_one().astimezone(UTC)

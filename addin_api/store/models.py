@@ -7,9 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from addin_api.domain import ChangeState
 from addin_api.store.db import StoreBase, UtcDateTime
-
-QUEUED, DONE, CONFLICT, REJECTED = "queued", "done", "conflict", "rejected"
 
 
 class AuditEntry(StoreBase):
@@ -45,8 +44,9 @@ class OutboxRow(StoreBase):
     user_key: Mapped[str] = mapped_column(String(200))
     user: Mapped[dict] = mapped_column(JSON)  # the Principal, so the drain acts as the same rep
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
-    state: Mapped[str] = mapped_column(String(10), default=QUEUED)
+    state: Mapped[str] = mapped_column(String(16), default=ChangeState.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
+    failures: Mapped[int] = mapped_column(default=0)  # unexpected errors (bugs): few are tolerated
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
     lease: Mapped[str | None] = mapped_column(String(36))  # token of whoever may settle the row now
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -56,14 +56,14 @@ class OutboxRow(StoreBase):
 
 
 class IdempotencyRecord(StoreBase):
-    """The first response to a request carrying an Idempotency-Key, replayed on retries."""
+    """A request carrying an Idempotency-Key: reserved when it starts, its first response once it ends."""
 
     __tablename__ = "idempotency_keys"
     user_key: Mapped[str] = mapped_column(String(200), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int]
-    body: Mapped[dict] = mapped_column(JSON)
+    status_code: Mapped[int | None]  # None while the first request is still running
+    body: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from addin_api.domain import Principal, utcnow
-from addin_api.store.models import DONE, QUEUED, AuditEntry, OutboxRow
+from addin_api.domain import ChangeState, Principal
+from addin_api.store.db import db_now
+from addin_api.store.models import AuditEntry, OutboxRow
+
+QUEUED, NEEDS_CONNECT, DONE = ChangeState.QUEUED, ChangeState.NEEDS_CONNECT, ChangeState.DONE
 
 
 class Outbox:
@@ -36,7 +39,8 @@ class Outbox:
         Returns (row, created); a reused idempotency key returns the first row and False, so only the
         request that created a row ever applies it.
         """
-        now = utcnow()
+        with self.sessions() as s:
+            now = db_now(s)
         row = OutboxRow(
             id=str(uuid.uuid4()),
             crm=crm,
@@ -48,6 +52,7 @@ class Outbox:
             idempotency_key=idempotency_key,
             state=QUEUED,
             attempts=0,
+            failures=0,
             next_attempt_at=now + lease,
             lease=str(uuid.uuid4()),
             created_at=now,
@@ -87,7 +92,10 @@ class Outbox:
             )
 
     def has_earlier_pending(self, row: OutboxRow) -> bool:
-        """True if an older change to the same deal is still queued (order must hold)."""
+        """True if an older deliverable change to the same deal is still queued (order must hold).
+
+        Another rep's parked change does not count: it waits for that rep, not for the deal.
+        """
         with self.sessions() as s:
             return (
                 s.scalar(
@@ -101,14 +109,15 @@ class Outbox:
                 > 0
             )
 
-    def due_heads(self, crm: str, now: datetime, limit: int = 100) -> list[OutboxRow]:
-        """Per deal, the oldest queued row, if it is due now."""
+    def due_heads(self, crm: str, limit: int = 100) -> list[OutboxRow]:
+        """Per deal, the oldest queued row, if it is due now (by the database's clock)."""
         heads = (
             select(func.min(OutboxRow.seq))
             .where(OutboxRow.state == QUEUED, OutboxRow.crm == crm)
             .group_by(OutboxRow.deal_id)
         )
         with self.sessions() as s:
+            now = db_now(s)
             return list(
                 s.scalars(
                     select(OutboxRow)
@@ -118,13 +127,14 @@ class Outbox:
                 )
             )
 
-    def claim(self, row: OutboxRow, now: datetime, lease: timedelta) -> bool:
+    def claim(self, row: OutboxRow, lease: timedelta) -> bool:
         """Take a due row for `lease` with a compare-and-set, so concurrent drainers never share one.
 
-        On success `row.lease` holds the new lease token that settle/retry_later must present.
+        On success `row.lease` holds the new lease token that renew/settle/retry_later must present.
         """
         token = str(uuid.uuid4())
         with self.sessions.begin() as s:
+            now = db_now(s)
             taken = s.execute(
                 update(OutboxRow)
                 .where(
@@ -137,6 +147,13 @@ class Outbox:
         if taken == 1:
             row.lease = token
         return taken == 1
+
+    def renew(self, row: OutboxRow, lease: timedelta) -> bool:
+        """Extend our lease to `lease` from now; False when it expired and someone else took the row."""
+        with self.sessions.begin() as s:
+            now = db_now(s)
+            renewed = s.execute(self._held(row).values(next_attempt_at=now + lease, updated_at=now))
+            return renewed.rowcount == 1
 
     def settle(self, row: OutboxRow, state: str, result: dict | None = None) -> bool:
         """Record a final outcome (done, conflict, rejected) if we still hold the row's lease.
@@ -153,28 +170,72 @@ class Outbox:
             lease=None,
         )
 
-    def retry_later(self, row: OutboxRow, error: str, delay: timedelta) -> bool:
+    def retry_later(self, row: OutboxRow, error: str, delay: timedelta, *, unexpected: bool = False) -> bool:
         """Keep the row queued and due again after `delay` (only while we hold its lease)."""
         return self._update_held(
             row,
+            delay=delay,
             attempts=OutboxRow.attempts + 1,
+            failures=OutboxRow.failures + (1 if unexpected else 0),
             last_error=error,
-            next_attempt_at=utcnow() + delay,
             lease=None,
         )
 
-    def _update_held(self, row: OutboxRow, **values) -> bool:
+    def park(self, row: OutboxRow, note: str) -> bool:
+        """Wait for the rep to reconnect their CRM: no attempt counted, no deal's queue held."""
+        return self._update_held(row, state=NEEDS_CONNECT, last_error=note, lease=None)
+
+    def release(self, row: OutboxRow) -> None:
+        """Make a row due now (used when a request queues behind an older change)."""
         with self.sessions.begin() as s:
-            done = s.execute(
+            now = db_now(s)
+            s.execute(
                 update(OutboxRow)
-                .where(
-                    OutboxRow.seq == row.seq,
-                    OutboxRow.state == QUEUED,
-                    OutboxRow.lease == row.lease,
-                )
-                .values(updated_at=utcnow(), **values)
+                .where(OutboxRow.seq == row.seq, OutboxRow.lease == row.lease)
+                .values(next_attempt_at=now, lease=None)
+            )
+
+    def release_parked(self, user_key: str) -> int:
+        """The rep reconnected: their parked changes are deliverable again, due now, in their old order."""
+        with self.sessions.begin() as s:
+            now = db_now(s)
+            return s.execute(
+                update(OutboxRow)
+                .where(OutboxRow.user_key == user_key, OutboxRow.state == NEEDS_CONNECT)
+                .values(state=QUEUED, next_attempt_at=now, last_error=None, lease=None, updated_at=now)
             ).rowcount
-        return done == 1
+
+    def count(self, user_key: str, state: str) -> int:
+        """How many of this user's changes are in `state`."""
+        with self.sessions() as s:
+            return s.scalar(
+                select(func.count()).where(OutboxRow.user_key == user_key, OutboxRow.state == state)
+            )
+
+    def of_user(self, user_key: str, state: str, limit: int) -> list[OutboxRow]:
+        """This user's changes in `state`, oldest first."""
+        with self.sessions() as s:
+            return list(
+                s.scalars(
+                    select(OutboxRow)
+                    .where(OutboxRow.user_key == user_key, OutboxRow.state == state)
+                    .order_by(OutboxRow.seq)
+                    .limit(limit)
+                )
+            )
+
+    def _update_held(self, row: OutboxRow, delay: timedelta | None = None, **values) -> bool:
+        with self.sessions.begin() as s:
+            now = db_now(s)
+            if delay is not None:
+                values["next_attempt_at"] = now + delay
+            return s.execute(self._held(row).values(updated_at=now, **values)).rowcount == 1
+
+    @staticmethod
+    def _held(row: OutboxRow):
+        return update(OutboxRow).where(
+            OutboxRow.seq == row.seq, OutboxRow.state == QUEUED, OutboxRow.lease == row.lease
+        )
 
     def rebased_version(self, row: OutboxRow) -> str | None:
         """The version after this rep's earlier delivered change made from the same view, if any.
@@ -202,12 +263,31 @@ class Outbox:
                     return result.get("new_version")
         return None
 
-    def release(self, row: OutboxRow) -> None:
-        """Make a row due now (used when a request queues behind an older change)."""
+    def purge(self, settled_older_than: timedelta, audit_older_than: timedelta) -> dict[str, int]:
+        """Delete settled changes and audit entries past retention; drop bodies still kept on settled rows.
+
+        Queued and parked changes are never purged: they are still to be delivered.
+        """
         with self.sessions.begin() as s:
-            s.execute(
-                update(OutboxRow).where(OutboxRow.seq == row.seq).values(next_attempt_at=utcnow(), lease=None)
-            )
+            now = db_now(s)
+            changes = s.execute(
+                delete(OutboxRow).where(
+                    OutboxRow.state.in_(ChangeState.SETTLED), OutboxRow.updated_at < now - settled_older_than
+                )
+            ).rowcount
+            audit = s.execute(delete(AuditEntry).where(AuditEntry.at < now - audit_older_than)).rowcount
+        return {"changes": changes, "audit": audit, "bodies": self._drop_settled_bodies()}
+
+    def _drop_settled_bodies(self) -> int:
+        # settle() drops the body; this catches rows settled before it did (or by hand).
+        dropped = 0
+        with self.sessions.begin() as s:
+            settled = s.scalars(select(OutboxRow).where(OutboxRow.state.in_(ChangeState.SETTLED)))
+            for row in settled:
+                if "body" in row.payload:
+                    row.payload = _redacted(row.payload)
+                    dropped += 1
+        return dropped
 
 
 def _redacted(payload: dict) -> dict:

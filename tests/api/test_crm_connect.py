@@ -102,3 +102,24 @@ def test_tampered_ticket_is_refused(sf_app):
 
 def test_embedded_crm_needs_no_connection(api):
     assert api.post("/api/v1/crm/connect").status_code == 404
+
+
+def test_connecting_releases_the_changes_the_rep_saved_while_not_connected(sf_app, idp, sf):
+    app = sf_app
+    api = ApiClient(app.test_client(), idp.mint(email=REP))
+    deal_id = app.deal_ids["nw-fleet"]
+    saved = api.patch(f"/api/v1/deals/{deal_id}", json={"version": "seen-before", "next_step": "Kept"})
+    assert saved.status_code == 403 and saved.get_json()["pending_changes"] == 1
+    parked = {"state": "needs_connect"}
+    assert api.get("/api/v1/changes", query_string=parked).get_json()["total"] == 1
+
+    link = api.post("/api/v1/crm/connect").get_json()["url"]
+    browser = app.test_client()
+    to_salesforce = browser.get(_path(link))
+    sf.browser_user = REP
+    back = requests.get(to_salesforce.location, allow_redirects=False, timeout=5)
+    assert browser.get(_path(back.headers["Location"])).status_code == 200
+
+    assert api.get("/api/v1/changes", query_string=parked).get_json()["total"] == 0
+    change = api.get(f"/api/v1/changes/{saved.get_json()['change_id']}").get_json()
+    assert (change["state"], change["attempts"]) == ("queued", 0)  # due now: the drain sends it

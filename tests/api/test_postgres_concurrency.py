@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from addin_api import create_app
-from addin_api.domain import Rating
+from addin_api.domain import ChangeState, Rating
 from addin_api.services.drain import drain_once
-from addin_api.store.models import QUEUED, OutboxRow
+from addin_api.store.models import OutboxRow
 from tests import postgres
+
+QUEUED = ChangeState.QUEUED
 
 # SQLite serialises every writer, so two drainers there never race; the compare-and-set claim and the
 # per-deal ordering only meet real concurrency on PostgreSQL. Without the variable this is skipped; with

@@ -276,7 +276,16 @@ def test_a_refused_crm_session_keeps_the_change_and_asks_to_reconnect(app, api, 
     crm.auth_expired = True
     r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": version, "next_step": "After reconnecting"})
     assert r.status_code == 403 and r.get_json()["reason"] == "crm_auth"
+    change = api.get(f"/api/v1/changes/{r.get_json()['change_id']}").get_json()
+    assert (change["state"], change["attempts"]) == ("needs_connect", 0)
     crm.auth_expired = False
+    drain_once(app.extensions["addin_api"].write_deps())  # parked: the drain leaves it alone
+    assert crm.writes == []
+    # The rep's next save reads the deal as them: their session works again, so the parked change goes
+    # first and this one queues behind it.
+    later = api.patch(f"/api/v1/deals/{deal_id}", json={"version": version, "stage": "contract_sent"})
+    assert later.status_code == 202
     drain_once(app.extensions["addin_api"].write_deps())
     assert api.get(f"/api/v1/changes/{r.get_json()['change_id']}").get_json()["state"] == "done"
-    assert _deal(api, deal_id)["next_step"] == "After reconnecting"
+    deal = _deal(api, deal_id)
+    assert (deal["next_step"], deal["stage"]["id"]) == ("After reconnecting", "contract_sent")

@@ -12,8 +12,8 @@ import pytest
 from addin_api import domain as d
 from addin_api.gmail import views
 from addin_api.gmail.gmail_api import parse_message
+from addin_api.services.changes import ChangeStatus
 from addin_api.services.views import ContactView, view_of
-from addin_api.services.writes import ChangeStatus
 from tests.gmail.conftest import Screen, strict_card
 
 REP = d.Principal("rep@demo.example", "1001", "google", "Riley Rep")
@@ -295,9 +295,7 @@ def test_gmail_messages_are_read_by_rfc_message_id_with_case_insensitive_headers
     )
     assert message.message_id == "<x1@mail.example>" and message.from_address == "n@x.example"
     assert message.to == ("rep@demo.example", "leo@x.example") and message.body == "Grüße aus Köln"
-    assert message.sent_at == datetime(
-        2024, 5, 4, 9, 0, tzinfo=UTC
-    )  # Gmail's internalDate as fallback
+    assert message.sent_at == datetime(2024, 5, 4, 9, 0, tzinfo=UTC)  # Gmail's internalDate as fallback
 
 
 def test_headers_only_never_carry_a_body():
@@ -308,3 +306,33 @@ def test_headers_only_never_carry_a_body():
         }
     }
     assert parse_message(data).body == "" and parse_message(data).participants == []
+
+
+@pytest.mark.parametrize(
+    "date_header",
+    ["Fri, 31 Dec 9999 23:00:00 -0500", "Mon, 1 Jan 1601 00:00:00 +0500", "Sat, 1 Jan 1972 00:00:00 +0000"],
+)
+def test_an_absurd_date_header_is_replaced_by_the_received_time_with_a_note(date_header):
+    message = parse_message(
+        {
+            "internalDate": "1714813200000",
+            "payload": {"mimeType": "text/plain", "headers": [{"name": "Date", "value": date_header}]},
+        }
+    )
+    assert message.sent_at == datetime.fromtimestamp(1714813200, tz=UTC)
+    assert "the time it was received is used" in message.date_note
+
+
+def test_a_plausible_date_header_is_kept_without_a_note():
+    message = parse_message(
+        {
+            "internalDate": "1714813200000",
+            "payload": {"headers": [{"name": "Date", "value": "Sat, 4 May 2024 10:00:00 +0200"}]},
+        }
+    )
+    assert message.sent_at == datetime(2024, 5, 4, 8, 0, tzinfo=UTC) and message.date_note is None
+
+
+def test_a_change_parked_until_the_rep_reconnects_says_so():
+    screen = _screen(views.change_card(_change("needs_connect"), _view(), _links(), MSG))
+    assert "Reconnect your CRM" in " ".join(screen.texts())

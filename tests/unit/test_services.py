@@ -9,7 +9,7 @@ import pytest
 from addin_api.crm.port import CrmUnavailable
 from addin_api.domain import ActivityStats, DealChanges, Rating
 from addin_api.errors import Forbidden, NotFound, Unprocessable
-from addin_api.services import views, writes
+from addin_api.services import changes, views, writes
 from addin_api.services.drain import drain_once
 from addin_api.store.db import StoreBase, make_engine, make_session_factory
 from addin_api.store.ledger import Ledger
@@ -78,9 +78,9 @@ def test_only_owner_or_team_may_write(fake, outbox):
 def test_update_is_applied_and_audited(fake, outbox):
     result = writes.update_deal(deps(fake, outbox), REP, "D1", DealChanges("1", stage_id="contract_sent"))
     assert result.change.state == "done" and result.deal.deal.stage.id == "contract_sent"
-    assert writes.change_status(outbox, REP, result.change.id).state == "done"
+    assert changes.change_status(outbox, REP, result.change.id).state == "done"
     with pytest.raises(NotFound):
-        writes.change_status(outbox, OTHER, result.change.id)
+        changes.change_status(outbox, OTHER, result.change.id)
 
 
 class DownThenUp(FakeCrm):
@@ -113,7 +113,7 @@ def test_someone_elses_change_in_between_is_a_conflict_after_drain(outbox):
     crm.down = False
     crm.update_deal(OTHER, "D1", DealChanges("1", stage_id="closed_won"))  # a colleague, directly in the CRM
     drain_once(d)
-    status = writes.change_status(outbox, REP, queued.change.id)
+    status = changes.change_status(outbox, REP, queued.change.id)
     assert status.state == "conflict"
     assert status.conflict["fields"]["stage"] == {"yours": "contract_sent", "theirs": "closed_won"}
 
@@ -124,7 +124,7 @@ def test_gives_up_after_max_attempts_with_the_reason(outbox):
     queued = writes.update_deal(d, REP, "D1", DealChanges("1", next_step="x"))
     drain_once(d)
     drain_once(d)
-    status = writes.change_status(outbox, REP, queued.change.id)
+    status = changes.change_status(outbox, REP, queued.change.id)
     assert status.state == "rejected" and "Gave up after 3 attempts" in status.reason
 
 
@@ -175,7 +175,7 @@ def test_a_retry_racing_the_first_request_with_the_same_key_writes_once(outbox):
     first = writes.update_deal(deps(crm, outbox), REP, "D1", DealChanges("1", next_step="x"), "k1")
     assert crm.calls["update_deal"] == 1
     assert first.change.id == crm.retry.change.id
-    assert writes.change_status(outbox, REP, first.change.id).state == "done"
+    assert changes.change_status(outbox, REP, first.change.id).state == "done"
 
 
 def test_a_worker_whose_lease_expired_cannot_overwrite_the_outcome(outbox):
@@ -187,7 +187,7 @@ def test_a_worker_whose_lease_expired_cannot_overwrite_the_outcome(outbox):
     assert outbox.settle(stale, "rejected", {"reason": "late"}) is False
     crm.down = False
     drain_once(d)
-    assert writes.change_status(outbox, REP, queued.change.id).state == "done"
+    assert changes.change_status(outbox, REP, queued.change.id).state == "done"
 
 
 def test_an_unexpected_failure_is_retried_not_lost_and_does_not_stop_the_drain(outbox):
@@ -203,7 +203,7 @@ def test_an_unexpected_failure_is_retried_not_lost_and_does_not_stop_the_drain(o
     fine = writes.update_deal(d, REP, "D1", DealChanges("1", next_step="y"))
     assert broken.change.state == "queued" and fine.change.state == "done"
     drain_once(d)
-    status = writes.change_status(outbox, REP, broken.change.id)
+    status = changes.change_status(outbox, REP, broken.change.id)
     assert status.state == "queued" and status.attempts == 2
 
 
@@ -225,5 +225,5 @@ def test_an_email_queued_by_someone_who_may_not_edit_the_deal_is_refused_at_drai
     assert queued.change.state == "queued"
     crm.down = False
     drain_once(d)
-    assert writes.change_status(outbox, OTHER, queued.change.id).state == "rejected"
+    assert changes.change_status(outbox, OTHER, queued.change.id).state == "rejected"
     assert crm.logged == {} and Ledger(outbox.sessions).entries("fake", ["D1"], "<m@x>") == {}

@@ -9,6 +9,7 @@ from addin_api.crm.local.demo_data import demo_dataset
 from addin_api.crm.local.seed import load_dataset
 from tests import postgres
 from tests.fakes import FaultyCrm
+from tests.keys import BASE_SETTINGS
 from tests.standins.idp import TestIdentityProvider
 
 REP, REP2 = "rep@demo.example", "rep2@demo.example"
@@ -57,7 +58,7 @@ def make_app(database_url, tmp_path, idp):
             {
                 "database_url": database_url,
                 "instance_path": str(tmp_path),
-                "secret_key": "test-secret",
+                **BASE_SETTINGS,
                 "outbox_backoff_seconds": 0.0,
                 **idp.settings_overrides(),
                 **settings,

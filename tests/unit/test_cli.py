@@ -10,12 +10,15 @@ from addin_api import create_app
 from addin_api.cli import main
 from addin_api.config import SettingsError
 from addin_api.domain import Principal
+from tests.keys import SECRET_KEY
+from tests.standins.idp import TENANT
 
 
 @pytest.fixture
 def env(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("ADDIN_DATABASE_URL", database_url)
-    monkeypatch.setenv("ADDIN_SECRET_KEY", "cli-test")
+    monkeypatch.setenv("ADDIN_SECRET_KEY", SECRET_KEY)
+    monkeypatch.setenv("ADDIN_MS_ALLOWED_TENANTS", TENANT)
     monkeypatch.setenv("ADDIN_INSTANCE_PATH", str(tmp_path))
     return tmp_path
 

@@ -69,9 +69,11 @@ def _register(app, api, settings) -> None:
     from addin_api.crm_connect import bp as connect_bp
     from addin_api.errors_http import register_error_handlers
     from addin_api.gmail.routes import bp as gmail_bp
+    from addin_api.json_door import register_json_door
     from addin_api.security import register_security_headers
     from addin_api.taskpane import bp as taskpane_bp
 
+    register_json_door(app)  # first before_request hook: runs ahead of every sign-in check
     api.register_blueprint(api_bp)
     for blueprint in (web.bp, gmail_bp, taskpane_bp, connect_bp):
         app.register_blueprint(blueprint)

@@ -6,45 +6,28 @@ import time
 from collections.abc import Callable
 from html import escape
 
-from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from addin_api.crm.local import models as m
+from addin_api.signing import timed_serializer
 
 # The page has no sign-in of its own, so a leaked link must stop working soon; the pane gets a fresh
 # link every time it shows the deal, so an hour costs the rep nothing.
 LINK_MAX_AGE = 3600
 
 
-class _ClockSigner(TimestampSigner):
-    """itsdangerous' timestamp signer on an injectable clock (tests issue links in the past)."""
-
-    def __init__(self, *args, clock: Callable[[], float] = time.time, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clock = clock
-
-    def get_timestamp(self) -> int:
-        """Now, by the injected clock."""
-        return int(self._clock())
-
-
-def _serializer(secret: str, clock: Callable[[], float]) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        secret, salt="deal-link", signer=_ClockSigner, signer_kwargs={"clock": clock}
-    )
-
-
 def deal_link(base_url: str, secret: str, deal_id: int, clock: Callable[[], float] = time.time) -> str:
     """A signed link to a deal's page that expires after LINK_MAX_AGE: the link is the page's only key."""
-    token = _serializer(secret, clock).dumps(deal_id)
+    token = timed_serializer(secret, "deal-link", clock).dumps(deal_id)
     return f"{base_url}/crm/deals/{deal_id}?t={token}"
 
 
 def link_ok(secret: str, deal_id: int, token: str, clock: Callable[[], float] = time.time) -> bool:
     """True if `token` was issued by deal_link for this deal less than LINK_MAX_AGE ago."""
     try:
-        return _serializer(secret, clock).loads(token, max_age=LINK_MAX_AGE) == deal_id
+        return timed_serializer(secret, "deal-link", clock).loads(token, max_age=LINK_MAX_AGE) == deal_id
     except BadSignature:  # includes SignatureExpired
         return False
 

@@ -12,8 +12,8 @@ __version__ = "0.1.0"
 def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
     """Build the app from `ADDIN_*` settings (overridden by `test_config`); nothing runs at import."""
     from flask import Flask
-    from flask_smorest import Api
 
+    from addin_api.api.openapi import SPEC_OPTIONS, AddinApi
     from addin_api.config import load_settings
     from addin_api.crm import build_crm
     from addin_api.http import make_http
@@ -39,6 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS=SPEC_OPTIONS,
     )
     engine = make_engine(settings.sqlalchemy_url)
     StoreBase.metadata.create_all(engine)
@@ -48,7 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
     app.extensions["addin_api"] = AppState(
         settings, engine, sessions, http, crm, Outbox(sessions), IdempotencyStore(sessions), Ledger(sessions)
     )
-    _register(app, Api(app), settings)
+    _register(app, AddinApi(app), settings)
     return app
 
 

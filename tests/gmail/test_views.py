@@ -295,7 +295,9 @@ def test_gmail_messages_are_read_by_rfc_message_id_with_case_insensitive_headers
     )
     assert message.message_id == "<x1@mail.example>" and message.from_address == "n@x.example"
     assert message.to == ("rep@demo.example", "leo@x.example") and message.body == "Grüße aus Köln"
-    assert message.sent_at == datetime(2024, 5, 4, 9, 0, tzinfo=UTC)  # Gmail's internalDate as fallback
+    assert message.sent_at == datetime(
+        2024, 5, 4, 9, 0, tzinfo=UTC
+    )  # Gmail's internalDate as fallback
 
 
 def test_headers_only_never_carry_a_body():

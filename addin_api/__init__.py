@@ -12,8 +12,8 @@ __version__ = "0.1.0"
 def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
     """Build the app from `ADDIN_*` settings (overridden by `test_config`); nothing runs at import."""
     from flask import Flask
-    from flask_smorest import Api
 
+    from addin_api.api.openapi import SPEC_OPTIONS, AddinApi
     from addin_api.config import load_settings
     from addin_api.crm import build_crm
     from addin_api.http import make_http
@@ -39,6 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS=SPEC_OPTIONS,
     )
     engine = make_engine(settings.sqlalchemy_url)
     StoreBase.metadata.create_all(engine)
@@ -48,7 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
     app.extensions["addin_api"] = AppState(
         settings, engine, sessions, http, crm, Outbox(sessions), IdempotencyStore(sessions), Ledger(sessions)
     )
-    _register(app, Api(app), settings)
+    _register(app, AddinApi(app), settings)
     return app
 
 
@@ -69,9 +70,11 @@ def _register(app, api, settings) -> None:
     from addin_api.crm_connect import bp as connect_bp
     from addin_api.errors_http import register_error_handlers
     from addin_api.gmail.routes import bp as gmail_bp
+    from addin_api.json_door import register_json_door
     from addin_api.security import register_security_headers
     from addin_api.taskpane import bp as taskpane_bp
 
+    register_json_door(app)  # first before_request hook: runs ahead of every sign-in check
     api.register_blueprint(api_bp)
     for blueprint in (web.bp, gmail_bp, taskpane_bp, connect_bp):
         app.register_blueprint(blueprint)

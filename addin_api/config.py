@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from addin_api.loopback import is_loopback_host
+from addin_api.secret_key import HOW_TO_MAKE, is_strong
+
+GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.IGNORECASE)
 
 
 class SettingsError(ValueError):
@@ -47,7 +54,8 @@ class Settings:
     )
     secret_key: str = _setting(
         "",
-        "Key for signing Gmail card state and encrypting stored CRM tokens; required unless DEV_IDP.",
+        "Key signing deep links and Gmail card state and encrypting stored CRM tokens: ≥ 32 random bytes "
+        "(hex, base64 or a long random string); required unless DEV_IDP, which keeps a generated one.",
         secret=True,
     )
     going_dark_days: int = _setting(
@@ -85,7 +93,7 @@ class Settings:
     ms_client_id: str = _setting("", "Application (client) ID of the API's Entra app registration.")
     ms_app_id_uri: str = _setting("", "App ID URI accepted as audience; empty = `api://<client id>`.")
     ms_allowed_tenants: tuple = _setting(
-        ("*",), "Comma-separated tenant GUIDs allowed to sign in, or `*`.", _csv
+        (), "Comma-separated tenant GUIDs whose users may sign in; required unless DEV_IDP.", _csv
     )
     ms_required_scope: str = _setting("access_as_user", "Delegated scope the access token must carry.")
     ms_client_secret: str = _setting(
@@ -93,7 +101,8 @@ class Settings:
     )
     ms_client_certificate_path: str = _setting(
         "",
-        "PEM with the API app's certificate and private key: Graph reads on-behalf-of the rep without a secret.",
+        "PEM with the API app's certificate and private key: Graph reads on-behalf-of the rep "
+        "without a secret.",
     )
     graph_url: str = _setting("https://graph.microsoft.com", "Microsoft Graph base URL.")
     dev_idp: bool = _setting(
@@ -110,7 +119,9 @@ class Settings:
         "", "OAuth client id of the add-on deployment (audience of userIdToken)."
     )
     google_allowed_domains: tuple = _setting(
-        (), "Comma-separated Workspace domains whose reps may use the add-on.", _csv
+        (),
+        "Comma-separated Workspace domains whose reps may use the add-on; required with the OAuth client id.",
+        _csv,
     )
     google_certs_url: str = _setting(
         "https://www.googleapis.com/oauth2/v1/certs", "Google's ID-token signing certificates."
@@ -164,17 +175,16 @@ class Settings:
         """Reject combinations the app cannot run with safely; returns self."""
         if not 14 <= self.going_dark_days <= 42:
             raise SettingsError("ADDIN_GOING_DARK_DAYS must be between 14 and 42")
-        loopback = {"127.0.0.1", "localhost", "::1"}
         # Both checks: the bind host is only known to `addin-api serve`; the public URL catches a
-        # gunicorn started by hand in front of a real address.
-        if self.dev_idp and (
-            self.bind_host not in loopback or urlsplit(self.public_base_url).hostname not in loopback
+        # gunicorn started by hand in front of a real address. Requests are checked one by one too.
+        if self.dev_idp and not (
+            is_loopback_host(self.bind_host) and is_loopback_host(urlsplit(self.public_base_url).hostname)
         ):
             raise SettingsError(
                 "ADDIN_DEV_IDP is refused unless the server binds to and is reached on loopback"
             )
-        if not self.secret_key and not self.dev_idp:
-            raise SettingsError("ADDIN_SECRET_KEY is required (it signs card state and encrypts CRM tokens)")
+        self._validate_secret_key()
+        self._validate_tenant_boundary()
         retention = (self.idempotency_retention_hours, self.outbox_retention_days, self.audit_retention_days)
         if self.outbox_max_unexpected < 1 or min(retention) <= 0:
             raise SettingsError(
@@ -183,6 +193,33 @@ class Settings:
         if self.email_body_max_chars < 0 or self.max_request_bytes < 1024:
             raise SettingsError("ADDIN_EMAIL_BODY_MAX_CHARS must be ≥ 0 and ADDIN_MAX_REQUEST_BYTES ≥ 1024")
         return self
+
+    def _validate_secret_key(self) -> None:
+        if not self.secret_key and self.dev_idp:
+            return  # demo mode generates one and keeps it in the instance folder
+        if not self.secret_key:
+            raise SettingsError(f"ADDIN_SECRET_KEY is required; make one with: {HOW_TO_MAKE}")
+        if not is_strong(self.secret_key):
+            raise SettingsError(
+                f"ADDIN_SECRET_KEY must carry ≥ 32 random bytes; make one with: {HOW_TO_MAKE}"
+            )
+
+    def _validate_tenant_boundary(self) -> None:
+        """Only listed organisations may read the CRM: tenant GUIDs for Outlook, domains for Gmail."""
+        if not self.dev_idp:
+            if not self.ms_allowed_tenants:
+                raise SettingsError(
+                    "ADDIN_MS_ALLOWED_TENANTS is required: the tenant GUIDs whose users may sign in"
+                )
+            if not all(GUID.match(t) for t in self.ms_allowed_tenants):
+                raise SettingsError("ADDIN_MS_ALLOWED_TENANTS must list tenant GUIDs only (no `*`, no names)")
+        if self.google_oauth_client_id:
+            if not self.google_allowed_domains:
+                raise SettingsError(
+                    "ADDIN_GOOGLE_ALLOWED_DOMAINS is required when the Gmail add-on is configured"
+                )
+            if not all(_DOMAIN.match(d) for d in self.google_allowed_domains):
+                raise SettingsError("ADDIN_GOOGLE_ALLOWED_DOMAINS must list domain names only (no `*`)")
 
 
 def load_settings(

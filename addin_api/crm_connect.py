@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from addin_api.crm.port import CrmError
 from addin_api.domain import Principal
 from addin_api.errors import NotFound
+from addin_api.security import OFFICE_JS_HOST, taskpane_policy
 from addin_api.services import changes
 from addin_api.state import get_state
 
@@ -36,7 +37,7 @@ def connect_link(rep: Principal) -> str:
 
 @bp.get("/start")
 def start():
-    """Check and spend the ticket, remember the PKCE verifier in the (signed, HttpOnly) session, go to the CRM."""
+    """Check and spend the ticket, keep the PKCE verifier in the (signed, HttpOnly) session, go to the CRM."""
     auth = _web_auth()
     try:
         ticket = _serializer().loads(request.args.get("ticket", ""), max_age=TICKET_MAX_AGE)
@@ -103,12 +104,14 @@ def _callback_url() -> str:
 def _page(text: str, status: int, message: str = "failed") -> Response:
     # Inside an Office dialog, messageParent lets the taskpane react; in a plain browser it is skipped.
     script = (
-        "<script src='https://appsforoffice.microsoft.com/lib/1/hosted/office.js'></script><script>"
         "window.Office&&Office.onReady(function(){try{Office.context.ui.messageParent("
-        f"'{message}')}}catch(e){{}}}});</script>"
+        f"'{message}')}}catch(e){{}}}});"
     )
+    style = "body{font:15px system-ui;margin:2rem}"
     body = (
-        f"<!doctype html><meta charset=utf-8><title>Connect Salesforce</title>{script}"
-        f"<style>body{{font:15px system-ui;margin:2rem}}</style><p>{escape(text)}</p>"
+        f"<!doctype html><meta charset=utf-8><title>Connect Salesforce</title>"
+        f"<script src='{OFFICE_JS_HOST}/lib/1/hosted/office.js'></script><script>{script}</script>"
+        f"<style>{style}</style><p>{escape(text)}</p>"
     )
-    return Response(body, status=status, mimetype="text/html")
+    csp = taskpane_policy(get_state().settings.ms_authority, scripts=(script,), styles=(style,))
+    return Response(body, status=status, mimetype="text/html", headers={"Content-Security-Policy": csp})

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, abort
 
-from addin_api.auth.devidp import DEMO_REPS, DEMO_TENANT_ID, URL_PREFIX
+from addin_api.auth.devidp import DEMO_REPS, DEMO_TENANT_ID, URL_PREFIX, require_loopback_request
 from addin_api.auth.entra import MSA_CONSUMER_TENANT
 from addin_api.config import Settings
 from addin_api.domain import NEXT_STEP_MAX, utcnow
@@ -122,6 +122,7 @@ def preview_mailbox():
 def _demo_only() -> None:
     if not get_state().settings.dev_idp:
         abort(404)
+    require_loopback_request()
 
 
 def _preview_message(n: int, deal: dict, people: dict, subject: str, cc: list[str], body: str) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import secrets
 import statistics
 import sys
 import tempfile
@@ -88,7 +89,7 @@ def main() -> None:
             {
                 "database_url": f"sqlite:///{tmp}/bench.db",
                 "instance_path": tmp,
-                "secret_key": "bench",
+                "secret_key": secrets.token_urlsafe(32),
                 "log_level": "WARNING",
                 **idp.settings_overrides(),
             }

@@ -9,7 +9,8 @@ from addin_api.crm.local.demo_data import demo_dataset
 from addin_api.crm.local.seed import load_dataset
 from tests import postgres
 from tests.fakes import FaultyCrm
-from tests.standins.idp import TestIdentityProvider
+from tests.keys import BASE_SETTINGS, SECRET_KEY
+from tests.standins.idp import TENANT, TestIdentityProvider
 
 REP, REP2 = "rep@demo.example", "rep2@demo.example"
 
@@ -44,6 +45,16 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
+def cli_env(tmp_path, monkeypatch, database_url):
+    """ADDIN_* variables of a production-like deployment on this test's database, for CLI commands."""
+    monkeypatch.setenv("ADDIN_DATABASE_URL", database_url)
+    monkeypatch.setenv("ADDIN_SECRET_KEY", SECRET_KEY)
+    monkeypatch.setenv("ADDIN_MS_ALLOWED_TENANTS", TENANT)
+    monkeypatch.setenv("ADDIN_INSTANCE_PATH", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
 def make_app(database_url, tmp_path, idp):
     """Builds apps on this test's database, trusting the test IdP; `**settings` add to or override the base.
 
@@ -57,7 +68,7 @@ def make_app(database_url, tmp_path, idp):
             {
                 "database_url": database_url,
                 "instance_path": str(tmp_path),
-                "secret_key": "test-secret",
+                **BASE_SETTINGS,
                 "outbox_backoff_seconds": 0.0,
                 **idp.settings_overrides(),
                 **settings,

@@ -13,6 +13,10 @@ def authenticate() -> None:
     from addin_api.auth.entra import EntraValidator, bearer_token  # its key cache is built on first use
 
     state = get_state()
+    if state.settings.dev_idp:  # demo-issued tokens are honoured only on this machine
+        from addin_api.auth.devidp import require_loopback_request
+
+        require_loopback_request()
     validator = state.lazy("entra", lambda: EntraValidator(state.settings, state.http))
     g.access_token = bearer_token(request.headers.get("Authorization"))  # kept for on-behalf-of, never logged
     g.principal = validator.validate(g.access_token)

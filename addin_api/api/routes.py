@@ -11,10 +11,12 @@ from addin_api.api.auth import authenticate, current_rep
 from addin_api.api.idempotency import remember, replay_if_seen
 from addin_api.errors import Conflict, Forbidden, Unprocessable
 from addin_api.errors_http import error_response
+from addin_api.json_door import SafeArgumentsParser
 from addin_api.services import changes, views, writes
 from addin_api.state import get_state
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Deals of the people on an email.")
+bp.ARGUMENTS_PARSER = SafeArgumentsParser()  # bodies parsed with the door's limits (addin_api/json_door.py)
 bp.before_request(authenticate)  # every route of this blueprint, with no way to forget one
 bp.before_request(replay_if_seen)
 bp.after_request(remember)

@@ -94,7 +94,12 @@ class DealSchema(BaseSchema):
     stages = fields.List(
         fields.Nested(StageSchema), metadata={"description": "The only stages this deal may take."}
     )
-    amount = fields.Decimal(as_string=True, allow_none=True)
+    # Served as a string so no precision is lost; documented as served (apispec would say "number").
+    amount = fields.Decimal(
+        as_string=True,
+        allow_none=True,
+        metadata={"type": "string", "format": "decimal", "description": 'Exact decimal, e.g. "48000.00".'},
+    )
     currency = fields.String()
     close_date = fields.Date(allow_none=True)
     next_step = fields.String()
@@ -148,7 +153,8 @@ class ContextQuerySchema(BaseSchema):
     message_id = fields.String(
         validate=_text(HEADER_MAX, 3),
         metadata={
-            "description": "The open email's Message-ID: each deal then lists its activity if the rep logged it."
+            "description": "The open email's Message-ID: each deal then lists its activity if the rep "
+            "logged it."
         },
     )
     email = fields.List(
@@ -165,7 +171,8 @@ class MessageQuerySchema(BaseSchema):
     message_id = fields.String(
         validate=_text(HEADER_MAX, 3),
         metadata={
-            "description": "The open email's Message-ID: its activity is included even if older than the recent ones."
+            "description": "The open email's Message-ID: its activity is included even if older than "
+            "the recent ones."
         },
     )
 
@@ -265,18 +272,25 @@ class WriteResultSchema(BaseSchema):
 
 
 class ErrorResponseSchema(BaseSchema):
-    """The one error shape of every endpoint."""
+    """The one error shape of every endpoint; write outcomes add the change and what the CRM has."""
 
-    code = fields.Integer()
-    status = fields.String()
-    message = fields.String()
+    code = fields.Integer(required=True)
+    status = fields.String(required=True)
+    message = fields.String(required=True)
     errors = fields.Dict(metadata={"description": "Per-field messages, by location (json, query)."})
-    reason = fields.String(
-        metadata={"description": "Machine-readable cause: `crm_auth`, `crm_rejected`, `in_progress`..."}
-    )
     change_id = fields.String(metadata={"description": "The recorded change this answer is about."})
+    reason = fields.String(
+        metadata={
+            "description": "Machine-readable cause: `crm_auth` (connect your CRM account), "
+            "`crm_rejected` (the CRM said no), `in_progress` (the same Idempotency-Key is still running)."
+        }
+    )
     pending_changes = fields.Integer(
         metadata={"description": "With `crm_auth`: the rep's changes waiting for them to reconnect."}
+    )
+    conflict = fields.Dict(metadata={"description": "409: the fields that moved, yours and theirs."})
+    theirs = fields.Nested(
+        DealSchema, allow_none=True, metadata={"description": "409: the deal as it is now."}
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import secrets
 import tempfile
@@ -21,6 +22,8 @@ from jwt.algorithms import RSAAlgorithm
 
 from addin_api.auth.entra import TENANT_PLACEHOLDER
 from addin_api.config import Settings
+from addin_api.errors import Forbidden
+from addin_api.loopback import arrived_on_loopback
 
 DEMO_TENANT_ID = "5f0c7a1e-3b2d-4c8e-9a61-d2e4b7f90c13"
 DEMO_CLIENT_ID = "a3e9d6b2-71c4-4f05-8e2a-6b1d9c0f4e57"
@@ -38,6 +41,7 @@ V1_KEYS_PATH = "/common/discovery/keys"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
 
 bp = Blueprint("devidp", __name__, url_prefix=URL_PREFIX)
+log = logging.getLogger(__name__)
 
 
 def dev_authority(settings: Settings) -> str:
@@ -52,7 +56,7 @@ def dev_overrides(settings: Settings) -> dict:
     overrides: dict = {"ms_authority": dev_authority(settings)}
     if not settings.ms_client_id:
         overrides["ms_client_id"] = DEMO_CLIENT_ID
-    if tuple(settings.ms_allowed_tenants) == ("*",):
+    if not settings.ms_allowed_tenants:
         overrides["ms_allowed_tenants"] = (DEMO_TENANT_ID,)
     if not settings.secret_key:
         secret = _persisted(
@@ -107,11 +111,20 @@ def mint_token(settings: Settings, email: str, now: float | None = None) -> str:
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": public_jwk(key)["kid"]})
 
 
+def require_loopback_request() -> None:
+    """Refuse (403) a demo-mode request that did not arrive on loopback, whatever the settings say."""
+    if not arrived_on_loopback(request.remote_addr, request.headers):
+        log.warning("demo sign-in refused a request that did not arrive on loopback")
+        raise Forbidden("Demo sign-in only answers requests made on this machine.")
+
+
 @bp.before_request
 def _only_when_enabled():
-    # Defence in depth: even if registered by mistake, the demo IdP mints nothing unless enabled.
+    # Defence in depth: even if registered by mistake, the demo IdP mints nothing unless enabled, and
+    # never for a request relayed by a proxy or addressed to a public name (settings can be wrong).
     if not _settings().dev_idp:
         abort(404)
+    require_loopback_request()
 
 
 @bp.get("/<tenant>/v2.0/.well-known/openid-configuration")

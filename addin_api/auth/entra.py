@@ -13,7 +13,7 @@ from typing import Any
 import jwt
 import requests
 
-from addin_api.config import Settings
+from addin_api.config import GUID, Settings
 from addin_api.domain import Principal
 from addin_api.errors import Forbidden, ServiceUnavailable, Unauthorized
 
@@ -30,7 +30,6 @@ DISCOVERY_PATHS = {
     "1.0": "/common/.well-known/openid-configuration",
     "2.0": "/common/v2.0/.well-known/openid-configuration",
 }
-_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 _BEARER = re.compile(r"^Bearer +([A-Za-z0-9\-._~+/]+=*) *$", re.IGNORECASE)  # RFC 6750 b64token
 
 
@@ -208,7 +207,7 @@ class EntraValidator:
 
     def _check_issuer(self, claims: dict, issuer_template: str, key_issuer: str | None) -> None:
         tid = claims.get("tid")
-        if not isinstance(tid, str) or not _GUID.match(tid):
+        if not isinstance(tid, str) or not GUID.match(tid):
             raise invalid_token("the token has no valid tenant id")
         if not self._tenant_allowed(tid.lower()):
             raise invalid_token("your organisation is not allowed to use this add-in")
@@ -218,8 +217,8 @@ class EntraValidator:
             raise invalid_token("the signing key does not belong to the token issuer")
 
     def _tenant_allowed(self, tid: str) -> bool:
-        # "*" means any organisation: personal Microsoft accounts must be listed explicitly.
-        return tid in self._allowed or ("*" in self._allowed and tid != MSA_CONSUMER_TENANT)
+        # Only listed tenants (settings refuse `*`): the embedded CRM holds every deal of the company.
+        return tid in self._allowed
 
     def _check_lifetime(self, claims: dict) -> None:
         now = self._clock()
@@ -248,7 +247,7 @@ def _numeric_date(claims: dict, name: str) -> float:
 def _principal(claims: dict) -> Principal:
     """The rep named by verified claims; Entra keys users by oid+tid, the address is for display and CRM lookup."""
     oid = claims.get("oid")
-    if not isinstance(oid, str) or not _GUID.match(oid):
+    if not isinstance(oid, str) or not GUID.match(oid):
         raise invalid_token("the token does not name a user")
     # Never the optional `email` claim: it can hold an address the tenant never verified ("nOAuth"),
     # and the address decides edit rights and the CRM identity. preferred_username (v2) / upn (v1) are

@@ -6,15 +6,15 @@ checked on the way back; the services still re-check the rep's right to the deal
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 
 from addin_api.domain import Principal
 from addin_api.errors import BadRequest
+from addin_api.signing import timed_serializer
 
 MAX_AGE_SECONDS = 2 * 3600  # a card left open longer must be reloaded
 SALT = "addin-api.gmail.card-state"
@@ -34,20 +34,8 @@ class CardState:
     choice: str | None = None  # conflict: "theirs" | "mine"
 
 
-_SHORT = dict(zip((f.name for f in fields(CardState)), "dvmcsnrk"))
+_SHORT = dict(zip((f.name for f in fields(CardState)), "dvmcsnrk", strict=True))
 _LONG = {short: name for name, short in _SHORT.items()}
-
-
-class _ClockSigner(TimestampSigner):
-    """A timestamp signer whose clock can be set (tests mint cards that are already too old)."""
-
-    def __init__(self, *args, clock: Callable[[], float] = time.time, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.clock = clock
-
-    def get_timestamp(self) -> int:
-        """Seconds since the epoch by this signer's clock."""
-        return int(self.clock())
 
 
 class StateSigner:
@@ -57,12 +45,7 @@ class StateSigner:
         self, secret_key: str, max_age: int = MAX_AGE_SECONDS, clock: Callable[[], float] = time.time
     ):
         self.max_age = max_age
-        self._serializer = URLSafeTimedSerializer(
-            secret_key,
-            salt=SALT,
-            signer=_ClockSigner,
-            signer_kwargs={"clock": clock, "digest_method": hashlib.sha256},
-        )
+        self._serializer = timed_serializer(secret_key, SALT, clock)
 
     def sign(self, rep: Principal, state: CardState) -> str:
         """A URL-safe token of the state, bound to this rep."""

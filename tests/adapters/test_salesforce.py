@@ -24,6 +24,7 @@ from addin_api.crm.salesforce.mapping import id18, message_key
 from addin_api.domain import DealChanges, Direction, EmailLog, Principal, Rating
 from addin_api.store.db import make_engine
 from tests.contract.conftest import DATASET
+from tests.keys import BASE_SETTINGS
 from tests.standins.salesforce import SalesforceStandin, signing_key
 
 REP = Principal("rep@demo.example", "oid-rep", "tid")
@@ -56,7 +57,7 @@ def make_crm(sf, tmp_path):
         settings = load_settings(
             {},
             {
-                "secret_key": "test-secret",
+                **BASE_SETTINGS,
                 **sf.settings_overrides(str(key_path) if jwt else ""),
                 "salesforce_username_map": f'{{"rep2@demo.example": "{SAM}"}}',
                 **overrides,

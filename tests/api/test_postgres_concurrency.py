@@ -14,6 +14,7 @@ from addin_api.domain import ChangeState, Rating
 from addin_api.services.drain import drain_once
 from addin_api.store.models import OutboxRow
 from tests import postgres
+from tests.keys import BASE_SETTINGS
 
 QUEUED = ChangeState.QUEUED
 
@@ -93,7 +94,7 @@ def test_two_drainers_deliver_every_change_exactly_once_and_in_order_per_deal(
         {
             "database_url": database_url,
             "instance_path": str(tmp_path),
-            "secret_key": "test-secret",
+            **BASE_SETTINGS,
             "outbox_backoff_seconds": 0.0,
             **idp.settings_overrides(),
         },

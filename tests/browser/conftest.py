@@ -20,6 +20,7 @@ from addin_api.auth.devidp import mint_token
 from addin_api.crm.local.demo_data import demo_dataset
 from addin_api.crm.local.seed import load_dataset
 from tests.fakes import FaultyCrm
+from tests.keys import SECRET_KEY
 from tests.standins.idp import LoopbackServer
 
 CHROMIUM = os.environ.get("ADDIN_CHROMIUM", "/usr/bin/chromium")
@@ -126,7 +127,7 @@ def served(tmp_path):
 @pytest.fixture
 def served_entra(tmp_path, idp):
     """The app as in production: Entra sign-in (here the loopback test IdP), no demo IdP, no preview."""
-    with serve_app(tmp_path / "entra", secret_key="test-secret", **idp.settings_overrides()) as running:
+    with serve_app(tmp_path / "entra", secret_key=SECRET_KEY, **idp.settings_overrides()) as running:
         yield running
 
 

@@ -16,6 +16,7 @@ from addin_api.crm.port import CrmPort
 from addin_api.crm.salesforce.adapter import SalesforceCrm
 from addin_api.domain import Principal
 from addin_api.store.db import make_engine
+from tests.keys import BASE_SETTINGS
 from tests.standins.salesforce import SalesforceStandin, signing_key
 
 REP = Principal("rep@demo.example", "oid-rep", "tid-demo", "Riley Rep")
@@ -159,7 +160,7 @@ def backend(request, tmp_path, database_url):
 
 @contextmanager
 def _local(engine, tmp_path):
-    settings = load_settings({}, {"secret_key": "test-secret", "instance_path": str(tmp_path)})
+    settings = load_settings({}, {**BASE_SETTINGS, "instance_path": str(tmp_path)})
     crm = LocalCrm.from_settings(settings, engine=engine, http=None)
     yield crm, load_dataset(engine, DATASET)
 
@@ -173,7 +174,7 @@ def _salesforce(engine, tmp_path):
         settings = load_settings(
             {},
             {
-                "secret_key": "test-secret",
+                **BASE_SETTINGS,
                 **sf.settings_overrides(str(key_path)),
                 "salesforce_business_case_fields": json.dumps(CASE_FIELDS),
             },

@@ -14,6 +14,7 @@ from addin_api.crm.local.demo_data import REP, REP2
 from addin_api.domain import Principal, Rating
 from addin_api.gmail.state import CardState, StateSigner
 from addin_api.services.drain import drain_once
+from tests.keys import SECRET_KEY
 from tests.standins.google import BASE_URL, subject_of
 
 MID = "<CAF=nw.42@mail.northwind.example>"
@@ -154,7 +155,7 @@ def test_a_tampered_card_state_is_refused_and_nothing_is_written(addon, email, c
 
 
 def test_an_expired_card_state_is_refused_and_nothing_is_written(addon, email, crm, deal_ids):
-    old = StateSigner("test-secret", clock=lambda: time.time() - 3 * 3600)
+    old = StateSigner(SECRET_KEY, clock=lambda: time.time() - 3 * 3600)
     state = old.sign(_rep(), CardState(deal_id=deal_ids["nw-fleet"], version="1.x", message_id=MID))
     event = addon.event(
         gmail_id=email,
@@ -181,7 +182,7 @@ def test_a_rep_who_does_not_own_the_deal_sees_it_read_only_and_cannot_write(addo
     state = CardState(
         deal_id=deal_ids["contoso-clinics"], version="1.x", message_id="<q3@mail.contoso.example>"
     )
-    forged = StateSigner("test-secret").sign(
+    forged = StateSigner(SECRET_KEY).sign(
         _rep(REP2), state
     )  # a valid card state: only the rights check stops it
     event = addon.event(

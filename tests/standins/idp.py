@@ -3,7 +3,7 @@
 Typical use::
 
     with TestIdentityProvider() as idp:
-        settings = load_settings({}, {"secret_key": "test", **idp.settings_overrides()})
+        settings = load_settings({}, {"secret_key": SECRET_KEY, **idp.settings_overrides()})
         token = idp.mint(email="rep@demo.example")
         # send `Authorization: Bearer <token>` to the API under test
 

@@ -4,7 +4,7 @@ Typical use::
 
     with SalesforceStandin(public_key_pem=signing_key().public_pem) as sf:
         ids = sf.load_dataset(DATASET)
-        settings = load_settings({}, {"secret_key": "t", **sf.settings_overrides(key_path)})
+        settings = load_settings({}, {"secret_key": SECRET_KEY, **sf.settings_overrides(key_path)})
 
 Serves `/services/oauth2/{token,authorize,revoke}` and `/id/…` on the login host (`salesforce_oauth.py`)
 and the data API under `instance_url`

@@ -13,11 +13,8 @@ from addin_api.domain import Principal
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch, database_url):
-    monkeypatch.setenv("ADDIN_DATABASE_URL", database_url)
-    monkeypatch.setenv("ADDIN_SECRET_KEY", "cli-test")
-    monkeypatch.setenv("ADDIN_INSTANCE_PATH", str(tmp_path))
-    return tmp_path
+def env(cli_env):
+    return cli_env
 
 
 def test_demo_data_loads_once_and_can_be_reset(env, capsys):

@@ -2,21 +2,80 @@
 
 from __future__ import annotations
 
+import base64
 import logging
+import secrets
 from pathlib import Path
 
 import pytest
 
 from addin_api.config import SettingsError, load_settings, settings_table
 from addin_api.logs import RedactingFilter, redact
+from tests.keys import SECRET_KEY
+from tests.standins.idp import OTHER_TENANT as OTHER
+from tests.standins.idp import TENANT
 
-BASE = {"ADDIN_SECRET_KEY": "k"}
+BASE = {"ADDIN_SECRET_KEY": SECRET_KEY, "ADDIN_MS_ALLOWED_TENANTS": TENANT}
 
 
 def test_defaults_and_types():
-    s = load_settings({**BASE, "ADDIN_GOING_DARK_DAYS": "30", "ADDIN_MS_ALLOWED_TENANTS": "a, b"})
-    assert s.crm == "local" and s.going_dark_days == 30 and s.ms_allowed_tenants == ("a", "b")
+    s = load_settings(
+        {**BASE, "ADDIN_GOING_DARK_DAYS": "30", "ADDIN_MS_ALLOWED_TENANTS": f"{TENANT}, {OTHER}"}
+    )
+    assert s.crm == "local" and s.going_dark_days == 30 and s.ms_allowed_tenants == (TENANT, OTHER)
     assert s.app_id_uri == "api://" and s.sqlalchemy_url.startswith("sqlite:///")
+
+
+@pytest.mark.parametrize("tenants", ["", "*", f"{TENANT},*", "contoso.onmicrosoft.com", "common"])
+def test_outside_demo_mode_only_tenant_guids_may_sign_in(tenants):
+    with pytest.raises(SettingsError, match="^ADDIN_MS_ALLOWED_TENANTS [^\n]+$"):
+        load_settings({**BASE, "ADDIN_MS_ALLOWED_TENANTS": tenants})
+
+
+def test_demo_mode_needs_no_tenant_list():
+    assert load_settings({"ADDIN_DEV_IDP": "1"}).ms_allowed_tenants == ()
+
+
+@pytest.mark.parametrize("domains", ["", "*", "acme.example,*", "*.acme.example", "acme"])
+def test_the_gmail_add_on_needs_a_list_of_domains(domains):
+    env = {**BASE, "ADDIN_GOOGLE_OAUTH_CLIENT_ID": "123.apps.googleusercontent.com"}
+    with pytest.raises(SettingsError, match="^ADDIN_GOOGLE_ALLOWED_DOMAINS [^\n]+$"):
+        load_settings({**env, "ADDIN_GOOGLE_ALLOWED_DOMAINS": domains})
+    ok = load_settings({**env, "ADDIN_GOOGLE_ALLOWED_DOMAINS": "acme.example, eu.acme.example"})
+    assert ok.google_allowed_domains == ("acme.example", "eu.acme.example")
+
+
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "x",
+        "test-secret",
+        "k" * 64,  # hex-looking but one byte repeated
+        "ab" * 40,
+        secrets.token_urlsafe(16),  # random, but only 16 bytes
+        secrets.token_hex(16),
+    ],
+)
+def test_weak_secret_keys_are_refused_with_how_to_make_one(weak):
+    with pytest.raises(SettingsError) as refused:
+        load_settings({**BASE, "ADDIN_SECRET_KEY": weak})
+    message = str(refused.value)
+    assert message.startswith("ADDIN_SECRET_KEY") and "\n" not in message
+    assert 'python3 -c "import secrets; print(secrets.token_urlsafe(32))"' in message
+    assert weak not in message
+
+
+@pytest.mark.parametrize(
+    "strong",
+    [
+        secrets.token_urlsafe(32),
+        secrets.token_hex(32),
+        base64.b64encode(secrets.token_bytes(32)).decode(),  # standard alphabet with padding
+        "Tr0ub4dor&3 correct horse battery staple, quite long",  # a long, varied passphrase
+    ],
+)
+def test_secret_keys_with_32_random_bytes_are_accepted(strong):
+    assert load_settings({**BASE, "ADDIN_SECRET_KEY": strong}).secret_key == strong
 
 
 @pytest.mark.parametrize(
@@ -35,13 +94,13 @@ def test_bad_settings_are_refused_with_the_variable_named(env, message):
 
 def test_secret_key_required_outside_demo_mode():
     with pytest.raises(SettingsError, match="ADDIN_SECRET_KEY"):
-        load_settings({})
+        load_settings({"ADDIN_MS_ALLOWED_TENANTS": TENANT})
     assert load_settings({"ADDIN_DEV_IDP": "1"}).dev_idp
 
 
 def test_secrets_stay_out_of_repr():
-    s = load_settings({**BASE, "ADDIN_SECRET_KEY": "hunter2", "ADDIN_MS_CLIENT_SECRET": "s3cret"})
-    assert "hunter2" not in repr(s) and "s3cret" not in repr(s)
+    s = load_settings({**BASE, "ADDIN_MS_CLIENT_SECRET": "s3cret"})
+    assert SECRET_KEY not in repr(s) and "s3cret" not in repr(s)
 
 
 def test_readme_documents_every_setting():

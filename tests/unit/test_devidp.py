@@ -26,6 +26,7 @@ from addin_api.auth.devidp import (
 from addin_api.auth.entra import EntraValidator
 from addin_api.config import Settings, load_settings
 from addin_api.domain import Principal
+from tests.keys import BASE_SETTINGS
 from tests.standins.idp import LoopbackServer
 
 
@@ -78,14 +79,14 @@ def test_dev_overrides_point_entra_at_the_demo_idp(tmp_path):
 
 
 def test_dev_overrides_keep_what_the_operator_set(tmp_path):
-    explicit = {"ms_client_id": "c", "ms_allowed_tenants": ("t",), "secret_key": "s"}
+    explicit = {"ms_client_id": "c", "ms_allowed_tenants": ("t",), **BASE_SETTINGS}
     base = load_settings({}, {"dev_idp": True, "instance_path": str(tmp_path), **explicit})
 
     assert dev_overrides(base) == {"ms_authority": "http://127.0.0.1:8000/dev-idp"}
 
 
 def test_dev_overrides_are_empty_unless_enabled(tmp_path):
-    assert dev_overrides(load_settings({}, {"secret_key": "s", "instance_path": str(tmp_path)})) == {}
+    assert dev_overrides(load_settings({}, {**BASE_SETTINGS, "instance_path": str(tmp_path)})) == {}
 
 
 def test_discovery_documents_have_microsofts_shape(served, http):
@@ -174,7 +175,7 @@ def test_other_grant_types_are_refused(tmp_path):
 
 
 def test_nothing_is_served_unless_dev_idp_is_on(tmp_path):
-    settings = load_settings({}, {"secret_key": "s", "instance_path": str(tmp_path)})
+    settings = load_settings({}, {**BASE_SETTINGS, "instance_path": str(tmp_path)})
     client = demo_app(settings).test_client()
 
     assert (

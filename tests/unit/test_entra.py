@@ -14,6 +14,7 @@ from addin_api.auth.entra import MSA_CONSUMER_TENANT, EntraValidator, bearer_tok
 from addin_api.config import load_settings
 from addin_api.domain import Principal
 from addin_api.errors import Forbidden, ServiceUnavailable, Unauthorized
+from tests.keys import BASE_SETTINGS
 from tests.standins.idp import (
     APP_ID_URI,
     CLIENT_ID,
@@ -61,7 +62,7 @@ def http():
 
 def make_validator(idp, http, clock, **overrides) -> EntraValidator:
     """A validator trusting the stand-in, with settings overrides."""
-    settings = load_settings({}, {"secret_key": "test", **idp.settings_overrides(), **overrides})
+    settings = load_settings({}, {**BASE_SETTINGS, **idp.settings_overrides(), **overrides})
     return EntraValidator(settings, http, clock=clock)
 
 
@@ -143,16 +144,14 @@ def test_tenant_not_allowed_is_rejected(idp, validator):
     assert "not allowed" in rejected(validator, token).message
 
 
-def test_star_allows_any_organisation_but_not_personal_accounts(idp, http, clock):
-    validator = make_validator(idp, http, clock, ms_allowed_tenants=("*",))
+def test_every_listed_tenant_is_allowed_but_personal_accounts_only_if_listed(idp, http, clock):
+    validator = make_validator(idp, http, clock, ms_allowed_tenants=(TENANT, OTHER_TENANT.upper()))
 
     assert validator.validate(idp.mint(tid=OTHER_TENANT)).tenant == OTHER_TENANT
     assert "not allowed" in rejected(validator, idp.mint(tid=MSA_CONSUMER_TENANT)).message
 
 
-def test_tenant_id_must_be_a_guid(idp, http, clock):
-    validator = make_validator(idp, http, clock, ms_allowed_tenants=("*",))
-
+def test_tenant_id_must_be_a_guid(idp, validator):
     assert "tenant" in rejected(validator, idp.mint(tid="contoso")).message
 
 

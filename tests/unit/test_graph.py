@@ -16,6 +16,7 @@ from addin_api.crm.local.seed import load_dataset
 from addin_api.domain import Principal
 from addin_api.errors import Forbidden, Unprocessable
 from addin_api.graph import EXPIRY_MARGIN_SECONDS, GraphMessageReader
+from tests.keys import BASE_SETTINGS
 from tests.standins.graph import GraphStandIn
 from tests.standins.idp import CLIENT_ID, OTHER_TENANT, TENANT, oid_for
 
@@ -56,7 +57,7 @@ def reader_for(graph: GraphStandIn, http, clock=None) -> GraphMessageReader:
     settings = load_settings(
         {},
         {
-            "secret_key": "x",
+            **BASE_SETTINGS,
             "ms_authority": graph.url,
             "ms_client_id": CLIENT_ID,
             "ms_client_secret": graph.client_secret,
@@ -144,7 +145,7 @@ def graph_app(tmp_path, idp, graph):
         {
             "database_url": f"sqlite:///{tmp_path / 'addin.db'}",
             "instance_path": str(tmp_path),
-            "secret_key": "test",
+            **BASE_SETTINGS,
             "ms_authority": graph.url,
             "ms_client_id": CLIENT_ID,
             "ms_allowed_tenants": (TENANT,),
@@ -226,9 +227,9 @@ def test_a_certificate_replaces_the_secret_for_the_exchange(tmp_path):
         )
         + cert.public_bytes(serialization.Encoding.PEM)
     )
-    settings = load_settings({}, {"secret_key": "k", "ms_client_certificate_path": str(path)})
+    settings = load_settings({}, {**BASE_SETTINGS, "ms_client_certificate_path": str(path)})
     credential = client_credential(settings)
     assert settings.graph_reads
     assert credential["thumbprint"] == cert.fingerprint(hashes.SHA1()).hex()
     assert credential["private_key"].startswith("-----BEGIN PRIVATE KEY-----")
-    assert client_credential(load_settings({}, {"secret_key": "k", "ms_client_secret": "s"})) == "s"
+    assert client_credential(load_settings({}, {**BASE_SETTINGS, "ms_client_secret": "s"})) == "s"

@@ -94,9 +94,6 @@ def test_the_drain_loop_purges_at_most_once_an_hour():
     assert len(purged) == 2  # at 0 s and at 3600 s, not in between
 
 
-def test_purge_command_reports_what_it_deleted(tmp_path, monkeypatch, database_url, capsys):
-    monkeypatch.setenv("ADDIN_DATABASE_URL", database_url)
-    monkeypatch.setenv("ADDIN_SECRET_KEY", "cli-test")
-    monkeypatch.setenv("ADDIN_INSTANCE_PATH", str(tmp_path))
+def test_purge_command_reports_what_it_deleted(cli_env, capsys):
     assert main(["purge"]) == 0
     assert capsys.readouterr().out.strip() == "audit: 0, bodies: 0, changes: 0, idempotency: 0"

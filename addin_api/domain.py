@@ -152,6 +152,8 @@ class Deal:
     business_case: BusinessCase = field(default_factory=BusinessCase)
     activities: tuple[EmailActivity, ...] = ()
     stats: ActivityStats = field(default_factory=ActivityStats)
+    changed_by: str | None = None  # who last changed the deal, where the CRM says (name or email)
+    changed_at: datetime | None = None  # when, where the CRM says
 
     @property
     def is_closed(self) -> bool:
@@ -241,40 +243,84 @@ class EmailLog:
         return received, f"The email's date was unusable ({problem}); the time it was received is used."
 
 
-def _field_hash(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()[:8]
+TRACKED = ("stage", "next_step", "amount", "close_date")  # fields a version fingerprints, in this order
+_PART = 8  # hex characters per field in a fingerprint
+_OLD_TRACKED = TRACKED[:2]  # versions issued before amount and close date were fingerprinted
 
 
-def fingerprint(stage_id: str, next_step: str) -> str:
-    """Short per-field hashes of the two fields reps edit, so a version tells what the rep saw of each."""
-    return _field_hash(stage_id) + _field_hash(next_step)
+def tracked_values(deal: Deal) -> dict:
+    """The deal's value of each tracked field, by public name (stage by id)."""
+    return {
+        "stage": deal.stage.id,
+        "next_step": deal.next_step,
+        "amount": deal.amount,
+        "close_date": deal.close_date,
+    }
 
 
-def make_version(token: str, stage_id: str, next_step: str) -> str:
+def _field_hash(value) -> str:
+    if isinstance(value, Decimal):
+        value = format(value.normalize(), "f")  # 120000.0 and 120000.00 are the same amount
+    elif isinstance(value, date):
+        value = value.isoformat()
+    return hashlib.sha256(("" if value is None else str(value)).encode()).hexdigest()[:_PART]
+
+
+def fingerprint(stage_id: str, next_step: str, amount: Decimal | None, close_date: date | None) -> str:
+    """Short per-field hashes of the tracked fields, so a version tells which of them moved since."""
+    return "".join(_field_hash(v) for v in (stage_id, next_step, amount, close_date))
+
+
+def make_version(
+    token: str, stage_id: str, next_step: str, amount: Decimal | None, close_date: date | None
+) -> str:
     """A deal version: the adapter's own token (revision, LastModifiedDate...) plus the fingerprint."""
-    return f"{token}|{fingerprint(stage_id, next_step)}"
+    return f"{token}|{fingerprint(stage_id, next_step, amount, close_date)}"
 
 
 def split_version(version: str) -> tuple[str, str]:
-    """(adapter token, fingerprint the rep saw); ValueError if `version` was not made by make_version."""
+    """(adapter token, fingerprint the rep saw); ValueError if `version` was not made by make_version.
+
+    Versions issued before amount and close date were tracked (two fields) still parse.
+    """
     token, sep, seen = version.rpartition("|")
-    if not sep or not token or len(seen) != 16:
+    if not sep or not token or len(seen) not in (_PART * len(_OLD_TRACKED), _PART * len(TRACKED)):
         raise ValueError("not a deal version")
     return token, seen
 
 
-def moved_fields(deal: Deal, version: str) -> set[str]:
-    """Which of stage / next step differ from what the rep saw when given `version` (all, if unreadable)."""
+@dataclass(frozen=True)
+class Movement:
+    """Which tracked fields moved since a version, and which the version cannot tell about."""
+
+    moved: frozenset[str]
+    unknown: frozenset[str] = frozenset()
+
+    @property
+    def maybe(self) -> frozenset[str]:
+        """Moved or possibly moved: what a conflict check must treat as moved."""
+        return self.moved | self.unknown
+
+
+def movement(deal: Deal, version: str) -> Movement:
+    """What moved since the rep was given `version`; an unreadable version tells nothing (all unknown)."""
     try:
         seen = split_version(version)[1]
     except ValueError:
-        return {"stage", "next_step"}
-    now = fingerprint(deal.stage.id, deal.next_step)
-    return {
-        name
-        for name, part in (("stage", slice(0, 8)), ("next_step", slice(8, 16)))
-        if seen[part] != now[part]
+        return Movement(frozenset(), frozenset(TRACKED))
+    now = fingerprint(*tracked_values(deal).values())
+    known = TRACKED[: len(seen) // _PART]
+    moved = {
+        f
+        for i, f in enumerate(known)
+        if seen[i * _PART : (i + 1) * _PART] != now[i * _PART : (i + 1) * _PART]
     }
+    return Movement(frozenset(moved), frozenset(TRACKED) - frozenset(known))
+
+
+def moved_fields(deal: Deal, version: str) -> set[str]:
+    """Tracked fields that moved, or may have, since the version the rep saw (all, if unreadable)."""
+    return set(movement(deal, version).maybe)
 
 
 def conflicts_with(deal: Deal, changes: DealChanges) -> bool:

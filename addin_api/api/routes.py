@@ -93,7 +93,9 @@ class DealById(MethodView):
     @bp.response(200, sc.WriteResultSchema)
     @bp.alt_response(202, schema=sc.WriteResultSchema, description="Saved; syncing to the CRM.")
     @bp.alt_response(
-        409, schema=sc.ErrorResponseSchema, description="Changed since `version`: yours vs theirs."
+        409,
+        schema=sc.ErrorResponseSchema,
+        description="A field you edit moved since `version`: yours vs theirs, and what else moved, by whom.",
     )
     @bp.alt_response(422, schema=sc.ErrorResponseSchema, description="Invalid, or refused by the CRM.")
     def patch(self, changes, deal_id):

@@ -33,7 +33,7 @@ class CrmUnavailable(CrmError):
 
 
 class CrmConflict(CrmError):
-    """Stage or next step changed since the version the rep saw; `theirs` is the deal as it is now."""
+    """A field the rep changes moved since the version they saw; `theirs` is the deal as it is now."""
 
     def __init__(self, theirs: Deal):
         super().__init__("the deal changed since you loaded it")
@@ -58,7 +58,10 @@ class CrmPort(Protocol):
         """The rep's own open deals."""
 
     def update_deal(self, rep: Principal, deal_id: str, changes: DealChanges) -> Deal:
-        """Apply stage/next step; CrmConflict if either moved since `changes.version`."""
+        """Apply stage/next step; CrmConflict if one the rep changes moved since `changes.version`.
+
+        Two calls racing with one version never both apply a field the other also changes.
+        """
 
     def log_email(self, rep: Principal, deal_id: str, email: EmailLog) -> str:
         """Log the email on the deal with its rating, idempotent by Message-ID; returns the CRM's id."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from addin_api.crm.port import (
     CrmAuthError,
@@ -18,6 +19,7 @@ from addin_api.crm.port import (
 )
 from addin_api.domain import (
     NEXT_STEP_MAX,
+    TRACKED,
     ChangeState,
     Deal,
     DealChanges,
@@ -27,7 +29,8 @@ from addin_api.domain import (
     Rating,
     conflicts_with,
     direction_of,
-    moved_fields,
+    movement,
+    tracked_values,
     utcnow,
 )
 from addin_api.errors import Forbidden, NotFound, Unprocessable
@@ -327,12 +330,20 @@ def _validate(deal: Deal, changes: DealChanges) -> None:
 
 
 def _conflict(payload: dict, theirs: Deal) -> dict:
-    """Yours vs theirs for the fields you changed that moved (all you changed, if the CRM could not say)."""
-    edited = [f for f in ("stage", "next_step") if f in payload]
-    moved = [f for f in edited if f in moved_fields(theirs, payload["version"])] or edited
-    now = {"stage": theirs.stage.id, "next_step": theirs.next_step}
+    """Everything that moved since the rep's version: edited fields as yours/theirs, the rest as also_changed.
+
+    An edited field the version cannot tell about counts as moved (all edited, if the CRM gave no reason);
+    `also_changed` lists only fields known to have moved.
+    """
+    edited = [f for f in TRACKED if f in payload]
+    seen = movement(theirs, payload["version"])
+    clashing = [f for f in edited if f in seen.maybe] or edited
+    now = {f: _json_value(v) for f, v in tracked_values(theirs).items()}
     return {
-        "fields": {f: {"yours": payload[f], "theirs": now[f]} for f in moved},
+        "fields": {f: {"yours": payload[f], "theirs": now[f]} for f in clashing},
+        "also_changed": {f: {"theirs": now[f]} for f in TRACKED if f in seen.moved and f not in edited},
+        "changed_by": theirs.changed_by,
+        "changed_at": theirs.changed_at.isoformat() if theirs.changed_at else None,
         "current_version": theirs.version,
     }
 
@@ -341,6 +352,13 @@ def _park(deps: WriteDeps, rep: Principal, row: ChangeRow) -> WriteResult:
     if not deps.outbox.park(row, PARKED):
         return _lost(deps, rep, row)
     return WriteResult(_settled(row, NEEDS_CONNECT, reason=PARKED, attempted=False))
+
+
+def _json_value(value):
+    # As DealSchema serves them: amounts as decimal strings, dates in ISO 8601.
+    if isinstance(value, Decimal):
+        return str(value)
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _reschedule(deps: WriteDeps, rep: Principal, row: ChangeRow, error: str) -> WriteResult:

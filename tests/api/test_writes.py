@@ -255,6 +255,8 @@ def test_a_colleagues_stage_change_does_not_block_my_next_step(api, api2, deal_i
     )
     r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "next_step": "Mine"})
     assert r.status_code == 200
+    answered = r.get_json()["deal"]  # the pane shows the deal as it is, stage moved by the colleague
+    assert (answered["stage"]["id"], answered["next_step"]) == ("contract_sent", "Mine")
     deal = _deal(api, deal_id)
     assert (deal["stage"]["id"], deal["next_step"]) == ("contract_sent", "Mine")  # both edits kept
 

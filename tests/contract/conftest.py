@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 import requests
+from sqlalchemy.orm import Session
 
 from addin_api.config import load_settings
+from addin_api.crm.local import models as local_models
 from addin_api.crm.local.adapter import LocalCrm
 from addin_api.crm.local.seed import load_dataset
 from addin_api.crm.port import CrmPort
 from addin_api.crm.salesforce.adapter import SalesforceCrm
-from addin_api.domain import Principal
+from addin_api.domain import Principal, utcnow
 from addin_api.store.db import make_engine
 from tests.keys import BASE_SETTINGS
 from tests.standins.salesforce import SalesforceStandin, signing_key
 
 REP = Principal("rep@demo.example", "oid-rep", "tid-demo", "Riley Rep")
+REP2 = Principal("rep2@demo.example", "oid-rep2", "tid-demo")  # on the platform deal's team; no display name
 PIPELINE = [
     "Problem identified",
     "Solution evaluation",
@@ -139,11 +144,16 @@ DATASET = {
 
 @dataclass
 class Backend:
-    """An adapter under test and the CRM ids of the dataset's deals."""
+    """An adapter under test, the CRM ids of the dataset's deals, and a way to edit a deal behind its back.
+
+    `edit(deal_id, amount=..., close_date=...)` changes fields the port cannot write, as someone working
+    in the CRM itself would.
+    """
 
     name: str
     crm: CrmPort
     ids: dict[str, str]
+    edit: Callable[..., None]
 
 
 @pytest.fixture(params=["local", "salesforce"])
@@ -152,8 +162,8 @@ def backend(request, tmp_path, database_url):
     engine = make_engine(database_url)
     builder = _local if request.param == "local" else _salesforce
     try:
-        with builder(engine, tmp_path) as (crm, ids):
-            yield Backend(request.param, crm, ids)
+        with builder(engine, tmp_path) as (crm, ids, edit):
+            yield Backend(request.param, crm, ids, edit)
     finally:
         engine.dispose()
 
@@ -162,7 +172,15 @@ def backend(request, tmp_path, database_url):
 def _local(engine, tmp_path):
     settings = load_settings({}, {**BASE_SETTINGS, "instance_path": str(tmp_path)})
     crm = LocalCrm.from_settings(settings, engine=engine, http=None)
-    yield crm, load_dataset(engine, DATASET)
+
+    def edit(deal_id: str, **fields) -> None:
+        with Session(engine) as s, s.begin():
+            deal = s.get(local_models.Deal, int(deal_id))
+            for name, value in fields.items():
+                setattr(deal, name, value)
+            deal.updated_at, deal.updated_by = utcnow(), None
+
+    yield crm, load_dataset(engine, DATASET), edit
 
 
 @contextmanager
@@ -179,4 +197,14 @@ def _salesforce(engine, tmp_path):
                 "salesforce_business_case_fields": json.dumps(CASE_FIELDS),
             },
         )
-        yield SalesforceCrm.from_settings(settings, engine=engine, http=http), ids
+
+        def edit(deal_id: str, **fields) -> None:
+            names = {"amount": "Amount", "close_date": "CloseDate"}
+            sf.org.update("Opportunity", deal_id, {names[k]: _sf_value(v) for k, v in fields.items()})
+
+        yield SalesforceCrm.from_settings(settings, engine=engine, http=http), ids, edit
+
+
+def _sf_value(value):
+    # As the REST API carries them: currency as a JSON number, dates as YYYY-MM-DD.
+    return float(value) if isinstance(value, Decimal) else value.isoformat() if value else value

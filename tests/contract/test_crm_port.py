@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
 from addin_api.crm.port import CrmConflict, CrmNotFound
-from addin_api.domain import DealChanges, Direction, EmailLog, Rating
-from tests.contract.conftest import CASE, PIPELINE, REP
+from addin_api.domain import DealChanges, Direction, EmailLog, Rating, movement
+from tests.contract.conftest import CASE, PIPELINE, REP, REP2
+
+
+def _from_ada(message_id: str, subject: str, day: int, body: str, rating: Rating | None) -> EmailLog:
+    """An inbound email from Ada to the rep, sent on `day` of November 2026."""
+    return EmailLog(
+        message_id,
+        subject,
+        "ada@acme.example",
+        ("rep@demo.example",),
+        (),
+        datetime(2026, 11, day, 9, tzinfo=UTC),
+        Direction.INBOUND,
+        body,
+        rating,
+    )
 
 
 def stage_id(deal, label: str) -> str:
@@ -132,17 +149,7 @@ def test_stale_version_without_a_stage_or_next_step_change_is_applied(backend):
 
 def test_logging_the_same_message_twice_keeps_one_activity_with_the_latest_rating(backend):
     deal_id = backend.ids["acme-platform"]
-    email = EmailLog(
-        "<m3@acme.example>",
-        "Re: pricing",
-        "ada@acme.example",
-        ("rep@demo.example",),
-        (),
-        datetime(2026, 11, 5, 9, tzinfo=UTC),
-        Direction.INBOUND,
-        "Looks good",
-        Rating.POSITIVE,
-    )
+    email = _from_ada("<m3@acme.example>", "Re: pricing", 5, "Looks good", Rating.POSITIVE)
     first = backend.crm.log_email(REP, deal_id, email)
     second = backend.crm.log_email(REP, deal_id, EmailLog(**{**vars(email), "rating": Rating.NEGATIVE}))
     deal = backend.crm.get_deal(REP, deal_id)
@@ -155,17 +162,7 @@ def test_logging_the_same_message_twice_keeps_one_activity_with_the_latest_ratin
 
 
 def test_one_message_logged_on_two_deals_is_one_activity_on_each(backend):
-    email = EmailLog(
-        "<m4@acme.example>",
-        "Re: both deals",
-        "ada@acme.example",
-        ("rep@demo.example",),
-        (),
-        datetime(2026, 11, 6, 9, tzinfo=UTC),
-        Direction.INBOUND,
-        "For both",
-        Rating.POSITIVE,
-    )
+    email = _from_ada("<m4@acme.example>", "Re: both deals", 6, "For both", Rating.POSITIVE)
     platform, audit = backend.ids["acme-platform"], backend.ids["initech-audit"]
     first = backend.crm.log_email(REP, platform, email)
     second = backend.crm.log_email(REP, audit, EmailLog(**{**vars(email), "rating": Rating.NEGATIVE}))
@@ -181,3 +178,66 @@ def test_open_deals_of_rep_are_their_open_deals(backend):
     deals = backend.crm.open_deals_of(REP)
     assert {d.name for d in deals} == {"Acme platform rollout", "Initech audit"}
     assert all(not d.is_closed and d.owner_email == "rep@demo.example" for d in deals)
+
+
+def test_conflict_carries_the_deal_as_it_is_now_with_who_and_when(backend):
+    mine = backend.crm.get_deal(REP, backend.ids["acme-platform"])
+    backend.crm.update_deal(REP2, mine.id, DealChanges(mine.version, next_step="Changed by a colleague"))
+    with pytest.raises(CrmConflict) as caught:
+        backend.crm.update_deal(REP, mine.id, DealChanges(mine.version, next_step="Mine"))
+    theirs = caught.value.theirs
+    assert (theirs.next_step, theirs.stage.label) == ("Changed by a colleague", "Technical fit")
+    assert theirs.version == backend.crm.get_deal(REP, mine.id).version  # "apply mine" can use it
+    assert theirs.changed_by == "rep2@demo.example"
+    assert theirs.changed_at is not None and theirs.changed_at.tzinfo is not None
+    assert mine.changed_at is None or theirs.changed_at > mine.changed_at
+    assert movement(theirs, mine.version).moved == {"next_step"}
+
+
+def test_the_version_tells_when_amount_or_close_date_moved_without_blocking_my_edit(backend):
+    mine = backend.crm.get_deal(REP, backend.ids["acme-platform"])
+    backend.edit(mine.id, amount=Decimal("150000.00"), close_date=date(2027, 1, 31))
+    now = backend.crm.get_deal(REP, mine.id)
+    assert movement(now, mine.version).moved == {"amount", "close_date"}
+    applied = backend.crm.update_deal(REP, mine.id, DealChanges(mine.version, next_step="Mine"))
+    assert (applied.next_step, applied.amount, applied.close_date) == (
+        "Mine",
+        Decimal("150000.00"),
+        date(2027, 1, 31),
+    )
+
+
+def test_concurrent_updates_with_the_same_version_one_wins_the_other_conflicts(backend):
+    seen = backend.crm.get_deal(REP, backend.ids["acme-platform"])
+    start = threading.Barrier(2, timeout=30)
+
+    def save(rep, step):
+        start.wait()  # both leave together, with the same version in hand
+        try:
+            return backend.crm.update_deal(rep, seen.id, DealChanges(seen.version, next_step=step))
+        except CrmConflict as exc:
+            return exc
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(save, (REP, REP2), ("From rep", "From rep2")))
+    won = [o for o in outcomes if not isinstance(o, CrmConflict)]
+    lost = [o for o in outcomes if isinstance(o, CrmConflict)]
+    assert (len(won), len(lost)) == (1, 1)
+    assert lost[0].theirs.next_step == won[0].next_step  # the loser is shown the winner's edit
+    assert backend.crm.get_deal(REP, seen.id).next_step == won[0].next_step
+
+
+def test_concurrent_logs_of_one_message_make_one_activity_and_both_succeed(backend):
+    deal_id = backend.ids["acme-platform"]
+    email = _from_ada("<race@acme.example>", "Re: pricing", 7, "Looks good", Rating.POSITIVE)
+    start = threading.Barrier(2, timeout=30)
+
+    def log(rep):
+        start.wait()
+        return backend.crm.log_email(rep, deal_id, email)
+
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(log, (REP, REP2))
+    assert first == second
+    logged = [a for a in backend.crm.get_deal(REP, deal_id).activities if a.message_id == email.message_id]
+    assert [a.rating for a in logged] == [Rating.POSITIVE]

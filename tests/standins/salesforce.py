@@ -168,13 +168,17 @@ class SalesforceStandin(OAuthEndpoints, LoopbackStandIn):
         if user is None or self.reject_sessions:
             return 401, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}], {}
         self.api_calls += 1
-        return (
-            *self.api.dispatch(
+        # Salesforce stamps CreatedById/LastModifiedById with the session's user; records a test
+        # changes directly (outside a request) name nobody.
+        self.org.actor = next((u["Id"] for u in self.org.rows("User") if u["Username"] == user), None)
+        try:
+            status, payload = self.api.dispatch(
                 request.method,
                 request.path[len(self.prefix) :],
                 request.args.to_dict(),
                 dict(request.headers),
                 request.get_json(silent=True),
-            ),
-            {},
-        )
+            )
+        finally:
+            self.org.actor = None
+        return status, payload, {}

@@ -83,10 +83,12 @@ SCHEMA = {
     },
     "Organization": {"Id", "DefaultCurrencyIsoCode"},
 }
-AUDIT = {"CreatedDate", "LastModifiedDate", "SystemModstamp"}
+AUDIT = {"CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp"}
 REFERENCES = {
     "Account": ("AccountId", "Account"),
     "Owner": ("OwnerId", "User"),
+    "CreatedBy": ("CreatedById", "User"),
+    "LastModifiedBy": ("LastModifiedById", "User"),
     "Contact": ("ContactId", "Contact"),
     "EmailMessage": ("EmailMessageId", "EmailMessage"),
 }
@@ -142,6 +144,7 @@ class Org:
         self.deleted: set[str] = set()
         self.record_types: dict[str, list[str]] = {}  # RecordTypeId → allowed StageName values
         self.now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+        self.actor: str | None = None  # User Id the current request acts as (audit fields name them)
         self._ids = itertools.count(1)
         self._seed_stages(currency)
 
@@ -185,7 +188,9 @@ class Org:
             **fields,
             "Id": record_id,
             "CreatedDate": stamp,
+            "CreatedById": self.actor,
             "LastModifiedDate": stamp,
+            "LastModifiedById": self.actor,
             "SystemModstamp": stamp,
         }
         return record_id
@@ -215,7 +220,7 @@ class Org:
         if obj == "Opportunity":
             fields = self._opportunity_rules(record, fields)
         stamp = sf_time(self.tick())
-        record.update(fields, LastModifiedDate=stamp, SystemModstamp=stamp)
+        record.update(fields, LastModifiedDate=stamp, LastModifiedById=self.actor, SystemModstamp=stamp)
 
     def _opportunity_rules(self, record: dict, fields: dict) -> dict:
         if len(fields.get("NextStep") or "") > 255:

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from addin_api import domain as d
 from addin_api.crm.local import models as m
@@ -17,6 +18,7 @@ from addin_api.crm.local.seed import create_schema
 from addin_api.crm.port import CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
 
 RECENT_ACTIVITIES = 10
+UPDATE_TRIES = 3  # each lost race means another write landed; a deal rarely changes that fast
 _DEAL_LOAD = (
     selectinload(m.Deal.roles).selectinload(m.DealContact.contact),
     selectinload(m.Deal.team),
@@ -81,7 +83,28 @@ class LocalCrm:
             return self._deals(s, deals)
 
     def update_deal(self, rep: d.Principal, deal_id: str, changes: d.DealChanges) -> d.Deal:
-        """Apply stage/next step unless either moved since the version the rep saw."""
+        """Apply stage/next step unless a field the rep changes moved since the version they saw."""
+        for _ in range(UPDATE_TRIES):
+            try:
+                return self._update_once(rep, deal_id, changes)
+            except StaleDataError:
+                # Another writer changed the deal between our read and our conditional UPDATE: judge the
+                # change again against the deal as that writer left it.
+                continue
+        raise CrmUnavailable("the deal keeps changing; the change will be retried")
+
+    def log_email(self, rep: d.Principal, deal_id: str, email: d.EmailLog) -> str:
+        """Insert the email once per (deal, Message-ID); a repeat only updates the rating."""
+        try:
+            return self._log_email_once(deal_id, email)
+        except CrmRejected as exc:
+            if not isinstance(exc.__cause__, IntegrityError):
+                raise
+            # Most likely a simultaneous log of the same message won the insert: its row exists now, and
+            # this second pass updates it. Any other integrity failure fails again and is refused.
+            return self._log_email_once(deal_id, email)
+
+    def _update_once(self, rep: d.Principal, deal_id: str, changes: d.DealChanges) -> d.Deal:
         with self._session() as s, s.begin():
             deal = self._load(s, deal_id, lock=True)
             current = self._deals(s, [deal])[0]
@@ -98,13 +121,11 @@ class LocalCrm:
                 if len(changes.next_step) > d.NEXT_STEP_MAX:
                     raise CrmRejected(f"Next step is limited to {d.NEXT_STEP_MAX} characters")
                 deal.next_step = changes.next_step
-            deal.revision += 1
-            deal.updated_at = d.utcnow()
-            s.flush()
+            deal.updated_at, deal.updated_by = d.utcnow(), (rep.name or rep.email)[:320]
+            s.flush()  # UPDATE ... WHERE revision = <read>: StaleDataError if another writer got there first
             return self._deals(s, [deal])[0]
 
-    def log_email(self, rep: d.Principal, deal_id: str, email: d.EmailLog) -> str:
-        """Insert the email once per (deal, Message-ID); a repeat only updates the rating."""
+    def _log_email_once(self, deal_id: str, email: d.EmailLog) -> str:
         with self._session() as s, s.begin():
             deal = self._load(s, deal_id)
             activity = s.scalar(
@@ -176,7 +197,9 @@ class LocalCrm:
             owner_email=deal.owner_email,
             owner_name=deal.owner_name,
             probability=deal.probability,
-            version=d.make_version(str(deal.revision), deal.stage.key, deal.next_step or ""),
+            version=d.make_version(
+                str(deal.revision), deal.stage.key, deal.next_step or "", deal.amount, deal.close_date
+            ),
             url=deal_link(self.base_url, self.link_secret, deal.id),
             stakeholders=tuple(
                 d.Stakeholder(str(r.contact.id), r.contact.name, r.contact.email, r.role, r.is_primary)
@@ -193,6 +216,8 @@ class LocalCrm:
             ),
             activities=tuple(activities),
             stats=stats,
+            changed_by=deal.updated_by,
+            changed_at=_aware(deal.updated_at),
         )
 
     @staticmethod

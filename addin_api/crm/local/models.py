@@ -62,7 +62,11 @@ class Stage(LocalBase):
 
 
 class Deal(LocalBase):
-    """An opportunity; `revision` increases on every change and backs the opaque version."""
+    """An opportunity; `revision` increases on every change and backs the opaque version.
+
+    `revision` is the mapper's version counter: every UPDATE of a deal carries `WHERE revision = <read>`,
+    so of two writers that read the same revision only one changes the row (on SQLite and PostgreSQL).
+    """
 
     __tablename__ = "crm_deal"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +83,7 @@ class Deal(LocalBase):
     probability: Mapped[int | None]
     revision: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_by: Mapped[str | None] = mapped_column(String(320))  # who made the last change (name or email)
     bc_problem: Mapped[str | None] = mapped_column(Text)
     bc_root_cause: Mapped[str | None] = mapped_column(Text)
     bc_why_it_matters: Mapped[str | None] = mapped_column(Text)
@@ -91,6 +96,7 @@ class Deal(LocalBase):
     roles: Mapped[list[DealContact]] = relationship(back_populates="deal")
     team: Mapped[list[DealTeamMember]] = relationship()
     activities: Mapped[list[Activity]] = relationship(order_by="Activity.sent_at.desc()")
+    __mapper_args__ = {"version_id_col": revision}
 
 
 class DealContact(LocalBase):

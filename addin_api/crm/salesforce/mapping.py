@@ -45,9 +45,11 @@ def http_date(sf_datetime: str) -> str:
     return format_datetime(parse_datetime(sf_datetime).astimezone(UTC), usegmt=True)
 
 
-def encode_version(last_modified: str, stage_id: str, next_step: str) -> str:
+def encode_version(
+    last_modified: str, stage_id: str, next_step: str, amount: Decimal | None, close_date: date | None
+) -> str:
     """Opaque version: LastModifiedDate (for If-Unmodified-Since) + fingerprint of what the rep saw."""
-    return d.make_version(last_modified, stage_id, next_step)
+    return d.make_version(last_modified, stage_id, next_step, amount, close_date)
 
 
 def decode_version(version: str) -> tuple[str, str]:
@@ -105,6 +107,8 @@ def to_deal(rec: dict, stages: tuple[d.Stage, ...], ctx: MapContext) -> d.Deal:
         rec["StageName"], rec["StageName"], bool(rec.get("IsClosed")), bool(rec.get("IsWon"))
     )
     next_step = rec.get("NextStep") or ""
+    amount = _money(rec.get("Amount"))
+    close_date = date.fromisoformat(rec["CloseDate"]) if rec.get("CloseDate") else None
     activities = _activities(rec, ctx)
     return d.Deal(
         id=rec["Id"],
@@ -112,19 +116,21 @@ def to_deal(rec: dict, stages: tuple[d.Stage, ...], ctx: MapContext) -> d.Deal:
         account_name=_related(rec, "Account", "Name"),
         stage=stage,
         stages=stages,
-        amount=_money(rec.get("Amount")),
+        amount=amount,
         currency=rec.get("CurrencyIsoCode") or ctx.currency,
-        close_date=date.fromisoformat(rec["CloseDate"]) if rec.get("CloseDate") else None,
+        close_date=close_date,
         next_step=next_step,
         owner_email=_related(rec, "Owner", "Email").lower(),
         owner_name=_related(rec, "Owner", "Name"),
         probability=int(rec["Probability"]) if rec.get("Probability") is not None else None,
-        version=encode_version(rec["LastModifiedDate"], stage.id, next_step),
+        version=encode_version(rec["LastModifiedDate"], stage.id, next_step, amount, close_date),
         url=f"{ctx.instance_url}/lightning/r/Opportunity/{rec['Id']}/view",
         stakeholders=tuple(_stakeholder(r) for r in _children(rec, "OpportunityContactRoles")),
         business_case=d.BusinessCase(**{k: rec.get(v) for k, v in ctx.business_case_fields.items()}),
         activities=tuple(activities[:RECENT_ACTIVITIES]),
         stats=_stats(activities),
+        changed_by=_related(rec, "LastModifiedBy", "Name") or None,
+        changed_at=parse_datetime(rec.get("LastModifiedDate")),
     )
 
 

@@ -36,6 +36,7 @@ OPP_FIELDS = (
     "Account.Name",
     "RecordTypeId",
     "LastModifiedDate",
+    "LastModifiedBy.Name",  # who, for the conflict answer; a relationship field, so no extra call
 )
 ROLES = "(SELECT ContactId, Contact.Name, Contact.Email, Role, IsPrimary FROM OpportunityContactRoles)"
 STAGES = (

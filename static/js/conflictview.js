@@ -30,7 +30,8 @@ export function conflictView(status, deal, actions) {
 }
 
 function byline(conflict) {
-  const parts = [conflict.changed_by ? `by ${conflict.changed_by}` : "", when(conflict.changed_at)].filter(Boolean);
+  const at = conflict.changed_at && !Number.isNaN(Date.parse(conflict.changed_at)) ? when(conflict.changed_at) : "";
+  const parts = [conflict.changed_by ? `by ${conflict.changed_by}` : "", at].filter(Boolean);
   return parts.length ? h("p", { class: "conflict-by" }, parts.join(", ")) : "";
 }
 

@@ -1,9 +1,12 @@
-// One deal: facts, health, the stage / next-step form with honest save feedback (saving, saved, syncing,
-// conflict, refused), the 👍/👎 rating of the open email, stakeholders and business case.
+// One deal: facts, health, the stage / next-step form (unsaved edits kept per deal) with honest save
+// feedback (saving, saved, syncing, conflict, refused, waiting for a CRM connection), the 👍/👎 rating of
+// the open email, stakeholders and business case.
 
+import { conflictView } from "./conflictview.js";
 import { h, replace, uid } from "./dom.js";
+import { draftOf, keepDraft } from "./drafts.js";
 import { day, money } from "./format.js";
-import { state } from "./state.js";
+import { clearStatus, state } from "./state.js";
 import { healthBadges } from "./views.js";
 
 const CASE_FIELDS = [
@@ -11,7 +14,10 @@ const CASE_FIELDS = [
   ["budget", "Budget"], ["compelling_event", "Compelling event"], ["risks", "Risks"],
 ];
 const BUSY = new Set(["saving", "queued"]);
-const LOCKED = new Set([...BUSY, "conflict"]); // no new save until the rep has chosen theirs or mine
+// No new save until the rep has chosen theirs or mine, or connected the CRM that holds the parked one.
+const LOCKED = new Set([...BUSY, "conflict", "needs_connect"]);
+const STALE_ON_EDIT = new Set(["saved", "synced", "kept"]);
+const IN_FLIGHT = new Set(["queued", "stalled", "needs_connect"]); // accepted by the server, not in the CRM yet
 
 export class DealView {
   /** `actions`: {save(fields), rate(rating), keepTheirs(), applyMine(), back?, backLabel?}; `message` may be null. */
@@ -21,6 +27,8 @@ export class DealView {
     this.actions = actions;
     this.ids = { title: uid("deal-title"), stage: uid("stage"), step: uid("next-step"), count: uid("count") };
     this.formVersion = null;
+    this.lastEdited = null; // the field the rep last changed; focus goes back to it once a save settles
+    this.refocus = null;
     this.el = h("article", { class: "deal", "aria-labelledby": this.ids.title });
     this.parts = {
       head: h("div"), form: h("div"), status: h("div", { class: "save-status", role: "status", "aria-live": "polite" }),
@@ -37,21 +45,38 @@ export class DealView {
     return state.deals.get(this.dealId);
   }
 
-  /** Re-render from the newest deal; the form is rebuilt only when the deal's version moved, so typing survives. */
+  /** Re-render from the newest deal; the form is rebuilt only when the deal's version moved (drafts survive). */
   update() {
     const deal = this.deal;
     replace(this.parts.head, this.header(deal));
-    if (this.formVersion !== deal.version) {
-      replace(this.parts.form, deal.editable ? this.form(deal) : this.readOnly(deal));
-      this.formVersion = deal.version;
-    }
+    if (this.formVersion !== deal.version) this.rebuildForm(deal);
     this.showStatus();
     this.showRating();
     replace(this.parts.details, this.stakeholders(deal), this.businessCase(deal));
   }
 
+  /** Redraw the form from the deal and the rep's unsaved edits (e.g. after those were saved or dropped). */
+  resetForm() {
+    this.rebuildForm(this.deal);
+    this.showStatus();
+  }
+
+  rebuildForm(deal) {
+    const active = this.parts.form.contains(document.activeElement) ? document.activeElement.name : null;
+    replace(this.parts.form, deal.editable ? this.form(deal) : this.readOnly(deal));
+    this.formVersion = deal.version;
+    if (active) this.focusField(active);
+  }
+
   focusTitle() {
     this.el.querySelector(`#${this.ids.title}`).focus();
+  }
+
+  focusField(name) {
+    const field = this.parts.form.querySelector(`[name="${name}"]`);
+    if (!field) return;
+    field.focus();
+    if (field.type === "text") field.setSelectionRange(field.value.length, field.value.length);
   }
 
   header(deal) {
@@ -68,28 +93,47 @@ export class DealView {
 
   form(deal) {
     const max = state.config.nextStepMax;
+    // What the CRM has or will have once the save on its way lands; the form differs from it only by edits.
+    const base = () => {
+      const status = state.status.get(this.dealId);
+      const sending = status && IN_FLIGHT.has(status.kind) ? status.fields : {};
+      return { stage: deal.stage.id, next_step: deal.next_step || "", ...sending };
+    };
+    const draft = draftOf(deal.id);
+    const shown = { ...base(), ...(draft ? draft.fields : {}) };
     const stage = h("select", { id: this.ids.stage, name: "stage" },
-      deal.stages.map((s) => h("option", { value: s.id, selected: s.id === deal.stage.id }, s.label)));
+      deal.stages.map((s) => h("option", { value: s.id, selected: s.id === shown.stage }, s.label)));
     const step = h("input", {
-      id: this.ids.step, name: "next_step", type: "text", maxLength: max, value: deal.next_step || "",
+      id: this.ids.step, name: "next_step", type: "text", maxLength: max, value: shown.next_step,
       autocomplete: "off", "aria-describedby": this.ids.count, placeholder: "What happens next, and when?",
     });
     const count = h("span", { id: this.ids.count, class: "counter", "aria-live": "off" });
     const save = h("button", { type: "submit", class: "button primary" }, "Save");
+    const unsaved = h("span", { class: "unsaved" }, "Not saved yet");
     const changed = () => {
+      const now = base();
       const fields = {};
-      if (stage.value !== deal.stage.id) fields.stage = stage.value;
-      if (step.value !== (deal.next_step || "")) fields.next_step = step.value;
+      if (stage.value !== now.stage) fields.stage = stage.value;
+      if (step.value !== now.next_step) fields.next_step = step.value;
       return fields;
     };
     const refresh = () => {
       count.textContent = `${step.value.length}/${max}`;
       count.classList.toggle("counter-full", step.value.length >= max);
       const status = state.status.get(this.dealId);
-      save.disabled = !Object.keys(changed()).length || Boolean(status && LOCKED.has(status.kind));
+      const pending = Object.keys(changed()).length > 0;
+      save.disabled = !pending || Boolean(status && LOCKED.has(status.kind));
+      unsaved.hidden = !pending || Boolean(status && BUSY.has(status.kind));
     };
-    stage.addEventListener("change", refresh);
-    step.addEventListener("input", refresh);
+    const edited = (event) => {
+      keepDraft(deal, changed());
+      this.lastEdited = event.target.name;
+      const status = state.status.get(this.dealId);
+      if (status && STALE_ON_EDIT.has(status.kind)) clearStatus(this.dealId); // a "✓ Saved" of older values
+      refresh();
+    };
+    stage.addEventListener("change", edited);
+    step.addEventListener("input", edited);
     this.refreshForm = refresh;
     refresh();
     return h("form", {
@@ -97,12 +141,14 @@ export class DealView {
       onsubmit: (event) => {
         event.preventDefault();
         const fields = changed();
-        if (Object.keys(fields).length) this.actions.save(fields);
+        if (!Object.keys(fields).length) return;
+        this.refocus = this.lastEdited || Object.keys(fields)[0];
+        this.actions.save(fields);
       },
     },
     h("label", { for: this.ids.stage }, "Stage"), stage,
     h("div", { class: "label-row" }, h("label", { for: this.ids.step }, "Next step"), count), step,
-    h("div", { class: "form-actions" }, save));
+    h("div", { class: "form-actions" }, save, unsaved));
   }
 
   readOnly(deal) {
@@ -116,28 +162,21 @@ export class DealView {
     const status = state.status.get(this.dealId);
     if (this.refreshForm) this.refreshForm();
     if (!status) return replace(this.parts.status);
-    if (status.kind === "conflict") return replace(this.parts.status, this.conflict(status));
+    if (status.kind === "conflict") return replace(this.parts.status, conflictView(status, this.deal, this.actions));
     const icon = { saved: "✓", synced: "✓", rejected: "⚠", error: "⚠" }[status.kind] || "";
-    return replace(this.parts.status, h("p", { class: `status status-${status.kind}` },
+    replace(this.parts.status, h("p", { class: `status status-${status.kind}` },
       BUSY.has(status.kind) ? h("span", { class: "spinner", "aria-hidden": "true" }) : "",
       icon ? h("span", { "aria-hidden": "true" }, `${icon} `) : "", status.text));
+    return this.returnFocus(status);
   }
 
-  conflict(status) {
-    const theirs = status.theirs || this.deal;
-    const label = (id) => (theirs.stages.find((s) => s.id === id) || { label: id }).label;
-    const rows = Object.entries(status.conflict.fields || {}).map(([field, pair]) => h("tr", {},
-      h("th", { scope: "row" }, field === "stage" ? "Stage" : "Next step"),
-      h("td", {}, field === "stage" ? label(pair.theirs) : pair.theirs || "—"),
-      h("td", {}, field === "stage" ? label(pair.yours) : pair.yours || "—")));
-    return h("div", { class: "conflict", role: "alert" },
-      h("p", {}, h("strong", {}, "Someone else changed this deal"), " since you opened it. Pick which version to keep."),
-      h("table", { class: "conflict-table" },
-        h("thead", {}, h("tr", {}, h("td"), h("th", { scope: "col" }, "Theirs"), h("th", { scope: "col" }, "Yours"))),
-        h("tbody", {}, rows)),
-      h("div", { class: "form-actions" },
-        h("button", { type: "button", class: "button", onclick: () => this.actions.keepTheirs() }, "Keep theirs"),
-        h("button", { type: "button", class: "button primary", onclick: () => this.actions.applyMine() }, "Apply mine")));
+  returnFocus(status) {
+    // The Save (or Apply mine) button the rep used is disabled or gone now: put them back where they typed.
+    if (!this.refocus || status.kind === "saving" || !this.el.isConnected) return;
+    const active = document.activeElement;
+    if (active && active !== document.body && !this.el.contains(active)) return; // the rep is elsewhere now
+    this.focusField(this.refocus);
+    this.refocus = null;
   }
 
   showRating() {

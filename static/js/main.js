@@ -1,5 +1,6 @@
 // Start-up and wiring: config → Office host → quiet sign-in → the open email's deals; tabs; the pinned pane
-// following the selection (ItemChanged, item may be null); background save outcomes as toasts.
+// following the selection (ItemChanged, item may be null); background save outcomes as toasts; the
+// "connect your CRM" banner for parked changes.
 
 import { SignInRequired, createAuth } from "./auth.js";
 import { createApi } from "./api.js";
@@ -7,10 +8,12 @@ import { replace } from "./dom.js";
 import { connectHost } from "./host.js";
 import { createMailbox } from "./mailbox.js";
 import { initPanels, loadPipeline, mounted, openMessage, panels } from "./panels.js";
+import { checkPending, initBanner } from "./pending.js";
+import { resumeParked } from "./saves.js";
 import { on, state } from "./state.js";
 import { notice } from "./views.js";
 
-const TOAST_KINDS = new Set(["saved", "synced", "rejected", "error", "conflict"]);
+const TOAST_KINDS = new Set(["saved", "synced", "rejected", "error", "conflict", "stalled"]);
 const tabs = [...document.querySelectorAll('[role="tab"]')];
 const toast = document.getElementById("toast");
 let toastTimer = null;
@@ -23,6 +26,7 @@ start().catch(() => {
 
 async function start() {
   initPanels(document.getElementById("email-panel"), document.getElementById("pipeline-panel"), reloadAll);
+  initBanner(document.getElementById("connect-banner"));
   const response = await fetch("/taskpane/config.json", { cache: "no-cache" });
   state.config = await response.json();
   const office = await connectHost(state.config);
@@ -38,6 +42,7 @@ async function start() {
   wireUpdates();
   await signInQuietly();
   state.mailbox.onItemChanged(() => openMessage(state.mailbox.current()));
+  checkPending(); // changes parked in an earlier session still wait for a connection
   await openMessage(state.mailbox.current());
 }
 
@@ -52,6 +57,7 @@ async function signInQuietly() {
 }
 
 function reloadAll() {
+  checkPending();
   openMessage(state.message);
   if (!panels.pipeline.hidden) loadPipeline();
 }
@@ -84,12 +90,17 @@ function wireUpdates() {
   const visible = (dealId) => Object.entries(mounted)
     .some(([name, view]) => view && view.dealId === dealId && !panels[name].hidden);
   on("deal", (dealId) => views(dealId).forEach((view) => view.update()));
+  on("draft", (dealId) => views(dealId).forEach((view) => view.resetForm()));
+  on("connected", () => {
+    resumeParked();
+    reloadAll();
+  });
   on("rating", (dealId) => views(dealId).forEach((view) => view.showRating()));
   on("status", (dealId) => {
     views(dealId).forEach((view) => view.showStatus());
     const status = state.status.get(dealId);
     // A save made before the rep moved on still reports back, just not inside another email's deal.
-    if (!visible(dealId) && TOAST_KINDS.has(status.kind)) {
+    if (status && !visible(dealId) && TOAST_KINDS.has(status.kind)) {
       const deal = state.deals.get(dealId);
       const what = status.kind === "conflict" ? "someone else changed it; open the deal to choose" : status.text;
       showToast(`${deal ? deal.name : "Deal"}: ${what}`);

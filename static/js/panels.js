@@ -4,6 +4,7 @@
 import { SignInRequired } from "./auth.js";
 import { connectCrm } from "./connect.js";
 import { DealView } from "./dealview.js";
+import { connected, notePending } from "./pending.js";
 import { replace } from "./dom.js";
 import { applyMine, keepTheirs, rateEmail, saveDeal } from "./saves.js";
 import { isCurrent, rememberDeal, selectMessage, state } from "./state.js";
@@ -109,21 +110,24 @@ function showPipeline(token, ids, focusId = null) {
 
 function showProblem(name, error, retry, ...before) {
   if (error instanceof SignInRequired) return showSignIn(name, error.message, before);
-  if (error.body && error.body.reason === "crm_auth") return showConnect(name, error.message, retry, before);
+  if (error.body && error.body.reason === "crm_auth") {
+    if (error.body.pending_changes > 0) notePending(error.body.pending_changes);
+    return showConnect(name, error.message, before);
+  }
   show(name, null, ...before, notice({ title: "Couldn't load deals", text: error.message, tone: "error", icon: "⚠️",
     action: { label: "Try again", onClick: retry } }));
 }
 
-function showConnect(name, text, retry, before) {
+function showConnect(name, text, before) {
   const connect = async (event) => {
     event.currentTarget.disabled = true;
     event.currentTarget.textContent = "Connecting…";
     try {
       await connectCrm(state);
-      retry();
     } catch (error) {
-      showConnect(name, error.message, retry, before);
+      return showConnect(name, error.message, before);
     }
+    connected(); // reloads the panels and resumes parked saves
   };
   show(name, null, ...before, notice({ title: "Connect your CRM account", text, icon: "🔗",
     action: { label: "Connect", onClick: connect } }));

@@ -24,7 +24,7 @@ export function selectMessage(message) {
 function forgetSettled() {
   // "Saved" is news once; unfinished or failed outcomes stay visible until the rep sees them resolved.
   for (const [dealId, status] of state.status) {
-    if (["saved", "synced", "kept"].includes(status.kind)) state.status.delete(dealId);
+    if (["saved", "synced", "kept", "stalled"].includes(status.kind)) state.status.delete(dealId);
   }
   for (const [key, progress] of state.rating) {
     if (progress.kind === "saved") state.rating.delete(key);
@@ -43,6 +43,12 @@ export function rememberDeal(deal) {
 
 export function setStatus(dealId, status) {
   state.status.set(dealId, status);
+  emit("status", dealId);
+}
+
+/** Forget the deal's save outcome (e.g. a "✓ Saved" that the rep's next edit made stale). */
+export function clearStatus(dealId) {
+  state.status.delete(dealId);
   emit("status", dealId);
 }
 

@@ -1,4 +1,4 @@
-"""The taskpane in real Chromium: deals of the open email, saves with honest feedback, ratings, conflicts, pinning."""
+"""The taskpane in real Chromium: the open email's deals, honest save feedback, ratings, conflicts."""
 
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ def test_a_conflict_shows_theirs_and_yours_and_apply_mine_wins(pane, served, sho
     conflict = pane.frame.get_by_role("alert")
     expect(conflict).to_contain_text("Someone else changed this deal")
     expect(conflict.get_by_role("row", name="Next step").locator("td")).to_have_text(
-        ["Sam's plan", "Riley's plan"]
+        ["Riley's plan", "Sam's plan"]  # yours, theirs
     )
     shot("08-conflict")
     conflict.get_by_role("button", name="Apply mine").click()

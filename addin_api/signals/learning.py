@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from addin_api.signals.lexicons import BREAKS, NEGATORS
+from addin_api.signals.lexicons import NEGATION_REACH, NEGATORS
 
 MAX_TERMS = 200  # per email: enough for a long reply, bounded for the rating's transaction
 MAX_WORD = 40  # longer "words" are links or ids: never learned
@@ -35,23 +35,21 @@ class Learned:
 NOTHING_LEARNED = Learned()
 
 
-def terms_at(toks: list[str], negated: list[bool]) -> dict[str, int]:
-    """Unigrams ("not w" inside a negation) and bigrams of one clause-split text → first position."""
+def terms_at(toks: list[str]) -> dict[str, int]:
+    """Unigrams ("not w" within reach of a negator) and bigrams of one sentence → first position."""
     out: dict[str, int] = {}
-    prev = None
-    for i, (word, neg) in enumerate(zip(toks, negated, strict=True)):
-        if word in BREAKS or word == ",":
-            prev = None
-            continue
-        if len(word) > MAX_WORD:  # an address or token, not language
-            prev = None
+    prev, prev_content, left = None, False, 0
+    for i, word in enumerate(toks):
+        negated, left = left > 0, NEGATION_REACH if word in NEGATORS else max(0, left - 1)
+        if word == "," or len(word) > MAX_WORD:  # a clause break, or a link/id rather than language
+            prev, left = None, 0 if word == "," else left
             continue
         content = word not in STOPWORDS and word not in NEGATORS and not word.isdigit()
         if content:
-            out.setdefault("not " + word if neg else word, i)
-        if prev is not None and (content or prev[1]):
-            out.setdefault(prev[0] + " " + word, i - 1)
-        prev = (word, content)
+            out.setdefault("not " + word if negated else word, i)
+        if prev is not None and (content or prev_content):
+            out.setdefault(prev + " " + word, i - 1)
+        prev, prev_content = word, content
         if len(out) >= MAX_TERMS:
             break
     return out

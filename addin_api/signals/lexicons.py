@@ -10,6 +10,7 @@ from importlib import resources
 
 TOKEN = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*|[.!?;:,\n]")
 BREAKS = frozenset(".!?;:\n")
+NEGATION_REACH = 3  # words after a negator that it still flips (VADER looks 3 back)
 _NEGATORS_TEXT = """
 not no never none nobody nothing nor neither without cannot can't won't don't doesn't didn't
 isn't aren't wasn't weren't haven't hasn't hadn't shouldn't wouldn't couldn't mustn't cant wont
@@ -48,7 +49,7 @@ class Phrase:
     weight: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ColdLexicon:
     """VADER's word valences and boosters plus our phrases indexed by first stem (longest first)."""
 
@@ -56,12 +57,25 @@ class ColdLexicon:
     boosters: dict[str, float]
     phrases: dict[str, tuple[Phrase, ...]]
 
-    def match(self, stems: list[str], i: int) -> Phrase | None:
-        """The longest sales phrase starting at token i, if any."""
-        for phrase in self.phrases.get(stems[i], ()):
-            if tuple(stems[i : i + len(phrase.stems)]) == phrase.stems:
+    def may_score(self, word: str) -> bool:
+        """Whether a word is in VADER's lexicon or may start a sales phrase (cheap pre-check)."""
+        return _may_score(self, word)
+
+    def match(self, words: list[str], i: int) -> Phrase | None:
+        """The longest sales phrase starting at word i, if any (words compared by stem)."""
+        candidates = self.phrases.get(stem(words[i]))
+        if not candidates:
+            return None
+        following = tuple(stem(w) for w in words[i + 1 : i + len(candidates[0].stems)])
+        for phrase in candidates:
+            if following[: len(phrase.stems) - 1] == phrase.stems[1:]:
                 return phrase
         return None
+
+
+@cache
+def _may_score(lex: ColdLexicon, word: str) -> bool:
+    return word in lex.words or stem(word) in lex.phrases
 
 
 @cache

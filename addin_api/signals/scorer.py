@@ -6,13 +6,12 @@ import math
 from dataclasses import dataclass
 
 from addin_api.signals.learning import MAX_TERMS, NOTHING_LEARNED, Learned, terms_at
-from addin_api.signals.lexicons import BREAKS, NEGATORS, ColdLexicon, cold_lexicon, stem, tokens
+from addin_api.signals.lexicons import BREAKS, NEGATION_REACH, NEGATORS, ColdLexicon, cold_lexicon, tokens
 
 NEGATION_SCALAR = -0.74  # VADER's empirically derived factor for a negated word
-NEGATION_REACH = 3  # words after a negator that it still flips (VADER looks 3 back)
 BEFORE_BUT, AFTER_BUT = 0.5, 1.5  # VADER's weights either side of "but": the buyer's point comes after
 SUBJECT_WEIGHT = 0.5  # the subject is often ours ("Re: proposal"), so it counts half
-CONTRASTS = frozenset({"but", "however"})
+CONTRASTS = ("but", "however")
 CONCESSIVES = frozenset({"although", "though", "while", "despite"})
 NEUTRAL_BAND = 0.05  # VADER's own threshold on its compound score
 TOP_TERMS = 6
@@ -45,65 +44,70 @@ def learnable_terms(body: str, subject: str = "") -> list[str]:
     out: list[str] = []
     for text in (subject, body):
         for sentence in _sentences(tokens(text)):
-            out.extend(terms_at(sentence, _negations(sentence)))
+            out.extend(terms_at(sentence))
     return list(dict.fromkeys(out))[:MAX_TERMS]
 
 
 def _sentences(toks: list[str]) -> list[list[str]]:
-    out, current = [], []
-    for tok in toks:
-        if tok in BREAKS:
-            if current:
-                out.append(current)
-            current = []
-        else:
-            current.append(tok)
-    if current:
-        out.append(current)
+    out, start = [], 0
+    for end in [i for i, t in enumerate(toks) if t in BREAKS] + [len(toks)]:
+        if end > start:
+            out.append(toks[start:end])
+        start = end + 1
     return out
 
 
-def _negations(words: list[str]) -> list[bool]:
-    """Whether each word sits within reach of a negator in the same clause."""
-    out, left = [], 0
-    for word in words:
-        out.append(left > 0)
-        left = NEGATION_REACH if word in NEGATORS else 0 if word == "," else max(0, left - 1)
-    return out
+def _negated(words: list[str], i: int) -> bool:
+    """A negator within reach before word i, in the same clause."""
+    for j in range(i - 1, max(-1, i - 1 - NEGATION_REACH), -1):
+        if words[j] == ",":
+            return False
+        if words[j] in NEGATORS:
+            return True
+    return False
 
 
-def _contrast(words: list[str]) -> list[float]:
-    """Per-word weight: before the last "but" ½, after it 1½; "although X, Y" discounts X the same way."""
-    pivot = next((i for i in range(len(words) - 1, -1, -1) if words[i] in CONTRASTS), None)
-    if pivot is None and words[0] in CONCESSIVES and "," in words:
-        pivot = words.index(",")
-    if pivot is None:
-        return [1.0] * len(words)
-    return [BEFORE_BUT] * pivot + [AFTER_BUT] * (len(words) - pivot)
+def _contrast(words: list[str]) -> tuple[int, float, float]:
+    """(pivot, weight before, weight after): after the last "but" words count 1½, before it ½."""
+    pivots = (
+        [i for i, w in enumerate(words) if w in CONTRASTS] if "but" in words or "however" in words else []
+    )
+    if pivots:
+        return pivots[-1], BEFORE_BUT, AFTER_BUT
+    if words[0] in CONCESSIVES and "," in words:  # "although X, Y" discounts X the same way
+        return words.index(","), BEFORE_BUT, AFTER_BUT
+    return 0, 1.0, 1.0
 
 
 def _score_sentence(words, weight, lex: ColdLexicon, learned: Learned, contrib: dict) -> None:
-    stems, negated, contrast = [stem(w) for w in words], _negations(words), _contrast(words)
+    pivot, before, after = _contrast(words)
     blended: set[str] = set()
-    i = 0
-    while i < len(words):
-        phrase = lex.match(stems, i)
-        term, span = (phrase.label, len(phrase.stems)) if phrase else (words[i], 1)
+    skip = 0
+    for i in [i for i, w in enumerate(words) if lex.may_score(w)]:
+        if i < skip:
+            continue  # inside a phrase already counted
+        phrase = lex.match(words, i)
         valence = phrase.weight if phrase else lex.words.get(words[i])
-        if valence:
-            valence = _adjusted(valence, words, i, negated[i], lex)
-            if not phrase:
-                valence, term = _blend(valence, term, negated[i], learned, blended)
-            contrib[term] = contrib.get(term, 0.0) + valence * contrast[i] * weight
-        i += span
+        if not valence:
+            continue
+        term, skip = (phrase.label, i + len(phrase.stems)) if phrase else (words[i], i + 1)
+        valence = _adjusted(valence, words, i, lex)
+        if not phrase:
+            valence, term = _blend(valence, term, _negated(words, i), learned, blended)
+        contrib[term] = contrib.get(term, 0.0) + valence * (before if i < pivot else after) * weight
     if learned.weights:
-        _add_learned(words, negated, contrast, weight, learned, blended, contrib)
+        for term, i in terms_at(words).items():
+            hit = learned.weights.get(term)
+            if hit is not None and term not in blended:
+                contrib[term] = (
+                    contrib.get(term, 0.0) + hit[0] * hit[1] * (before if i < pivot else after) * weight
+                )
 
 
-def _adjusted(valence: float, words: list[str], i: int, negated: bool, lex: ColdLexicon) -> float:
+def _adjusted(valence: float, words: list[str], i: int, lex: ColdLexicon) -> float:
     boost = lex.boosters.get(words[i - 1], 0.0) if i else 0.0
     valence += math.copysign(boost, valence)
-    return valence * NEGATION_SCALAR if negated else valence
+    return valence * NEGATION_SCALAR if _negated(words, i) else valence
 
 
 def _blend(valence: float, word: str, negated: bool, learned: Learned, blended: set) -> tuple[float, str]:
@@ -115,10 +119,3 @@ def _blend(valence: float, word: str, negated: bool, learned: Learned, blended: 
     blended.add(term)
     weight, trust = hit
     return (1.0 - trust) * valence + trust * weight, term
-
-
-def _add_learned(words, negated, contrast, weight, learned: Learned, blended: set, contrib: dict) -> None:
-    for term, position in terms_at(words, negated).items():
-        hit = learned.weights.get(term)
-        if hit is not None and term not in blended:
-            contrib[term] = contrib.get(term, 0.0) + hit[0] * hit[1] * contrast[position] * weight

@@ -39,7 +39,9 @@ run: install
 	  $(DEMO_ENV) $(BIN)/addin-api serve --host 127.0.0.1 --port 8000
 
 # Everything on SQLite, then the tests that keep data in the app's database again on PostgreSQL.
-PG_TESTS := tests/api tests/contract tests/unit/test_services.py tests/unit/test_cli.py tests/unit/test_outbox_leases.py tests/unit/test_retention.py tests/e2e tests/gmail
+PG_TESTS := tests/api tests/contract tests/e2e tests/gmail tests/unit/test_services.py tests/unit/test_cli.py \
+  tests/unit/test_outbox_leases.py tests/unit/test_retention.py \
+  tests/unit/test_signals_learning.py tests/unit/test_signals_org.py
 
 test: install browser-deps db-deps
 	$(BIN)/python -m pytest

@@ -19,6 +19,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
     from addin_api.http import make_http
     from addin_api.logs import configure_logging
     from addin_api.state import AppState
+    from addin_api.store import lexicon  # noqa: F401  (its tables join StoreBase before create_all)
     from addin_api.store.db import StoreBase, make_engine, make_session_factory
     from addin_api.store.idempotency import IdempotencyStore
     from addin_api.store.ledger import Ledger
@@ -66,6 +67,7 @@ def _with_dev_idp(settings):
 
 def _register(app, api, settings) -> None:
     from addin_api import web
+    from addin_api.api import signals  # noqa: F401  (adds its routes to the api blueprint)
     from addin_api.api.routes import bp as api_bp
     from addin_api.crm_connect import bp as connect_bp
     from addin_api.errors_http import register_error_handlers

@@ -25,12 +25,17 @@ def main(argv: list[str] | None = None) -> int:
     outbox.add_argument("--interval", type=float, default=5.0, help="seconds between passes with --loop")
     sub.add_parser("purge", help="delete records past their retention (ADDIN_*_RETENTION_* settings)")
     sub.add_parser("manifest", help="write or check the Outlook and Gmail manifests", add_help=False)
+    sub.add_parser("lexicon", help="export or import an organisation's learned terms", add_help=False)
     if argv is None:
         argv = sys.argv[1:]
     if argv[:1] == ["manifest"]:
         from addin_api.manifests import main as manifest_main
 
         return manifest_main(argv[1:])
+    if argv[:1] == ["lexicon"]:
+        from addin_api.lexicon_cli import main as lexicon_main
+
+        return lexicon_main(argv[1:])
     args = parser.parse_args(argv)
     return {"serve": _serve, "demo-data": _demo_data, "outbox": _outbox, "purge": _purge}[args.command](args)
 

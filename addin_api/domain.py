@@ -44,11 +44,17 @@ class Principal:
     subject: str  # Entra: oid; Google: sub
     tenant: str  # Entra: tid; Google: "google"
     name: str = ""
+    org: str = ""  # Entra: tid; Google: the Workspace `hd` domain ("" on rows stored before it existed)
 
     @property
     def key(self) -> str:
         """Stable per-user key for idempotency and audit (oid+tid, never the mutable address)."""
         return f"{self.tenant}:{self.subject}"
+
+    @property
+    def org_key(self) -> str:
+        """The organisation whose learned signals this rep shares (never another customer's)."""
+        return f"{self.tenant}:{self.org}" if self.org and self.org != self.tenant else self.tenant
 
 
 @dataclass(frozen=True)

@@ -257,5 +257,9 @@ def _principal(claims: dict) -> Principal:
         raise invalid_token("the token does not name a mailbox")
     name = claims.get("name")
     return Principal(
-        email=email.lower(), subject=oid, tenant=claims["tid"], name=name if isinstance(name, str) else ""
+        email=email.lower(),
+        subject=oid,
+        tenant=claims["tid"],
+        name=name if isinstance(name, str) else "",
+        org=claims["tid"],
     )

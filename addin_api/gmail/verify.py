@@ -150,4 +150,5 @@ def _principal(claims: dict, allowed_domains) -> Principal:
         raise Unauthorized("Sign in with your organisation's Google Workspace account.")
     if domain not in {d.lower() for d in allowed_domains}:
         raise Unauthorized(f"Accounts of {domain} may not use this add-on.")
-    return Principal(email, subject=str(claims["sub"]), tenant="google", name=str(claims.get("name") or ""))
+    name = str(claims.get("name") or "")
+    return Principal(email, subject=str(claims["sub"]), tenant="google", name=name, org=domain)

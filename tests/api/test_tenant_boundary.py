@@ -33,6 +33,8 @@ def _requests(deal_id: str, change_id: str) -> dict[str, tuple[str, str, dict | 
         "/api/v1/deals/<deal_id>/emails": ("post", f"/api/v1/deals/{deal_id}/emails", EMAIL),
         "/api/v1/changes/<change_id>": ("get", f"/api/v1/changes/{change_id}", None),
         "/api/v1/changes": ("get", "/api/v1/changes?state=needs_connect", None),
+        "/api/v1/sentiment": ("post", "/api/v1/sentiment", {"text": "Love it, but the budget moved."}),
+        "/api/v1/lexicon": ("get", "/api/v1/lexicon", None),
         "/api/v1/crm/connect": ("post", "/api/v1/crm/connect", None),
     }
 

@@ -145,6 +145,7 @@ def test_token_endpoint_mints_a_token_the_validator_accepts(served, http):
         subject=DEMO_OIDS["rep@demo.example"],
         tenant=DEMO_TENANT_ID,
         name="Riley Rep",
+        org=DEMO_TENANT_ID,
     )
 
 

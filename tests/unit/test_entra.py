@@ -84,7 +84,11 @@ def test_valid_v2_token_gives_the_reps_principal(idp, validator):
     token = idp.mint(email="Rep@Demo.Example", extra={"name": "Riley Rep"})
 
     assert validator.validate(token) == Principal(
-        email="rep@demo.example", subject=oid_for("rep@demo.example"), tenant=TENANT, name="Riley Rep"
+        email="rep@demo.example",
+        subject=oid_for("rep@demo.example"),
+        tenant=TENANT,
+        name="Riley Rep",
+        org=TENANT,
     )
 
 

@@ -1,0 +1,1 @@
+"""Signals: sentiment of buyer emails from cold lexicons plus what an org's reps taught it (pure Python)."""

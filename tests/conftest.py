@@ -9,6 +9,7 @@ from addin_api.crm.local.demo_data import demo_dataset
 from addin_api.crm.local.seed import load_dataset
 from tests import postgres
 from tests.fakes import FaultyCrm
+from tests.schema import migrated_sqlite
 from tests.standins.idp import TestIdentityProvider
 
 REP, REP2 = "rep@demo.example", "rep2@demo.example"
@@ -35,11 +36,24 @@ def postgres_cluster():
 
 @pytest.fixture
 def database_url(request, tmp_path):
-    """A SQLite file in tmp_path, or a fresh PostgreSQL database when ADDIN_TEST_DATABASE=postgresql."""
+    """A migrated database: a SQLite file in tmp_path, or PostgreSQL when ADDIN_TEST_DATABASE=postgresql.
+
+    Both are copies of a template migrated once per run, so no test pays for Alembic.
+    """
     if not postgres.requested():
-        yield f"sqlite:///{tmp_path / 'addin.db'}"
+        yield migrated_sqlite(tmp_path / "addin.db")
         return
     with request.getfixturevalue("postgres_cluster").fresh_database() as url:
+        yield url
+
+
+@pytest.fixture
+def empty_database_url(request, tmp_path):
+    """A database no migration has touched (same choice of SQLite or PostgreSQL as `database_url`)."""
+    if not postgres.requested():
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    with request.getfixturevalue("postgres_cluster").fresh_database(migrated=False) as url:
         yield url
 
 

@@ -63,7 +63,7 @@ def _upgrade() -> str:
         before, after = upgrade(engine)
     finally:
         engine.dispose()
-    return f"database schema at {after}" + (f" (was {before or 'empty'})" if before != after else "")
+    return f"database schema at {after}" + (f" (was {before or 'unversioned'})" if before != after else "")
 
 
 def _db(args) -> int:
@@ -85,11 +85,16 @@ def _db(args) -> int:
 
 def _serve(args) -> int:
     from gunicorn.app.base import BaseApplication
-    from gunicorn.errors import AppImportError
 
-    from addin_api.migrations import SchemaNotCurrent
+    from addin_api.migrations import require_head
 
-    if not args.no_upgrade:
+    if args.no_upgrade:  # refuse here, once, rather than in every worker
+        engine = _engine()
+        try:
+            require_head(engine)
+        finally:
+            engine.dispose()
+    else:
         print(_upgrade(), flush=True)  # once, in the master, before any worker is forked
     os.environ["ADDIN_BIND_HOST"] = args.host  # lets the app refuse demo sign-in off loopback
     # Demo sign-in fetches its own keys over HTTP, so by default the public URL is where we listen.
@@ -108,15 +113,23 @@ def _serve(args) -> int:
             self.cfg.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms')
 
         def load(self):
-            from addin_api import create_app
-
-            try:
-                return create_app()
-            except SchemaNotCurrent as exc:  # gunicorn prints this one line and stops, no traceback
-                raise AppImportError(f"addin-api: {exc}") from None
+            return load_worker_app()
 
     _App().run()
     return 0
+
+
+def load_worker_app():
+    """The app of one gunicorn worker; a schema not at head stops gunicorn with one line, no traceback."""
+    from gunicorn.errors import AppImportError
+
+    from addin_api import create_app
+    from addin_api.migrations import SchemaNotCurrent
+
+    try:
+        return create_app()
+    except SchemaNotCurrent as exc:  # gunicorn prints an AppImportError's text alone and halts
+        raise AppImportError(f"addin-api: {exc}") from None
 
 
 def _demo_data(args) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from contextlib import ExitStack
+
 import pytest
 
 from addin_api import create_app
@@ -48,13 +51,24 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def empty_database_url(request, tmp_path):
-    """A database no migration has touched (same choice of SQLite or PostgreSQL as `database_url`)."""
-    if not postgres.requested():
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    with request.getfixturevalue("postgres_cluster").fresh_database(migrated=False) as url:
-        yield url
+def new_empty_database(request, tmp_path):
+    """Makes databases no migration has touched (SQLite or PostgreSQL, as for `database_url`); one per call."""
+    names = itertools.count(1)
+    with ExitStack() as stack:
+
+        def make() -> str:
+            if not postgres.requested():
+                return f"sqlite:///{tmp_path / f'empty-{next(names)}.db'}"
+            cluster = request.getfixturevalue("postgres_cluster")
+            return stack.enter_context(cluster.fresh_database(migrated=False))
+
+        yield make
+
+
+@pytest.fixture
+def empty_database_url(new_empty_database):
+    """A database no migration has touched."""
+    return new_empty_database()
 
 
 @pytest.fixture

@@ -63,9 +63,10 @@ def env(tmp_path, monkeypatch, empty_database_url):
     return empty_database_url
 
 
-def test_a_release_0_1_0_database_upgrades_in_place_with_its_rows(env, capsys):
+def test_a_release_0_1_0_database_upgrades_in_place_with_its_rows(env, capsys, idp):
     _load_release_dump(env)
     engine = make_engine(env)
+    engines = [engine]
     try:
         assert main(["db", "current"]) == 0 and capsys.readouterr().out.strip() == "none"
         assert main(["db", "upgrade"]) == 0
@@ -74,14 +75,19 @@ def test_a_release_0_1_0_database_upgrades_in_place_with_its_rows(env, capsys):
         assert _differences(engine) == []  # adopted tables match the models; missing ones were created
         assert main(["outbox", "drain"]) == 0  # the change queued under 0.1.0 is delivered now
         assert capsys.readouterr().out.strip() == "done: 1"
-        crm = create_app().extensions["addin_api"].crm
-        assert crm.get_deal(REP, "1").next_step == "CFO sign-off"  # saved under 0.1.0
-        assert crm.get_deal(REP, "2").next_step == "Queued in 0.1.0"
-        assert [a.rating for a in crm.get_deal(REP, "1").activities if "release-1" in a.message_id] == [
+        app = create_app(idp.settings_overrides())
+        engines.append(app.extensions["addin_api"].engine)
+        auth = {"Authorization": f"Bearer {idp.mint(email=REP.email)}"}
+        deal = app.test_client().get("/api/v1/deals/1", headers=auth)
+        assert deal.status_code == 200 and deal.json["next_step"] == "CFO sign-off"  # saved under 0.1.0
+        assert app.test_client().get("/api/v1/deals/2", headers=auth).json["next_step"] == "Queued in 0.1.0"
+        activities = app.extensions["addin_api"].crm.get_deal(REP, "1").activities
+        assert [a.rating for a in activities if a.message_id == "<release-1@northwind.example>"] == [
             "positive"
         ]
     finally:
-        engine.dispose()
+        for each in engines:
+            each.dispose()
 
 
 def test_models_and_migrations_agree(database_url):

@@ -30,5 +30,6 @@ def migrated_sqlite(dest: Path) -> str:
         atexit.register(shutil.rmtree, folder, True)
         migrate(f"sqlite:///{folder / 'template.db'}")
         _template = folder / "template.db"
+    dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(_template, dest)
     return f"sqlite:///{dest}"

@@ -3,6 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_ENV := ADDIN_DEV_IDP=1 ADDIN_CRM=local
+PORT ?= 8000
 
 .PHONY: run test install browser-deps db-deps clean
 
@@ -31,17 +32,20 @@ db-deps:
 	  $(SUDO) apt-get install -y --no-install-recommends postgresql || \
 	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends postgresql)
 
-# Embedded CRM + demo data + demo sign-in at http://127.0.0.1:8000 (preview: /preview), with the outbox drain alongside.
+# Embedded CRM + demo data + demo sign-in at http://127.0.0.1:$(PORT) (preview: /preview), with the outbox drain
+# alongside. The schema is migrated first, once; the drain and the workers only check it.
 run: install
+	$(DEMO_ENV) $(BIN)/addin-api db upgrade
 	$(DEMO_ENV) $(BIN)/addin-api demo-data
 	$(DEMO_ENV) $(BIN)/addin-api outbox drain --loop & drain=$$!; \
 	  trap 'kill $$drain 2>/dev/null' EXIT INT TERM; \
-	  $(DEMO_ENV) $(BIN)/addin-api serve --host 127.0.0.1 --port 8000
+	  $(DEMO_ENV) $(BIN)/addin-api serve --host 127.0.0.1 --port $(PORT)
 
 # Everything on SQLite, then the tests that keep data in the app's database again on PostgreSQL.
 PG_TESTS := tests/api tests/contract tests/e2e tests/gmail tests/unit/test_services.py tests/unit/test_cli.py \
   tests/unit/test_outbox_leases.py tests/unit/test_retention.py \
-  tests/unit/test_signals_learning.py tests/unit/test_signals_org.py
+  tests/unit/test_signals_learning.py tests/unit/test_signals_org.py \
+  tests/migrations
 
 test: install browser-deps db-deps
 	$(BIN)/python -m pytest

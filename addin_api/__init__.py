@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 
 
 def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
-    """Build the app from `ADDIN_*` settings (overridden by `test_config`); nothing runs at import."""
+    """Build the app from `ADDIN_*` settings (overridden by `test_config`) on a database at head; no DDL."""
     from flask import Flask
 
     from addin_api.api.openapi import SPEC_OPTIONS, AddinApi
@@ -18,9 +18,9 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
     from addin_api.crm import build_crm
     from addin_api.http import make_http
     from addin_api.logs import configure_logging
+    from addin_api.migrations import require_head
     from addin_api.state import AppState
-    from addin_api.store import lexicon  # noqa: F401  (its tables join StoreBase before create_all)
-    from addin_api.store.db import StoreBase, make_engine, make_session_factory
+    from addin_api.store.db import make_engine, make_session_factory
     from addin_api.store.idempotency import IdempotencyStore
     from addin_api.store.ledger import Ledger
     from addin_api.store.outbox import Outbox
@@ -43,7 +43,11 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
         API_SPEC_OPTIONS=SPEC_OPTIONS,
     )
     engine = make_engine(settings.sqlalchemy_url)
-    StoreBase.metadata.create_all(engine)
+    try:
+        require_head(engine)  # the schema is migrated once, before any worker starts, never by a worker
+    except Exception:
+        engine.dispose()
+        raise
     sessions = make_session_factory(engine)
     http = make_http(settings.crm_timeout_seconds)
     crm = crm or build_crm(settings, engine=engine, http=http)

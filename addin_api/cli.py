@@ -1,4 +1,4 @@
-"""The `addin-api` command: serve, demo-data, outbox drain, purge, manifest."""
+"""The `addin-api` command: serve, db upgrade/current, demo-data, outbox drain, purge, lexicon, manifest."""
 
 from __future__ import annotations
 
@@ -17,6 +17,13 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=2)
     serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument(
+        "--no-upgrade",
+        action="store_true",
+        help="leave the schema to a separate `addin-api db upgrade` (workers refuse an older schema)",
+    )
+    db = sub.add_parser("db", help="database schema: `upgrade` to this release, `current` revision")
+    db.add_argument("action", choices=["upgrade", "current"])
     demo = sub.add_parser("demo-data", help="load the demo accounts, contacts, deals and emails")
     demo.add_argument("--reset", action="store_true", help="drop the embedded CRM's data first")
     outbox = sub.add_parser("outbox", help="deliver queued CRM changes")
@@ -37,12 +44,66 @@ def main(argv: list[str] | None = None) -> int:
 
         return lexicon_main(argv[1:])
     args = parser.parse_args(argv)
-    return {"serve": _serve, "demo-data": _demo_data, "outbox": _outbox, "purge": _purge}[args.command](args)
+    from addin_api.migrations import SchemaNotCurrent
+
+    try:
+        return {"serve": _serve, "db": _db, "demo-data": _demo_data, "outbox": _outbox, "purge": _purge}[
+            args.command
+        ](args)
+    except SchemaNotCurrent as exc:  # one line that says what to do, not a traceback
+        print(f"addin-api: {exc}", file=sys.stderr)
+        return 2
+
+
+def _engine():
+    from addin_api.config import load_settings
+    from addin_api.store.db import make_engine
+
+    return make_engine(load_settings().sqlalchemy_url)
+
+
+def _upgrade() -> str:
+    """Migrate the configured database to head (under the schema lock); a line saying what happened."""
+    from addin_api.migrations import upgrade
+
+    engine = _engine()
+    try:
+        before, after = upgrade(engine)
+    finally:
+        engine.dispose()
+    return f"database schema at {after}" + (f" (was {before or 'unversioned'})" if before != after else "")
+
+
+def _db(args) -> int:
+    from addin_api.migrations import current, head
+
+    if args.action == "upgrade":
+        print(_upgrade())
+        return 0
+    engine = _engine()
+    try:
+        revision = current(engine)
+    finally:
+        engine.dispose()
+    print(revision or "none")
+    if revision != head():
+        print(f"this release needs {head()}: run `addin-api db upgrade`", file=sys.stderr)
+    return 0
 
 
 def _serve(args) -> int:
     from gunicorn.app.base import BaseApplication
 
+    from addin_api.migrations import require_head
+
+    if args.no_upgrade:  # refuse here, once, rather than in every worker
+        engine = _engine()
+        try:
+            require_head(engine)
+        finally:
+            engine.dispose()
+    else:
+        print(_upgrade(), flush=True)  # once, in the master, before any worker is forked
     os.environ["ADDIN_BIND_HOST"] = args.host  # lets the app refuse demo sign-in off loopback
     # Demo sign-in fetches its own keys over HTTP, so by default the public URL is where we listen.
     os.environ.setdefault("ADDIN_PUBLIC_BASE_URL", f"http://{args.host}:{args.port}")
@@ -60,23 +121,36 @@ def _serve(args) -> int:
             self.cfg.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms')
 
         def load(self):
-            from addin_api import create_app
-
-            return create_app()
+            return load_worker_app()
 
     _App().run()
     return 0
+
+
+def load_worker_app():
+    """The app of one gunicorn worker; a schema not at head stops gunicorn with one line, no traceback."""
+    from gunicorn.errors import AppImportError
+
+    from addin_api import create_app
+    from addin_api.migrations import SchemaNotCurrent
+
+    try:
+        return create_app()
+    except SchemaNotCurrent as exc:  # gunicorn prints an AppImportError's text alone and halts
+        raise AppImportError(f"addin-api: {exc}") from None
 
 
 def _demo_data(args) -> int:
     from addin_api.config import load_settings
     from addin_api.crm.local.demo_data import demo_dataset
     from addin_api.crm.local.seed import load_dataset, reset
+    from addin_api.migrations import upgrade
     from addin_api.store.db import make_engine
 
     settings = load_settings()
     engine = make_engine(settings.sqlalchemy_url)
     try:
+        upgrade(engine)
         if args.reset:
             reset(engine)
         elif _has_deals(engine):
@@ -90,12 +164,10 @@ def _demo_data(args) -> int:
 
 
 def _has_deals(engine) -> bool:
-    from sqlalchemy import func, inspect, select
+    from sqlalchemy import func, select
 
     from addin_api.crm.local.models import Deal
 
-    if not inspect(engine).has_table(Deal.__tablename__):
-        return False
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(Deal)).scalar() > 0
 

@@ -15,13 +15,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("file", nargs="?", help="import: the exported JSON file (default: stdin)")
     args = parser.parse_intermixed_args(argv)
     from addin_api.config import load_settings
+    from addin_api.migrations import require_head
     from addin_api.signals import service
-    from addin_api.store.db import StoreBase, make_engine, make_session_factory
+    from addin_api.store.db import make_engine, make_session_factory
     from addin_api.store.lexicon import SqlLexicon
 
     engine = make_engine(load_settings().sqlalchemy_url)
     try:
-        StoreBase.metadata.create_all(engine)
+        require_head(engine)
         lexicon = SqlLexicon(make_session_factory(engine))
         if args.action == "export":
             json.dump(service.export_document(lexicon, args.org), sys.stdout, indent=1)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from contextlib import ExitStack
+
 import pytest
 
 from addin_api import create_app
@@ -10,6 +13,7 @@ from addin_api.crm.local.seed import load_dataset
 from tests import postgres
 from tests.fakes import FaultyCrm
 from tests.keys import BASE_SETTINGS, SECRET_KEY
+from tests.schema import migrated_sqlite
 from tests.standins.idp import TENANT, TestIdentityProvider
 
 REP, REP2 = "rep@demo.example", "rep2@demo.example"
@@ -36,9 +40,12 @@ def postgres_cluster():
 
 @pytest.fixture
 def database_url(request, tmp_path):
-    """A SQLite file in tmp_path, or a fresh PostgreSQL database when ADDIN_TEST_DATABASE=postgresql."""
+    """A migrated database: a SQLite file in tmp_path, or PostgreSQL when ADDIN_TEST_DATABASE=postgresql.
+
+    Both are copies of a template migrated once per run, so no test pays for Alembic.
+    """
     if not postgres.requested():
-        yield f"sqlite:///{tmp_path / 'addin.db'}"
+        yield migrated_sqlite(tmp_path / "addin.db")
         return
     with request.getfixturevalue("postgres_cluster").fresh_database() as url:
         yield url
@@ -52,6 +59,27 @@ def cli_env(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("ADDIN_MS_ALLOWED_TENANTS", TENANT)
     monkeypatch.setenv("ADDIN_INSTANCE_PATH", str(tmp_path))
     return tmp_path
+
+
+@pytest.fixture
+def new_empty_database(request, tmp_path):
+    """Makes databases no migration has touched (SQLite or PostgreSQL, as for `database_url`); one per call."""
+    names = itertools.count(1)
+    with ExitStack() as stack:
+
+        def make() -> str:
+            if not postgres.requested():
+                return f"sqlite:///{tmp_path / f'empty-{next(names)}.db'}"
+            cluster = request.getfixturevalue("postgres_cluster")
+            return stack.enter_context(cluster.fresh_database(migrated=False))
+
+        yield make
+
+
+@pytest.fixture
+def empty_database_url(new_empty_database):
+    """A database no migration has touched."""
+    return new_empty_database()
 
 
 @pytest.fixture

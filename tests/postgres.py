@@ -11,6 +11,8 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.schema import migrate
+
 ENV_VAR = "ADDIN_TEST_DATABASE"
 TEMPLATE = "addin_template"
 # Durability is pointless for a cluster deleted at the end of the run; these make it several times faster.
@@ -103,7 +105,7 @@ class Cluster:
                 log,
             )
             self._admin(f"CREATE DATABASE {TEMPLATE}")
-            _create_tables(self.url(TEMPLATE))
+            migrate(self.url(TEMPLATE))
         except BaseException:
             self.stop()
             raise
@@ -137,10 +139,10 @@ class Cluster:
         return f"postgresql+psycopg://postgres@/{database}?host={self.root}"
 
     @contextmanager
-    def fresh_database(self):
-        """A new database cloned from the template with every table already created; dropped afterwards."""
+    def fresh_database(self, migrated: bool = True):
+        """A new database, cloned from the migrated template (or empty); dropped afterwards."""
         name = f"test_{os.getpid()}_{next(self._names)}"
-        self._admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+        self._admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE if migrated else 'template0'}")
         try:
             yield self.url(name)
         finally:
@@ -170,19 +172,3 @@ class Cluster:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-def _create_tables(url: str) -> None:
-    """Create the app store's and the embedded CRM's tables, so each test's clone starts with them."""
-    # An optimisation only: create_app still creates any table missing here.
-    import addin_api.crm.salesforce.tokens
-    import addin_api.store.models  # noqa: F401
-    from addin_api.crm.local.models import LocalBase
-    from addin_api.store.db import StoreBase, make_engine
-
-    engine = make_engine(url)
-    try:
-        StoreBase.metadata.create_all(engine)
-        LocalBase.metadata.create_all(engine)
-    finally:
-        engine.dispose()

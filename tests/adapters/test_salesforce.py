@@ -25,6 +25,7 @@ from addin_api.domain import DealChanges, Direction, EmailLog, Principal, Rating
 from addin_api.store.db import make_engine
 from tests.contract.conftest import DATASET
 from tests.keys import BASE_SETTINGS
+from tests.schema import migrated_sqlite
 from tests.standins.salesforce import SalesforceStandin, signing_key
 
 REP = Principal("rep@demo.example", "oid-rep", "tid")
@@ -63,7 +64,7 @@ def make_crm(sf, tmp_path):
                 **overrides,
             },
         )
-        engine, http = make_engine(f"sqlite:///{tmp_path / 'store.db'}"), requests.Session()
+        engine, http = make_engine(migrated_sqlite(tmp_path / "store.db")), requests.Session()
         opened.append((engine, http))
         return SalesforceCrm.from_settings(settings, engine=engine, http=http)
 

@@ -17,6 +17,7 @@ from addin_api.config import load_settings
 from addin_api.crm.salesforce.adapter import SalesforceCrm
 from addin_api.domain import Principal
 from addin_api.store.db import make_engine
+from tests.schema import migrated_sqlite
 
 REQUIRED = (
     "ADDIN_SALESFORCE_LIVE_USERNAME",
@@ -46,7 +47,7 @@ def live(tmp_path):
             "salesforce_email_mode": env.get("ADDIN_SALESFORCE_LIVE_EMAIL_MODE", "email_message"),
         },
     )
-    engine, http = make_engine(f"sqlite:///{tmp_path / 'store.db'}"), requests.Session()
+    engine, http = make_engine(migrated_sqlite(tmp_path / "store.db")), requests.Session()
     http.responses = 0
     http.hooks["response"].append(lambda response, *a, **kw: setattr(http, "responses", http.responses + 1))
     yield SalesforceCrm.from_settings(settings, engine=engine, http=http), http

@@ -21,6 +21,7 @@ from addin_api.crm.local.demo_data import demo_dataset
 from addin_api.crm.local.seed import load_dataset
 from tests.fakes import FaultyCrm
 from tests.keys import SECRET_KEY
+from tests.schema import migrated_sqlite
 from tests.standins.idp import LoopbackServer
 
 CHROMIUM = os.environ.get("ADDIN_CHROMIUM", "/usr/bin/chromium")
@@ -100,7 +101,7 @@ def serve_app(tmp_path: Path, **overrides):
             {
                 "public_base_url": server.url,
                 "instance_path": str(tmp_path),
-                "database_url": f"sqlite:///{tmp_path / 'addin.db'}",
+                "database_url": migrated_sqlite(tmp_path / "addin.db"),
                 "outbox_backoff_seconds": 0.0,
                 **overrides,
             }

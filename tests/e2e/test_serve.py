@@ -2,59 +2,31 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
-import time
 
 import pytest
 import requests
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_until_listening(port: int, proc: subprocess.Popen, log_path, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited early:\n{log_path.read_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)  # polling a condition (port open), not sleeping in place of one
-    raise AssertionError("server did not start listening")
+from tests.processes import CLI, demo_env, free_port, run, wait_ready
 
 
 @pytest.fixture
 def server(tmp_path, database_url):
-    port = _free_port()
-    env = {
-        **os.environ,
-        "ADDIN_DEV_IDP": "1",
-        "ADDIN_INSTANCE_PATH": str(tmp_path),
-        "ADDIN_DATABASE_URL": database_url,
-    }
-    env.pop("ADDIN_PUBLIC_BASE_URL", None)
-    cli = [sys.executable, "-m", "addin_api.cli"]
-    subprocess.run([*cli, "demo-data"], env=env, check=True, capture_output=True)
+    port = free_port()
+    env = demo_env(database_url, tmp_path)
+    assert run(["demo-data"], env).returncode == 0
     log_path = tmp_path / "serve.log"
     with (
         open(log_path, "w") as log,
         subprocess.Popen(
-            [*cli, "serve", "--port", str(port), "--workers", "1"],
+            [*CLI, "serve", "--port", str(port), "--workers", "1"],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         ) as proc,
     ):
         try:
-            _wait_until_listening(port, proc, log_path)
+            wait_ready(f"http://127.0.0.1:{port}", {"serve": proc}, {"serve": log_path})
             yield f"http://127.0.0.1:{port}"
         finally:
             proc.terminate()

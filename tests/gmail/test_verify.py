@@ -10,6 +10,7 @@ import pytest
 from addin_api import create_app
 from addin_api.gmail.verify import CachedCerts
 from tests.keys import BASE_SETTINGS
+from tests.schema import migrated_sqlite
 from tests.standins.google import BASE_URL, SERVICE_ACCOUNT, other_key
 
 MESSAGE_URL = f"{BASE_URL}/gmail/message"
@@ -108,7 +109,7 @@ def test_the_rep_is_the_verified_user_not_the_caller(addon, google):
 
 def test_nothing_is_accepted_until_the_addon_is_configured(tmp_path, google):
     overrides = {**google.settings_overrides(), "google_addon_service_account": ""}
-    app = create_app({"database_url": f"sqlite:///{tmp_path / 'a.db'}", **BASE_SETTINGS, **overrides})
+    app = create_app({"database_url": migrated_sqlite(tmp_path / "a.db"), **BASE_SETTINGS, **overrides})
     token = google.mint(MESSAGE_URL, SERVICE_ACCOUNT)
     response = app.test_client().post("/gmail/message", json={}, headers={"Authorization": f"Bearer {token}"})
     assert _refused(response)

@@ -17,6 +17,7 @@ from addin_api.domain import Principal
 from addin_api.errors import Forbidden, Unprocessable
 from addin_api.graph import EXPIRY_MARGIN_SECONDS, GraphMessageReader
 from tests.keys import BASE_SETTINGS
+from tests.schema import migrated_sqlite
 from tests.standins.graph import GraphStandIn
 from tests.standins.idp import CLIENT_ID, OTHER_TENANT, TENANT, oid_for
 
@@ -143,7 +144,7 @@ def graph_app(tmp_path, idp, graph):
     """The app with Graph configured against the stand-in, on demo data."""
     app = create_app(
         {
-            "database_url": f"sqlite:///{tmp_path / 'addin.db'}",
+            "database_url": migrated_sqlite(tmp_path / "addin.db"),
             "instance_path": str(tmp_path),
             **BASE_SETTINGS,
             "ms_authority": graph.url,

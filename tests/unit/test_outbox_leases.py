@@ -10,7 +10,7 @@ import pytest
 from addin_api.domain import DealChanges
 from addin_api.services import changes, writes
 from addin_api.services.drain import drain_once
-from addin_api.store.db import StoreBase, db_now, make_engine, make_session_factory
+from addin_api.store.db import db_now, make_engine, make_session_factory
 from addin_api.store.outbox import Outbox
 from tests.factories import REP, make_deal
 from tests.fakes import FakeCrm
@@ -22,7 +22,6 @@ WAIT = 30  # seconds: a bound on Event waits
 def outboxes(database_url):
     """Two outboxes on one database, each with its own engine, as two `addin-api outbox drain` processes."""
     engines = [make_engine(database_url) for _ in range(2)]
-    StoreBase.metadata.create_all(engines[0])
     yield [Outbox(make_session_factory(e)) for e in engines]
     for e in engines:
         e.dispose()

@@ -14,7 +14,7 @@ from addin_api.domain import DealChanges
 from addin_api.services import writes
 from addin_api.services.drain import drain_forever
 from addin_api.services.retention import Retention, purge
-from addin_api.store.db import StoreBase, make_engine, make_session_factory
+from addin_api.store.db import make_engine, make_session_factory
 from addin_api.store.idempotency import IdempotencyStore
 from addin_api.store.models import AuditEntry, IdempotencyRecord, OutboxRow
 from addin_api.store.outbox import Outbox
@@ -27,7 +27,6 @@ LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 @pytest.fixture
 def stores(database_url):
     engine = make_engine(database_url)
-    StoreBase.metadata.create_all(engine)
     sessions = make_session_factory(engine)
     yield Outbox(sessions), IdempotencyStore(sessions)
     engine.dispose()

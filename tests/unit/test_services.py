@@ -11,7 +11,7 @@ from addin_api.domain import ActivityStats, DealChanges, Rating
 from addin_api.errors import Forbidden, NotFound, Unprocessable
 from addin_api.services import changes, views, writes
 from addin_api.services.drain import drain_once
-from addin_api.store.db import StoreBase, make_engine, make_session_factory
+from addin_api.store.db import make_engine, make_session_factory
 from addin_api.store.ledger import Ledger
 from addin_api.store.outbox import Outbox
 from tests.factories import OTHER, REP, make_contact, make_deal
@@ -22,8 +22,7 @@ NOW = datetime.now(UTC)
 
 @pytest.fixture
 def outbox(database_url):
-    engine = make_engine(database_url)
-    StoreBase.metadata.create_all(engine)
+    engine = make_engine(database_url)  # migrated by the fixture, like every test database
     yield Outbox(make_session_factory(engine))
     engine.dispose()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from addin_api.signals import service
-from addin_api.store.db import StoreBase, make_engine, make_session_factory
+from addin_api.store.db import make_engine, make_session_factory
 from addin_api.store.lexicon import LexiconVote, SqlLexicon
 
 STALL = "We need to table the initiative until the merger settles."
@@ -15,7 +15,6 @@ SIMILAR = "The initiative is tabled until the merger."
 @pytest.fixture
 def lexicon(database_url):
     engine = make_engine(database_url)
-    StoreBase.metadata.create_all(engine)
     yield SqlLexicon(make_session_factory(engine))
     engine.dispose()
 

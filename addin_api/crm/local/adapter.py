@@ -14,7 +14,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from addin_api import domain as d
 from addin_api.crm.local import models as m
 from addin_api.crm.local.pages import deal_link
-from addin_api.crm.local.seed import create_schema
 from addin_api.crm.port import CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
 
 RECENT_ACTIVITIES = 10
@@ -40,8 +39,7 @@ class LocalCrm:
 
     @classmethod
     def from_settings(cls, settings, *, engine: Engine, http=None) -> LocalCrm:
-        """Build on the app's engine; creates the CRM tables if they are missing."""
-        create_schema(engine)
+        """Build on the app's engine (its tables come from `addin-api db upgrade`)."""
         return cls(engine, settings.public_base_url, settings.secret_key)
 
     def find_context(self, rep: d.Principal, emails: Sequence[str]) -> list[d.ContactDeals]:

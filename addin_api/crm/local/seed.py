@@ -1,4 +1,4 @@
-"""Create the embedded CRM's tables and load a backend-neutral dataset (demo data, contract tests)."""
+"""Load a backend-neutral dataset into the embedded CRM (demo data, contract tests); no DDL here."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -28,11 +28,6 @@ DEFAULT_STAGES = [
 def stage_key(label: str) -> str:
     """Stable id of a stage from its label: 'Technical fit' → 'technical_fit'."""
     return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
-
-
-def create_schema(engine: Engine) -> None:
-    """Create the embedded CRM's tables if missing (idempotent)."""
-    m.LocalBase.metadata.create_all(engine)
 
 
 def ensure_pipeline(session: Session) -> m.Pipeline:
@@ -58,7 +53,6 @@ def ensure_pipeline(session: Session) -> m.Pipeline:
 
 def load_dataset(engine: Engine, dataset: dict) -> dict[str, str]:
     """Insert accounts, contacts and deals; returns dataset deal key → CRM deal id."""
-    create_schema(engine)
     with Session(engine) as session, session.begin():
         pipeline = ensure_pipeline(session)
         stages = {s.label: s for s in pipeline.stages}
@@ -132,6 +126,11 @@ def _activity(deal: m.Deal, spec: dict) -> None:
 
 
 def reset(engine: Engine) -> None:
-    """Drop and recreate the embedded CRM's tables (demo reloads only)."""
-    m.LocalBase.metadata.drop_all(engine)
-    create_schema(engine)
+    """Empty the embedded CRM's tables, ids restarting at 1 (demo reloads only); the schema stays."""
+    tables = m.LocalBase.metadata.sorted_tables
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(t.name for t in tables)} RESTART IDENTITY"))
+            return
+        for table in reversed(tables):  # children first: foreign keys are enforced
+            conn.execute(table.delete())

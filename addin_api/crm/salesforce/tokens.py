@@ -1,4 +1,4 @@
-"""Per-rep Salesforce refresh tokens in the app store, encrypted at rest with a key derived from the secret key."""
+"""Per-rep Salesforce refresh tokens in the app store, encrypted at rest (key derived from the secret key)."""
 
 from __future__ import annotations
 
@@ -64,11 +64,6 @@ class TokenStore:
     def __init__(self, engine: Engine, secret_key: str):
         self.engine = engine
         self._cipher = token_cipher(secret_key)
-        for table in (
-            SalesforceToken.__table__,
-            UsedConnectTicket.__table__,
-        ):  # idempotent, like the other stores
-            table.create(engine, checkfirst=True)
 
     def save(self, user_key: str, refresh_token: str, instance_url: str) -> None:
         """Store (or replace, e.g. after rotation) the rep's refresh token."""

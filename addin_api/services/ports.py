@@ -55,6 +55,9 @@ class OutboxPort(Protocol):
     def has_earlier_pending(self, row: ChangeRow) -> bool:
         """True if an older deliverable change to the same deal must go first."""
 
+    def earlier_in_flight(self, row: ChangeRow) -> bool:
+        """True if every older queued change to the same deal is being applied right now (a live lease)."""
+
     def due_heads(self, crm: str, limit: int = 100) -> list[ChangeRow]:
         """Per deal, the oldest deliverable change, if due now."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -63,6 +64,9 @@ class WriteDeps:
     lease: timedelta = timedelta(seconds=60)
     ledger: LedgerPort | None = None  # our record of delivered email logs and ratings
     max_unexpected: int = 3  # unexpected failures (bugs) before a change is given up
+    # How long a request waits for an older change to the same deal that is being applied right now
+    # (typically a colleague's simultaneous save), so the rep hears "conflict" or "saved" at once.
+    in_flight_wait: float = 5.0
 
     def backoff(self, attempts: int) -> timedelta:
         """Exponential delay before the next try, capped."""
@@ -250,10 +254,25 @@ def _attempt_now(deps: WriteDeps, row: ChangeRow, deal: Deal | CrmAuthError | No
     rep = Principal(**row.user)
     if isinstance(deal, CrmAuthError):  # kept, but the rep has to reconnect before it can be sent
         return _park(deps, rep, row)
-    if deal is None or deps.outbox.has_earlier_pending(row):
-        deps.outbox.release(row)  # CRM unreachable, or an older change to this deal goes first (order)
+    if deal is None:  # CRM unreachable: the drain delivers it
+        deps.outbox.release(row)
         return WriteResult(status_of(row))
+    if deps.outbox.has_earlier_pending(row):
+        if not _earlier_settled(deps, row):  # an older change to this deal goes first (order)
+            deps.outbox.release(row)
+            return WriteResult(status_of(row))
+        deal = None  # the deal moved meanwhile: apply_row reads it again and checks for a conflict
     return apply_row(deps, row, deal)
+
+
+def _earlier_settled(deps: WriteDeps, row: ChangeRow) -> bool:
+    """Wait briefly while older changes to the deal are in flight; True once none is pending."""
+    deadline = time.monotonic() + deps.in_flight_wait
+    while deps.outbox.has_earlier_pending(row):
+        if not deps.outbox.earlier_in_flight(row) or time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)  # another request is mid-write: its outcome is a few CRM calls away
+    return True
 
 
 def _apply_update(deps: WriteDeps, rep: Principal, row: ChangeRow, deal: Deal | None) -> Deal:

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import asdict
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
@@ -108,6 +108,20 @@ class Outbox:
                 )
                 > 0
             )
+
+    def earlier_in_flight(self, row: OutboxRow) -> bool:
+        """True if every older queued change to the deal is being applied right now (a live lease)."""
+        with self.sessions() as s:
+            idle = s.scalar(
+                select(func.count()).where(
+                    OutboxRow.crm == row.crm,
+                    OutboxRow.deal_id == row.deal_id,
+                    OutboxRow.state == QUEUED,
+                    OutboxRow.seq < row.seq,
+                    or_(OutboxRow.lease.is_(None), OutboxRow.next_attempt_at <= db_now(s)),
+                )
+            )
+        return idle == 0
 
     def due_heads(self, crm: str, limit: int = 100) -> list[OutboxRow]:
         """Per deal, the oldest queued row, if it is due now (by the database's clock)."""

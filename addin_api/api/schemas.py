@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_dump, validate, validates
 
-from addin_api.domain import NEXT_STEP_MAX, ChangeState, DealChanges, Direction, EmailLog, Rating, utcnow
+from addin_api.domain import ChangeState, DealChanges, Direction, EmailLog, Rating, utcnow
 from addin_api.services.changes import LISTABLE
 
 ADDRESS_MAX = 320  # RFC 5321: 64 local part + @ + 255 domain
@@ -188,7 +188,10 @@ class DealUpdateSchema(BaseSchema):
 
     version = fields.String(required=True, validate=_text(200, 1))
     stage = fields.String(validate=_text(255, 1))
-    next_step = fields.String(validate=_text(NEXT_STEP_MAX), metadata={"description": "Empty clears it."})
+    # Its length is the CRM's own limit, checked by the write service (FieldLimits of the adapter).
+    next_step = fields.String(
+        validate=_no_nul, metadata={"description": "Empty clears it; at most the CRM's next-step length."}
+    )
 
     @post_load
     def _changes(self, data, **_):

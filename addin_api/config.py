@@ -166,9 +166,11 @@ class Settings:
     hubspot_rating_property: str = _setting(
         "addin_rating", "Custom email property holding the rep's rating (`addin-api hubspot setup`)."
     )
-    hubspot_message_key_property: str = _setting(
-        "addin_message_key",
-        "Custom email property holding the hashed Message-ID (`addin-api hubspot setup`).",
+    hubspot_message_id_property: str = _setting(
+        "addin_message_id", "Custom email property holding the Message-ID (`addin-api hubspot setup`)."
+    )
+    hubspot_changed_by_property: str = _setting(
+        "addin_changed_by", "Custom deal property naming the rep behind the add-in's last change (setup)."
     )
     hubspot_business_case_properties: str = _setting(
         "", "JSON object business-case field → deal property name."

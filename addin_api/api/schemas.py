@@ -17,6 +17,14 @@ def _no_nul(value: str) -> None:
         raise ValidationError("Contains a NUL character.")
 
 
+def _fits_the_crm(value: str) -> None:
+    # The configured adapter's FieldLimits own the rule; asking here reports it with the other fields.
+    from addin_api.state import get_state
+
+    if problems := get_state().crm.limits.problems(value):
+        raise ValidationError(problems["next_step"])
+
+
 def _text(max_len: int, min_len: int = 0):
     return [validate.Length(min=min_len, max=max_len), _no_nul]
 
@@ -188,9 +196,9 @@ class DealUpdateSchema(BaseSchema):
 
     version = fields.String(required=True, validate=_text(200, 1))
     stage = fields.String(validate=_text(255, 1))
-    # Its length is the CRM's own limit, checked by the write service (FieldLimits of the adapter).
     next_step = fields.String(
-        validate=_no_nul, metadata={"description": "Empty clears it; at most the CRM's next-step length."}
+        validate=[_no_nul, _fits_the_crm],
+        metadata={"description": "Empty clears it; at most the configured CRM's next-step length."},
     )
 
     @post_load

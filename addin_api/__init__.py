@@ -19,6 +19,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
     from addin_api.http import make_http
     from addin_api.logs import configure_logging
     from addin_api.migrations import require_head
+    from addin_api.services.changes import refuse_stranding
     from addin_api.state import AppState
     from addin_api.store.db import make_engine, make_session_factory
     from addin_api.store.idempotency import IdempotencyStore
@@ -49,10 +50,16 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
         engine.dispose()
         raise
     sessions = make_session_factory(engine)
+    outbox = Outbox(sessions)
+    try:  # serve workers and the drain alike: a switched ADDIN_CRM must not strand queued changes
+        refuse_stranding(outbox, crm.name if crm else settings.crm)
+    except Exception:
+        engine.dispose()
+        raise
     http = make_http(settings.crm_timeout_seconds)
     crm = crm or build_crm(settings, engine=engine, http=http)
     app.extensions["addin_api"] = AppState(
-        settings, engine, sessions, http, crm, Outbox(sessions), IdempotencyStore(sessions), Ledger(sessions)
+        settings, engine, sessions, http, crm, outbox, IdempotencyStore(sessions), Ledger(sessions)
     )
     _register(app, AddinApi(app), settings)
     return app

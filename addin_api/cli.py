@@ -44,13 +44,15 @@ def main(argv: list[str] | None = None) -> int:
 
         return lexicon_main(argv[1:])
     args = parser.parse_args(argv)
+    from addin_api.config import SettingsError
     from addin_api.migrations import SchemaNotCurrent
+    from addin_api.services.changes import StrandedChanges
 
     try:
         return {"serve": _serve, "db": _db, "demo-data": _demo_data, "outbox": _outbox, "purge": _purge}[
             args.command
         ](args)
-    except SchemaNotCurrent as exc:  # one line that says what to do, not a traceback
+    except (SchemaNotCurrent, StrandedChanges, SettingsError) as exc:  # one line saying what to do
         print(f"addin-api: {exc}", file=sys.stderr)
         return 2
 
@@ -133,10 +135,11 @@ def load_worker_app():
 
     from addin_api import create_app
     from addin_api.migrations import SchemaNotCurrent
+    from addin_api.services.changes import StrandedChanges
 
     try:
         return create_app()
-    except SchemaNotCurrent as exc:  # gunicorn prints an AppImportError's text alone and halts
+    except (SchemaNotCurrent, StrandedChanges) as exc:  # gunicorn prints an AppImportError's text alone
         raise AppImportError(f"addin-api: {exc}") from None
 
 

@@ -44,7 +44,7 @@ class Settings:
     """Every `ADDIN_<NAME>` setting; the field name upper-cased is the variable's suffix."""
 
     # --- core ---
-    crm: str = _setting("local", "CRM adapter: `local` (embedded), `salesforce`.")
+    crm: str = _setting("local", "CRM adapter: `local` (embedded), `salesforce`, `hubspot`.")
     database_url: str = _setting(
         "", "SQLAlchemy URL of the app store and embedded CRM; empty = SQLite file `instance/addin.db`."
     )
@@ -153,6 +153,31 @@ class Settings:
     salesforce_business_case_fields: str = _setting(
         "", "JSON object business-case field → Opportunity custom field API name."
     )
+    # --- HubSpot ---
+    hubspot_api_url: str = _setting("https://api.hubapi.com", "HubSpot API base URL.")
+    hubspot_access_token: str = _setting(
+        "",
+        "Access token of the HubSpot app installed in the account (service key or private app).",
+        secret=True,
+    )
+    hubspot_portal_id: str = _setting(
+        "", "The HubSpot account (hub) id: keys our write-ahead records and makes deal links."
+    )
+    hubspot_rating_property: str = _setting(
+        "addin_rating", "Custom email property holding the rep's rating (`addin-api hubspot setup`)."
+    )
+    hubspot_message_id_property: str = _setting(
+        "addin_message_id", "Custom email property holding the Message-ID (`addin-api hubspot setup`)."
+    )
+    hubspot_changed_by_property: str = _setting(
+        "addin_changed_by", "Custom deal property naming the rep behind the add-in's last change (setup)."
+    )
+    hubspot_business_case_properties: str = _setting(
+        "", "JSON object business-case field → deal property name."
+    )
+    hubspot_rate_limit_wait_seconds: float = _setting(
+        5.0, "Longest wait for HubSpot's 10-second rate limit within one request before queueing.", float
+    )
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -173,6 +198,10 @@ class Settings:
 
     def validate(self) -> Settings:
         """Reject combinations the app cannot run with safely; returns self."""
+        from addin_api.crm import BACKENDS  # names only; no adapter is imported
+
+        if self.crm not in BACKENDS:
+            raise SettingsError(f"ADDIN_CRM must be one of {', '.join(BACKENDS)} (got {self.crm!r})")
         if not 14 <= self.going_dark_days <= 42:
             raise SettingsError("ADDIN_GOING_DARK_DAYS must be between 14 and 42")
         # Both checks: the bind host is only known to `addin-api serve`; the public URL catches a

@@ -1,4 +1,4 @@
-"""Connect a rep's CRM account once (Salesforce web-server flow with PKCE), in an Office dialog window.
+"""Connect a rep's CRM account once (the adapter's OAuth code flow with PKCE), in an Office dialog window.
 
 The taskpane asks the API for a short-lived, single-use signed link, opens it in a dialog; the dialog goes
 to the CRM's consent page and back to our callback, which stores the rep's refresh token (encrypted) only if
@@ -14,7 +14,8 @@ from html import escape
 from flask import Blueprint, Response, redirect, request, session
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from addin_api.crm.port import CrmError
+from addin_api.crm.oauth import pkce_pair
+from addin_api.crm.port import CrmConnector, CrmError, CrmWrongAccount
 from addin_api.domain import Principal
 from addin_api.errors import NotFound
 from addin_api.security import OFFICE_JS_HOST, taskpane_policy
@@ -29,7 +30,7 @@ CALLBACK = "/crm/connect/callback"
 def connect_link(rep: Principal) -> str:
     """A signed link that starts the connection for this rep; 404 when the CRM needs no per-rep connection."""
     st = get_state()
-    if _web_auth() is None:
+    if _connector() is None:
         raise NotFound("This CRM is connected by your administrator; there is nothing to connect.")
     ticket = _serializer().dumps({"rep": asdict(rep), "id": secrets.token_urlsafe(18)})
     return f"{st.settings.public_base_url.rstrip('/')}/crm/connect/start?ticket={ticket}"
@@ -38,7 +39,7 @@ def connect_link(rep: Principal) -> str:
 @bp.get("/start")
 def start():
     """Check and spend the ticket, keep the PKCE verifier in the (signed, HttpOnly) session, go to the CRM."""
-    auth = _web_auth()
+    connector = _connector()
     try:
         ticket = _serializer().loads(request.args.get("ticket", ""), max_age=TICKET_MAX_AGE)
         rep, ticket_id = ticket["rep"], str(ticket["id"])
@@ -46,51 +47,45 @@ def start():
         return _page("This link has expired. Close this window and click Connect again.", 400)
     except (BadSignature, TypeError, KeyError):
         return _page("This link is not valid. Close this window and click Connect again.", 400)
-    if auth is None:
+    if connector is None:
         return _page("This CRM is connected by your administrator.", 404)
-    if not auth.store.use_ticket(
-        ticket_id, TICKET_MAX_AGE
-    ):  # single-use: a copied link cannot start a second flow
+    if not connector.use_ticket(ticket_id, TICKET_MAX_AGE):  # single-use: a copied link starts one flow
         return _page("This link was already used. Close this window and click Connect again.", 400)
-    from addin_api.crm.salesforce.auth import pkce_pair
-
     verifier, challenge = pkce_pair()
     nonce = secrets.token_urlsafe(24)
     session["crm_connect"] = {"nonce": nonce, "verifier": verifier, "rep": rep}
-    return redirect(auth.authorize_url(_callback_url(), nonce, challenge))
+    return redirect(connector.authorize_url(_callback_url(), nonce, challenge))
 
 
 @bp.get("/callback")
 def callback():
     """Trade the code for tokens for the rep who started the flow; tell the taskpane through the dialog."""
     pending = session.pop("crm_connect", None)
+    connector, crm = _connector(), get_state().crm.display_name
     if request.args.get("error"):
-        return _page(
-            f"Salesforce said: {request.args.get('error_description') or request.args['error']}.", 400
-        )
+        return _page(f"{crm} said: {request.args.get('error_description') or request.args['error']}.", 400)
     if not pending or not secrets.compare_digest(pending["nonce"], request.args.get("state", "")):
         return _page("This sign-in did not start here. Close this window and click Connect again.", 400)
-    from addin_api.crm.salesforce.auth import WrongAccount
-
+    if connector is None:  # ADDIN_CRM changed between the start and the callback
+        return _page("This CRM is connected by your administrator.", 404)
     rep = Principal(**pending["rep"])
     try:
-        _web_auth().exchange_code(rep, request.args.get("code", ""), _callback_url(), pending["verifier"])
-    except WrongAccount as exc:
+        connector.exchange_code(rep, request.args.get("code", ""), _callback_url(), pending["verifier"])
+    except CrmWrongAccount as exc:
         return _page(
-            f"You signed in to Salesforce as {exc.signed_in or 'another user'}, but this connection is "
-            f"for {exc.expected}. Nothing was saved. Sign out of Salesforce in this window, click "
+            f"You signed in to {crm} as {exc.signed_in or 'another user'}, but this connection is "
+            f"for {exc.expected}. Nothing was saved. Sign out of {crm} in this window, click "
             f"Connect again and sign in as {exc.expected}.",
             403,
         )
     except CrmError as exc:
-        return _page(f"Salesforce refused the connection: {exc.message or 'please try again'}.", 502)
+        return _page(f"{crm} refused the connection: {exc.message or 'please try again'}.", 502)
     changes.release_parked(get_state().outbox, rep)  # the drain delivers them now, in their old order
-    return _page("Your Salesforce account is connected. You can close this window.", 200, message="connected")
+    return _page(f"Your {crm} account is connected. You can close this window.", 200, message="connected")
 
 
-def _web_auth():
-    auth = getattr(get_state().crm, "auth", None)
-    return auth if hasattr(auth, "exchange_code") else None
+def _connector() -> CrmConnector | None:
+    return get_state().crm.connector
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -109,7 +104,7 @@ def _page(text: str, status: int, message: str = "failed") -> Response:
     )
     style = "body{font:15px system-ui;margin:2rem}"
     body = (
-        f"<!doctype html><meta charset=utf-8><title>Connect Salesforce</title>"
+        f"<!doctype html><meta charset=utf-8><title>Connect {escape(get_state().crm.display_name)}</title>"
         f"<script src='{OFFICE_JS_HOST}/lib/1/hosted/office.js'></script><script>{script}</script>"
         f"<style>{style}</style><p>{escape(text)}</p>"
     )

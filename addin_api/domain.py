@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-NEXT_STEP_MAX = 255  # Salesforce Opportunity.NextStep is string(255); the strictest CRM sets the rule.
-
 
 class ChangeState:
     """Where a recorded change stands; `needs_connect` waits for the rep to reconnect their CRM."""
@@ -182,6 +180,19 @@ class ContactDeals:
 
     contact: Contact
     deals: tuple[Deal, ...]
+
+
+@dataclass(frozen=True)
+class FieldLimits:
+    """What one CRM accepts in the fields reps write; each adapter configures its own."""
+
+    next_step_max: int = 255
+
+    def problems(self, next_step: str | None) -> dict[str, str]:
+        """Field name → why the value cannot be saved in this CRM (empty when everything fits)."""
+        if next_step is not None and len(next_step) > self.next_step_max:
+            return {"next_step": f"At most {self.next_step_max} characters ({len(next_step)} given)."}
+        return {}
 
 
 @dataclass(frozen=True)

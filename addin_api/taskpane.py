@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort
 from addin_api.auth.devidp import DEMO_REPS, DEMO_TENANT_ID, URL_PREFIX, require_loopback_request
 from addin_api.auth.entra import MSA_CONSUMER_TENANT
 from addin_api.config import Settings
-from addin_api.domain import NEXT_STEP_MAX, utcnow
+from addin_api.domain import utcnow
 from addin_api.state import get_state
 
 bp = Blueprint("taskpane", __name__)
@@ -73,7 +73,7 @@ def config():
         "apiScope": f"{s.app_id_uri}/{s.ms_required_scope}",
         "authority": naa_authority(s),
         "serverReadsBody": s.graph_reads,
-        "nextStepMax": NEXT_STEP_MAX,
+        "nextStepMax": get_state().crm.limits.next_step_max,
     }
     if s.dev_idp:
         body.update(

@@ -14,6 +14,7 @@ class FaultyCrm:
 
     def __init__(self, inner):
         self.inner, self.name = inner, inner.name
+        self.display_name, self.limits, self.connector = inner.display_name, inner.limits, inner.connector
         self.down, self.reads_down, self.fail_next, self.reject_with = False, False, 0, None
         self.auth_expired = False  # every rep's CRM connection is gone: every call raises CrmAuthError
         self.expired_for: set[str] = set()  # these reps' connections are gone (by mailbox address)
@@ -63,6 +64,9 @@ class FakeCrm:
     """A dict-backed CRM with the port's semantics, for service tests without a database."""
 
     name = "fake"
+    display_name = "the fake CRM"
+    limits = d.FieldLimits()
+    connector = None
 
     def __init__(self, deals=(), contacts=()):
         self.deals = {deal.id: deal for deal in deals}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_dump, validate, validates
 
-from addin_api.domain import NEXT_STEP_MAX, ChangeState, DealChanges, Direction, EmailLog, Rating, utcnow
+from addin_api.domain import ChangeState, DealChanges, Direction, EmailLog, Rating, utcnow
 from addin_api.services.changes import LISTABLE
 
 ADDRESS_MAX = 320  # RFC 5321: 64 local part + @ + 255 domain
@@ -15,6 +15,14 @@ def _no_nul(value: str) -> None:
     # NUL is never part of mail text or a CRM value, and PostgreSQL refuses it in text columns.
     if "\x00" in value:
         raise ValidationError("Contains a NUL character.")
+
+
+def _fits_the_crm(value: str) -> None:
+    # The configured adapter's FieldLimits own the rule; asking here reports it with the other fields.
+    from addin_api.state import get_state
+
+    if problems := get_state().crm.limits.problems(value):
+        raise ValidationError(problems["next_step"])
 
 
 def _text(max_len: int, min_len: int = 0):
@@ -188,7 +196,10 @@ class DealUpdateSchema(BaseSchema):
 
     version = fields.String(required=True, validate=_text(200, 1))
     stage = fields.String(validate=_text(255, 1))
-    next_step = fields.String(validate=_text(NEXT_STEP_MAX), metadata={"description": "Empty clears it."})
+    next_step = fields.String(
+        validate=[_no_nul, _fits_the_crm],
+        metadata={"description": "Empty clears it; at most the configured CRM's next-step length."},
+    )
 
     @post_load
     def _changes(self, data, **_):

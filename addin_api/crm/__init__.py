@@ -8,6 +8,7 @@ import importlib
 BACKENDS = {
     "local": "addin_api.crm.local.adapter:LocalCrm",
     "salesforce": "addin_api.crm.salesforce.adapter:SalesforceCrm",
+    "hubspot": "addin_api.crm.hubspot.adapter:HubSpotCrm",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from addin_api.domain import ContactDeals, Deal, DealChanges, EmailLog, Principal
+from addin_api.domain import ContactDeals, Deal, DealChanges, EmailLog, FieldLimits, Principal
 
 
 class CrmError(Exception):
@@ -28,6 +28,14 @@ class CrmRejected(CrmError):
     """A permanent refusal (validation rule, restricted picklist...): carries the CRM's own words."""
 
 
+class CrmWrongAccount(CrmAuthError):
+    """Someone other than the rep signed in to the CRM during the rep's connect flow: nothing is kept."""
+
+    def __init__(self, signed_in: str, expected: str):
+        super().__init__(f"You signed in as {signed_in or 'an unknown user'}; sign in as {expected}")
+        self.signed_in, self.expected = signed_in, expected
+
+
 class CrmUnavailable(CrmError):
     """A transient failure (timeout, 5xx, 429, row lock): the change is kept and retried later."""
 
@@ -40,13 +48,32 @@ class CrmConflict(CrmError):
         self.theirs = theirs
 
 
+class CrmConnector(Protocol):
+    """An adapter's per-rep connection (OAuth code flow with PKCE); offered only where reps connect."""
+
+    def authorize_url(self, redirect_uri: str, state: str, code_challenge: str) -> str:
+        """Where to send the rep's browser to consent."""
+
+    def exchange_code(self, rep: Principal, code: str, redirect_uri: str, code_verifier: str) -> object:
+        """Trade the callback's code for tokens and keep them (encrypted) for `rep`.
+
+        CrmWrongAccount when the CRM says another user signed in; CrmError when it refuses.
+        """
+
+    def use_ticket(self, ticket_id: str, max_age: float) -> bool:
+        """Record a connect link as opened; False if it was opened before (links are single-use)."""
+
+
 class CrmPort(Protocol):
-    """What the add-ins need from a CRM. Implementations: local, salesforce (hubspot later).
+    """What the add-ins need from a CRM. Implementations: local, salesforce, hubspot.
 
     Every method acts as `rep`, so CRM permissions and field history name the real person.
     """
 
-    name: str
+    name: str  # the ADDIN_CRM value; changes and ledger rows carry it
+    display_name: str  # how reps and pages name the CRM
+    limits: FieldLimits  # what the CRM accepts in the fields reps write
+    connector: CrmConnector | None  # None: the administrator connects the CRM, reps connect nothing
 
     def find_context(self, rep: Principal, emails: Sequence[str]) -> list[ContactDeals]:
         """Contacts with these addresses and their open deals, in one round trip where the CRM allows."""

@@ -216,6 +216,7 @@ def _links() -> cards_for.Links:
     return cards_for.Links(
         st.settings.public_base_url.rstrip("/") + bp.url_prefix + "/action",
         lambda card_state: _signer().sign(g.rep, card_state),
+        st.crm.limits,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from addin_api.domain import NEXT_STEP_MAX, BusinessCase, Deal, Health, Rating
+from addin_api.domain import BusinessCase, Deal, FieldLimits, Health, Rating
 from addin_api.gmail import cards
 from addin_api.gmail.state import CardState
 from addin_api.services.changes import ChangeStatus
@@ -28,6 +28,7 @@ class Links:
 
     url: str
     sign: Callable[[CardState], str]
+    limits: FieldLimits = FieldLimits()  # the configured CRM's, so the card asks for what it accepts
 
     def call(self, handler: str, **state) -> dict:
         """An action calling `handler` back with this state, signed."""
@@ -172,8 +173,8 @@ def _edit_widgets(deal: Deal, links: Links, message_id: str | None) -> list:
             "next_step",
             "Next step",
             deal.next_step,
-            hint=f"At most {NEXT_STEP_MAX} characters",
-            max_chars=NEXT_STEP_MAX,
+            hint=f"At most {links.limits.next_step_max} characters",
+            max_chars=links.limits.next_step_max,
         ),
         cards.buttons(cards.button("Save next step", links.call("on_save_next_step", **state))),
     ]

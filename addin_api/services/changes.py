@@ -27,6 +27,28 @@ class ChangeStatus:
     conflict: dict | None = None
 
 
+class StrandedChanges(RuntimeError):
+    """Changes recorded for another CRM would never be delivered under this ADDIN_CRM; says what to do."""
+
+
+def refuse_stranding(outbox: OutboxPort, crm: str) -> None:
+    """Raise StrandedChanges when the outbox holds undelivered changes of a CRM other than `crm`.
+
+    A change is delivered only to the CRM it was recorded for, so switching ADDIN_CRM first would
+    leave it queued forever.
+    """
+    others = {name: n for name, n in outbox.undelivered_by_crm().items() if name != crm}
+    if not others:
+        return
+    listing = ", ".join(f"{n} for ADDIN_CRM={name}" for name, n in sorted(others.items()))
+    old = min(others)
+    raise StrandedChanges(
+        f"ADDIN_CRM is {crm} but the outbox still holds undelivered changes ({listing}). Drain them first: "
+        f"run `addin-api outbox drain` with ADDIN_CRM={old} until it reports nothing due (changes waiting "
+        f"for a rep to connect need that rep to connect), then switch ADDIN_CRM to {crm}."
+    )
+
+
 def status_of(row: ChangeRow) -> ChangeStatus:
     """Public status of a recorded change."""
     result = row.result or {}

@@ -82,6 +82,9 @@ class OutboxPort(Protocol):
     def release_parked(self, user_key: str) -> int:
         """Make every needs_connect change of this user deliverable again; how many."""
 
+    def undelivered_by_crm(self) -> dict[str, int]:
+        """CRM name → how many changes recorded for it are still queued or waiting for a connection."""
+
     def count(self, user_key: str, state: str) -> int:
         """How many of this user's changes are in `state`."""
 

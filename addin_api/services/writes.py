@@ -19,13 +19,13 @@ from addin_api.crm.port import (
     CrmUnavailable,
 )
 from addin_api.domain import (
-    NEXT_STEP_MAX,
     TRACKED,
     ChangeState,
     Deal,
     DealChanges,
     Direction,
     EmailLog,
+    FieldLimits,
     Principal,
     Rating,
     conflicts_with,
@@ -98,7 +98,7 @@ def update_deal(
     """Change stage and/or next step with the version the rep saw; nothing is lost if the CRM is down."""
     if idempotency_key and (row := deps.outbox.by_idempotency_key(rep.key, idempotency_key)):
         return _as_recorded(deps, rep, row)
-    _check_shape(changes)
+    _check_shape(changes, deps.crm.limits)
     deal = _read_for_write(deps, rep, deal_id)
     if isinstance(deal, Deal):
         _authorize(rep, deal)
@@ -322,12 +322,10 @@ def _read_for_write(deps: WriteDeps, rep: Principal, deal_id: str) -> Deal | Crm
     return deal
 
 
-def _check_shape(changes: DealChanges) -> None:
-    errors = {}
+def _check_shape(changes: DealChanges, limits: FieldLimits) -> None:
+    errors = {name: [problem] for name, problem in limits.problems(changes.next_step).items()}
     if changes.stage_id is None and changes.next_step is None:
         errors["stage"] = ["Give a stage, a next step, or both."]
-    if changes.next_step is not None and len(changes.next_step) > NEXT_STEP_MAX:
-        errors["next_step"] = [f"At most {NEXT_STEP_MAX} characters ({len(changes.next_step)} given)."]
     if errors:
         raise Unprocessable("The change is not valid.", errors={"json": errors})
 

@@ -219,6 +219,17 @@ class Outbox:
                 .values(state=QUEUED, next_attempt_at=now, last_error=None, lease=None, updated_at=now)
             ).rowcount
 
+    def undelivered_by_crm(self) -> dict[str, int]:
+        """CRM name → how many changes recorded for it are still queued or waiting for a connection."""
+        undelivered = (ChangeState.QUEUED, ChangeState.NEEDS_CONNECT)
+        with self.sessions() as s:
+            rows = s.execute(
+                select(OutboxRow.crm, func.count())
+                .where(OutboxRow.state.in_(undelivered))
+                .group_by(OutboxRow.crm)
+            )
+            return {crm: n for crm, n in rows}
+
     def count(self, user_key: str, state: str) -> int:
         """How many of this user's changes are in `state`."""
         with self.sessions() as s:

@@ -1,4 +1,4 @@
-// Connecting the rep's own CRM account once (Salesforce without JWT bearer): the API hands out a signed
+// Connecting the rep's own CRM account once (CRMs where each rep connects): the API hands out a signed
 // link, opened in an Office dialog (a plain window outside Outlook); the dialog reports when it is done.
 
 export async function connectCrm(state) {

@@ -343,7 +343,7 @@ def test_web_server_flow_keeps_refresh_tokens_encrypted(sf, ids, make_crm, tmp_p
     connect(sf, crm, REP, "rep@demo.example")
     (refresh_token,) = sf.refresh_tokens
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("store.db*"))
-    assert b"salesforce_tokens" in stored and refresh_token.encode() not in stored
+    assert b"crm_tokens" in stored and refresh_token.encode() not in stored
     sf.expire_sessions()
     assert make_crm(jwt=False).find_context(REP, [ADA])  # a fresh process refreshes from the stored token
     assert sf.jwt_subjects == []

@@ -48,7 +48,7 @@ def test_rep_connects_once_then_reads_deals_as_themselves(sf_app, idp, sf):
     assert api.get("/api/v1/pipeline").status_code == 200
     with app.extensions["addin_api"].engine.connect() as conn:
         stored = b"".join(
-            str(row).encode() for row in conn.exec_driver_sql("SELECT * FROM salesforce_tokens")
+            str(row).encode() for row in conn.exec_driver_sql("SELECT * FROM crm_tokens")
         )
     assert stored and not any(token.encode() in stored for token in sf.refresh_tokens)
 
@@ -67,7 +67,7 @@ def test_callback_without_the_dialogs_session_is_refused(sf_app, idp, sf):
 
 def _stored_rows(app) -> list:
     with app.extensions["addin_api"].engine.connect() as conn:
-        return list(conn.exec_driver_sql("SELECT * FROM salesforce_tokens"))
+        return list(conn.exec_driver_sql("SELECT * FROM crm_tokens"))
 
 
 def test_forwarded_link_signed_in_as_someone_else_stores_nothing_and_revokes(sf_app, idp, sf):

@@ -1,4 +1,4 @@
-"""Every CRM adapter behind the port, loaded with one backend-neutral dataset: local and the Salesforce stand-in."""
+"""Every CRM adapter behind the port, loaded with one backend-neutral dataset: local, Salesforce, HubSpot."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -17,10 +18,12 @@ from addin_api.crm.local import models as local_models
 from addin_api.crm.local.adapter import LocalCrm
 from addin_api.crm.local.seed import load_dataset
 from addin_api.crm.port import CrmPort
+from addin_api.crm.hubspot.adapter import HubSpotCrm
 from addin_api.crm.salesforce.adapter import SalesforceCrm
 from addin_api.domain import Principal, utcnow
 from addin_api.store.db import make_engine
 from tests.keys import BASE_SETTINGS
+from tests.standins import hubspot
 from tests.standins.salesforce import SalesforceStandin, signing_key
 
 REP = Principal("rep@demo.example", "oid-rep", "tid-demo", "Riley Rep")
@@ -156,11 +159,11 @@ class Backend:
     edit: Callable[..., None]
 
 
-@pytest.fixture(params=["local", "salesforce"])
+@pytest.fixture(params=["local", "salesforce", "hubspot"])
 def backend(request, tmp_path, database_url):
     """The same dataset behind each adapter, on the run's database (SQLite, or PostgreSQL if asked for)."""
     engine = make_engine(database_url)
-    builder = _local if request.param == "local" else _salesforce
+    builder = {"local": _local, "salesforce": _salesforce, "hubspot": _hubspot}[request.param]
     try:
         with builder(engine, tmp_path) as (crm, ids, edit):
             yield Backend(request.param, crm, ids, edit)
@@ -208,3 +211,32 @@ def _salesforce(engine, tmp_path):
 def _sf_value(value):
     # As the REST API carries them: currency as a JSON number, dates as YYYY-MM-DD.
     return float(value) if isinstance(value, Decimal) else value.isoformat() if value else value
+
+
+HS_CASE = {name: f"addin_{name}" for name in CASE}  # the admin's deal properties for the business case
+
+
+@contextmanager
+def _hubspot(engine, tmp_path):
+    with hubspot.HubSpotStandin() as hs, requests.Session() as http:
+        ids = hubspot.load_dataset(hs, DATASET, HS_CASE)
+        settings = load_settings(
+            {},
+            {
+                **BASE_SETTINGS,
+                **hs.settings_overrides(),
+                "hubspot_business_case_properties": json.dumps(HS_CASE),
+            },
+        )
+
+        def edit(deal_id: str, **fields) -> None:
+            names = {"amount": "amount", "close_date": "closedate"}
+            values = {names[k]: _hs_value(v) for k, v in fields.items()}
+            hs.update("deals", deal_id, values, user_id="9001")
+
+        yield HubSpotCrm.from_settings(settings, engine=engine, http=http), ids, edit
+
+
+def _hs_value(value):
+    # HubSpot property values are strings; dates are midnight UTC datetimes.
+    return f"{value.isoformat()}T00:00:00Z" if isinstance(value, date) else str(value)

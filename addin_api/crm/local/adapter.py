@@ -31,6 +31,9 @@ class LocalCrm:
     """The embedded CRM; every method is one short transaction."""
 
     name = "local"
+    display_name = "the embedded CRM"
+    limits = d.FieldLimits(next_step_max=255)  # the next_step column's length
+    connector = None  # nothing for a rep to connect
 
     def __init__(self, engine: Engine, base_url: str = "", link_secret: str = ""):
         self.engine = engine
@@ -116,8 +119,8 @@ class LocalCrm:
                     )
                 deal.stage, deal.probability = stage, stage.probability
             if changes.next_step is not None:
-                if len(changes.next_step) > d.NEXT_STEP_MAX:
-                    raise CrmRejected(f"Next step is limited to {d.NEXT_STEP_MAX} characters")
+                if problems := self.limits.problems(changes.next_step):
+                    raise CrmRejected(problems["next_step"])
                 deal.next_step = changes.next_step
             deal.updated_at, deal.updated_by = d.utcnow(), (rep.name or rep.email)[:320]
             s.flush()  # UPDATE ... WHERE revision = <read>: StaleDataError if another writer got there first

@@ -18,7 +18,7 @@ from addin_api import domain as d
 from addin_api.crm.port import CrmAuthError, CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
 from addin_api.crm.salesforce import emails
 from addin_api.crm.salesforce import mapping as m
-from addin_api.crm.salesforce.auth import build_auth
+from addin_api.crm.salesforce.auth import WebServerAuth, build_auth
 from addin_api.crm.salesforce.client import (
     SalesforceClient,
     SessionExpired,
@@ -65,6 +65,8 @@ class SalesforceCrm:
     """Reads in one /composite per sidebar open; conditional writes; idempotent email logging."""
 
     name = "salesforce"
+    display_name = "Salesforce"
+    limits = d.FieldLimits(next_step_max=255)  # Opportunity.NextStep is string(255)
 
     def __init__(
         self,
@@ -76,6 +78,8 @@ class SalesforceCrm:
         clock: Callable[[], float] = time.monotonic,
     ):
         self.client, self.auth, self.queries = client, auth, queries
+        # Only the web-server flow has reps connect their own account; JWT bearer needs nothing from them.
+        self.connector = auth if isinstance(auth, WebServerAuth) else None
         self._orgs = _TtlCache(stage_ttl, clock)  # per instance_url
         self._picklists = _TtlCache(stage_ttl, clock)  # per (instance_url, record type id)
 
@@ -135,8 +139,8 @@ class SalesforceCrm:
     def update_deal(self, rep: d.Principal, deal_id: str, changes: d.DealChanges) -> d.Deal:
         """Conditional PATCH; on 412 a real stage/next-step change is a conflict, anything else is retried once."""
         _check_id(deal_id)
-        if changes.next_step is not None and len(changes.next_step) > d.NEXT_STEP_MAX:
-            raise CrmRejected(f"Next step is limited to {d.NEXT_STEP_MAX} characters")
+        if problems := self.limits.problems(changes.next_step):
+            raise CrmRejected(problems["next_step"])
         try:
             last_modified, _ = m.decode_version(changes.version)
         except ValueError:

@@ -6,11 +6,8 @@ https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_web_server_fl
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import logging
-import secrets
 import threading
 import time
 from collections import defaultdict
@@ -20,9 +17,10 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 
 from addin_api.config import SettingsError
-from addin_api.crm.port import CrmAuthError, CrmError
+from addin_api.crm.oauth import pkce_pair
+from addin_api.crm.port import CrmAuthError, CrmError, CrmWrongAccount
 from addin_api.crm.salesforce.client import InvalidGrant, SalesforceClient, SfSession
-from addin_api.crm.salesforce.tokens import TokenStore
+from addin_api.crm.tokens import TokenStore
 from addin_api.domain import Principal
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -32,14 +30,8 @@ SCOPES = "api id refresh_token"  # id: the identity URL, to check who actually s
 log = logging.getLogger(__name__)
 
 
-class WrongAccount(CrmAuthError):
-    """The Salesforce user who signed in is not the one the rep's connection is for."""
-
-    def __init__(self, signed_in: str, expected: str):
-        super().__init__(
-            f"You signed in to Salesforce as {signed_in or 'an unknown user'}; sign in as {expected}"
-        )
-        self.signed_in, self.expected = signed_in, expected
+WrongAccount = CrmWrongAccount  # the Salesforce user who signed in is not the one the connection is for
+__all__ = ["WrongAccount", "pkce_pair", "build_auth"]
 
 
 def build_auth(settings, client: SalesforceClient, engine) -> JwtBearerAuth | WebServerAuth:
@@ -52,7 +44,7 @@ def build_auth(settings, client: SalesforceClient, engine) -> JwtBearerAuth | We
         raise SettingsError(f"ADDIN_SALESFORCE_USERNAME_MAP: {exc}") from None
     if not settings.salesforce_private_key_path:
         try:
-            store = TokenStore(engine, settings.secret_key)
+            store = TokenStore(engine, settings.secret_key, "salesforce")
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
         return WebServerAuth(
@@ -86,13 +78,6 @@ def parse_username_map(raw: str) -> dict[str, str]:
 def username_for(rep: Principal, mapping: dict[str, str]) -> str:
     """The rep's Salesforce username: the mapped one, else the mailbox address itself."""
     return mapping.get(rep.email.lower(), rep.email)
-
-
-def pkce_pair() -> tuple[str, str]:
-    """(code_verifier, S256 code_challenge) for one authorization request."""
-    verifier = secrets.token_urlsafe(64)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 class _Auth:
@@ -194,6 +179,10 @@ class WebServerAuth(_Auth):
             "code_challenge_method": "S256",
         }
         return f"{self.login_url}/services/oauth2/authorize?{urlencode(query)}"
+
+    def use_ticket(self, ticket_id: str, max_age: float) -> bool:
+        """Record a connect link as opened; False if it was opened before (links are single-use)."""
+        return self.store.use_ticket(ticket_id, max_age)
 
     def exchange_code(self, rep: Principal, code: str, redirect_uri: str, code_verifier: str) -> SfSession:
         """Trade the callback's code for tokens; keeps them only if the rep's own Salesforce user signed in."""

@@ -1,4 +1,4 @@
-"""Per-rep Salesforce refresh tokens in the app store, encrypted at rest (key derived from the secret key)."""
+"""Per-rep CRM refresh tokens in the app store, one table for every CRM, encrypted at rest."""
 
 from __future__ import annotations
 
@@ -17,15 +17,20 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from addin_api.domain import utcnow
 from addin_api.store.db import StoreBase, UtcDateTime
 
-# Fixed context strings: the same secret key also signs Gmail card state, so each use gets its own key.
+# Fixed context strings: the same secret key also signs Gmail card state, so each use gets its own key,
+# and each CRM its own (Salesforce keeps the string it had before other CRMs shared the table).
 _HKDF_SALT = b"addin-api/v1"
-_HKDF_INFO = b"salesforce refresh tokens"
 
 
-class SalesforceToken(StoreBase):
-    """One rep's Salesforce connection: the org's API host and the encrypted refresh token."""
+def _hkdf_info(crm: str) -> bytes:
+    return f"{crm} refresh tokens".encode()
 
-    __tablename__ = "salesforce_tokens"
+
+class CrmToken(StoreBase):
+    """One rep's connection to one CRM: its API host (or account id) and the encrypted refresh token."""
+
+    __tablename__ = "crm_tokens"
+    crm: Mapped[str] = mapped_column(String(20), primary_key=True)  # the ADDIN_CRM value
     user_key: Mapped[str] = mapped_column(String(200), primary_key=True)  # Principal.key, never the address
     instance_url: Mapped[str] = mapped_column(String(255))
     refresh_token: Mapped[str] = mapped_column(Text)  # Fernet ciphertext
@@ -35,50 +40,54 @@ class SalesforceToken(StoreBase):
 class UsedConnectTicket(StoreBase):
     """A connect link already opened once; kept until the link would have expired anyway."""
 
-    __tablename__ = "salesforce_connect_tickets"
+    __tablename__ = "crm_connect_tickets"
     ticket_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     used_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class StoredToken(NamedTuple):
-    """A rep's refresh token, org host, and the ciphertext it was read from (for compare-and-delete)."""
+    """A rep's refresh token, API host, and the ciphertext it was read from (for compare-and-delete)."""
 
     refresh_token: str
     instance_url: str
     sealed: str
 
 
-def token_cipher(secret_key: str) -> Fernet:
-    """Fernet with a 256-bit key derived from the app's secret key by HKDF-SHA256."""
+def token_cipher(secret_key: str, crm: str) -> Fernet:
+    """Fernet with a 256-bit key derived from the app's secret key by HKDF-SHA256, one key per CRM."""
     if not secret_key:
-        raise ValueError("ADDIN_SECRET_KEY is required to store Salesforce refresh tokens")
-    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=_HKDF_SALT, info=_HKDF_INFO).derive(
+        raise ValueError("ADDIN_SECRET_KEY is required to store the reps' CRM refresh tokens")
+    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=_HKDF_SALT, info=_hkdf_info(crm)).derive(
         secret_key.encode()
     )
     return Fernet(base64.urlsafe_b64encode(raw))
 
 
 class TokenStore:
-    """Save, load and forget refresh tokens; each call is one short transaction."""
+    """Save, load and forget one CRM's refresh tokens; each call is one short transaction."""
 
-    def __init__(self, engine: Engine, secret_key: str):
-        self.engine = engine
-        self._cipher = token_cipher(secret_key)
+    def __init__(self, engine: Engine, secret_key: str, crm: str):
+        self.engine, self.crm = engine, crm
+        self._cipher = token_cipher(secret_key, crm)
 
     def save(self, user_key: str, refresh_token: str, instance_url: str) -> None:
         """Store (or replace, e.g. after rotation) the rep's refresh token."""
         sealed = self._cipher.encrypt(refresh_token.encode()).decode()
         with Session(self.engine) as s, s.begin():
             s.merge(
-                SalesforceToken(
-                    user_key=user_key, instance_url=instance_url, refresh_token=sealed, updated_at=utcnow()
+                CrmToken(
+                    crm=self.crm,
+                    user_key=user_key,
+                    instance_url=instance_url,
+                    refresh_token=sealed,
+                    updated_at=utcnow(),
                 )
             )
 
     def load(self, user_key: str) -> StoredToken | None:
         """The rep's stored token, or None if not connected or undecryptable."""
         with Session(self.engine) as s:
-            row = s.get(SalesforceToken, user_key)
+            row = s.get(CrmToken, (self.crm, user_key))
         if row is None:
             return None
         try:
@@ -91,11 +100,11 @@ class TokenStore:
     def forget(self, user_key: str, sealed: str | None = None) -> bool:
         """Drop the rep's connection; with `sealed`, only if that ciphertext is still the stored one."""
         # Compare-and-delete: another worker may have saved a rotated token since `sealed` was read.
-        condition = SalesforceToken.user_key == user_key
+        condition = (CrmToken.crm == self.crm) & (CrmToken.user_key == user_key)
         if sealed is not None:
-            condition &= SalesforceToken.refresh_token == sealed
+            condition &= CrmToken.refresh_token == sealed
         with Session(self.engine) as s, s.begin():
-            return s.execute(delete(SalesforceToken).where(condition)).rowcount > 0
+            return s.execute(delete(CrmToken).where(condition)).rowcount > 0
 
     def use_ticket(self, ticket_id: str, max_age: float) -> bool:
         """Record a connect link as opened; False if it was opened before (links are single-use)."""

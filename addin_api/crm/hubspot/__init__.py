@@ -1,0 +1,1 @@
+"""HubSpot adapter: date-versioned CRM APIs (objects, associations, pipelines, owners, properties)."""

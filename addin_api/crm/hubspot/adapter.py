@@ -1,0 +1,303 @@
+"""HubSpotCrm: the CRM port over HubSpot's date-versioned CRM APIs, with an account-level app token.
+
+Docs: https://developers.hubspot.com/docs/api-reference (objects, associations, pipelines, owners).
+HubSpot has no conditional update and no idempotent email create: see update_deal and emails.py.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+import requests
+
+from addin_api import domain as d
+from addin_api.config import SettingsError
+from addin_api.crm.email_claims import EmailClaims
+from addin_api.crm.hubspot import mapping as m
+from addin_api.crm.hubspot.client import VERSION, HubSpotClient
+from addin_api.crm.hubspot.emails import EmailWriter
+from addin_api.crm.port import CrmConflict, CrmNotFound, CrmRejected
+
+META_TTL_SECONDS = 3600.0
+OBJECTS = f"/crm/objects/{VERSION}"
+SEARCH_LIMIT = 200
+
+
+class _Cached:
+    """One value refreshed after `ttl` seconds (pipelines and owners change rarely but do change)."""
+
+    def __init__(self, load: Callable[[], object], ttl: float, clock: Callable[[], float]):
+        self.load, self.ttl, self.clock, self._lock = load, ttl, clock, threading.Lock()
+        self._value, self._expires = None, 0.0
+
+    def get(self):
+        """The cached value, loaded again once expired."""
+        with self._lock:
+            if self._value is None or self._expires <= self.clock():
+                self._value, self._expires = self.load(), self.clock() + self.ttl
+            return self._value
+
+
+class HubSpotCrm:
+    """Batch reads and associations for the sidebar; best-effort no-clobber writes; ledgered emails."""
+
+    name = "hubspot"
+    display_name = "HubSpot"
+    # Single-line text properties hold up to 65,536 characters; hs_next_step's own cap is unconfirmed.
+    limits = d.FieldLimits(next_step_max=65536)
+    connector = None  # acts through the account's app token; per-rep OAuth is not offered yet
+
+    def __init__(
+        self,
+        client: HubSpotClient,
+        names: m.Names,
+        claims: EmailClaims,
+        portal: str,
+        *,
+        ttl: float = META_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.client, self.names, self.portal = client, names, portal
+        self._pipelines = _Cached(self._load_pipelines, ttl, clock)
+        self._owners = _Cached(self._load_owners, ttl, clock)
+        self._deal_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._locks_lock = threading.Lock()
+        self.emails = EmailWriter(client, names, claims, portal)
+
+    @classmethod
+    def from_settings(cls, settings, *, engine, http: requests.Session | None = None) -> HubSpotCrm:
+        """Build from ADDIN_HUBSPOT_* settings on the app's pooled HTTP session and store engine."""
+        if not settings.hubspot_access_token:
+            raise SettingsError("ADDIN_HUBSPOT_ACCESS_TOKEN is required for the HubSpot CRM")
+        try:
+            case = json.loads(settings.hubspot_business_case_properties or "{}")
+        except ValueError:
+            raise SettingsError("ADDIN_HUBSPOT_BUSINESS_CASE_PROPERTIES: expected a JSON object") from None
+        client = HubSpotClient(
+            http or requests.Session(),
+            settings.hubspot_api_url,
+            settings.hubspot_access_token,
+            settings.crm_timeout_seconds,
+            settings.hubspot_rate_limit_wait_seconds,
+        )
+        names = m.Names(
+            settings.hubspot_rating_property,
+            settings.hubspot_message_id_property,
+            settings.hubspot_changed_by_property,
+            case,
+        )
+        return cls(client, names, EmailClaims(engine, cls.name), settings.hubspot_portal_id or "default")
+
+    # --- the port ----------------------------------------------------------------------
+
+    def find_context(self, rep: d.Principal, emails: Sequence[str]) -> list[d.ContactDeals]:
+        """Contacts by address (one batch read), their deals (associations, batch read), open ones only."""
+        wanted = sorted({e.strip().lower() for e in emails if e and e.strip()})
+        if not wanted:
+            return []
+        contacts = self._read("contacts", wanted, m.CONTACT_PROPERTIES, id_property="email")
+        links = self._associations("contacts", "deals", [c["id"] for c in contacts])
+        people: dict[str, list[tuple[d.Stakeholder, str]]] = defaultdict(list)
+        for c in contacts:
+            for deal_id, labels in links.get(c["id"], []):
+                people[deal_id].append(_stakeholder(m.to_contact(c), labels))
+        deals = {
+            x.id: x for x in self._deals(self._read("deals", list(people), self._deal_properties()), people)
+        }
+        return [
+            d.ContactDeals(
+                m.to_contact(c),
+                tuple(deals[i] for i, _ in links.get(c["id"], []) if i in deals and not deals[i].is_closed),
+            )
+            for c in contacts
+        ]
+
+    def get_deal(self, rep: d.Principal, deal_id: str) -> d.Deal:
+        """One deal with its pipeline's stages, contacts by association label, logged emails and version."""
+        if not str(deal_id).isdigit():  # HubSpot ids are numbers: anything else cannot exist
+            raise CrmNotFound(f"no deal {deal_id}")
+        records = self._read("deals", [deal_id], self._deal_properties())
+        if not records:
+            raise CrmNotFound(f"no deal {deal_id}")
+        links = self._associations("deals", "contacts", [deal_id]).get(deal_id, [])
+        contacts = {
+            c["id"]: m.to_contact(c)
+            for c in self._read("contacts", [i for i, _ in links], m.CONTACT_PROPERTIES)
+        }
+        people = {deal_id: [_stakeholder(contacts[i], labels) for i, labels in links if i in contacts]}
+        return self._deals(records, people)[0]
+
+    def open_deals_of(self, rep: d.Principal) -> list[d.Deal]:
+        """The open deals the rep owns (search: fine for reads, though it lags writes by seconds)."""
+        owner = self.owner_of(rep)
+        if owner is None:
+            return []
+        body = {
+            "filterGroups": [
+                {"filters": [{"propertyName": "hubspot_owner_id", "operator": "EQ", "value": owner.id}]}
+            ],
+            "properties": self._deal_properties(),
+            "limit": SEARCH_LIMIT,
+        }
+        records = self.client.call("POST", f"{OBJECTS}/deals/search", body).get("results", [])
+        return [x for x in self._deals(records, {}) if not x.is_closed]
+
+    def update_deal(self, rep: d.Principal, deal_id: str, changes: d.DealChanges) -> d.Deal:
+        """Re-read, compare what the rep saw with HubSpot's values now, then PATCH (no conditional update).
+
+        One lock per deal in this process makes read-compare-PATCH atomic among its threads; between
+        processes, or against edits in HubSpot itself, a window of one round trip remains.
+        """
+        if problems := self.limits.problems(changes.next_step):
+            raise CrmRejected(problems["next_step"])
+        with self._lock_for(deal_id):
+            current = self.get_deal(rep, deal_id)
+            if d.conflicts_with(current, changes):
+                raise CrmConflict(current)
+            if changes.stage_id is not None and current.stage_by_id(changes.stage_id) is None:
+                raise CrmRejected(f"'{changes.stage_id}' is not a stage of this deal's pipeline")
+            props = {
+                k: v
+                for k, v in (("dealstage", changes.stage_id), ("hs_next_step", changes.next_step))
+                if v is not None
+            }
+            if not props:
+                return current
+            props[self.names.changed_by] = rep.email  # who, since the app token writes as the app
+            self.client.call("PATCH", f"{OBJECTS}/deals/{deal_id}", {"properties": props})
+            return self.get_deal(rep, deal_id)
+
+    def log_email(self, rep: d.Principal, deal_id: str, email: d.EmailLog) -> str:
+        """Log the email on the deal once per (deal, Message-ID); a repeat only updates the rating."""
+        if not str(deal_id).isdigit():
+            raise CrmNotFound(f"no deal {deal_id}")
+        owner = self.owner_of(rep)
+        return self.emails.log(deal_id, email, owner.id if owner else None)
+
+    def owner_of(self, rep: d.Principal) -> m.Owner | None:
+        """The HubSpot owner with the rep's address (reps map to owners by email)."""
+        return next((o for o in self._owners.get().values() if o.email == rep.email.lower()), None)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _deal_properties(self) -> list[str]:
+        return [*m.DEAL_PROPERTIES, self.names.changed_by, *self.names.business_case.values()]
+
+    def _read(self, kind: str, ids: list[str], properties, id_property: str | None = None) -> list[dict]:
+        """Batch read by id (or a unique property); absent ones are simply not in the answer."""
+        if not ids:
+            return []
+        body = {"inputs": [{"id": i} for i in ids], "properties": list(properties)}
+        if id_property:
+            body["idProperty"] = id_property
+        return self.client.call("POST", f"{OBJECTS}/{kind}/batch/read", body).get("results", [])
+
+    def _associations(
+        self, source: str, target: str, ids: list[str]
+    ) -> dict[str, list[tuple[str, list[str]]]]:
+        """source id → [(target id, association labels)] in one batch call."""
+        if not ids:
+            return {}
+        path = f"/crm/associations/{VERSION}/{source}/{target}/batch/read"
+        body = self.client.call("POST", path, {"inputs": [{"id": i} for i in ids]})
+        out: dict[str, list[tuple[str, list[str]]]] = {}
+        for result in body.get("results", []):
+            out[str(result["from"]["id"])] = [
+                (str(t["toObjectId"]), [x["label"] for x in t.get("associationTypes", []) if x.get("label")])
+                for t in result.get("to", [])
+            ]
+        return out
+
+    def _deals(self, records: list[dict], people: dict[str, list[tuple[d.Stakeholder, str]]]) -> list[d.Deal]:
+        activities = self._activities([r["id"] for r in records])
+        pipelines, owners = self._pipelines.get(), self._owners.get()
+        return [
+            _to_deal(r, pipelines, owners, people.get(r["id"], []), activities.get(r["id"], []), self.names)
+            for r in records
+        ]
+
+    def _activities(self, deal_ids: list[str]) -> dict[str, list[d.EmailActivity]]:
+        """Each deal's logged emails, newest first: one associations call and one batch read."""
+        links = self._associations("deals", "emails", deal_ids)
+        ids = sorted({i for targets in links.values() for i, _ in targets})
+        props = [*m.EMAIL_PROPERTIES, self.names.rating, self.names.message_id]
+        emails = {r["id"]: m.to_activity(r, self.names) for r in self._read("emails", ids, props)}
+        return {
+            deal_id: sorted(
+                (emails[i] for i, _ in targets if emails.get(i)), key=lambda a: a.sent_at, reverse=True
+            )
+            for deal_id, targets in links.items()
+        }
+
+    def _load_pipelines(self) -> dict[str, tuple[d.Stage, ...]]:
+        body = self.client.call("GET", f"/crm/pipelines/{VERSION}/deals")
+        return {p["id"]: m.pipeline_stages(p) for p in body.get("results", []) if not p.get("archived")}
+
+    def _load_owners(self) -> dict[str, m.Owner]:
+        owners, after = {}, None
+        while True:
+            body = self.client.call("GET", f"/crm/owners/{VERSION}", params={"limit": 500, "after": after})
+            for o in body.get("results", []):
+                name = " ".join(x for x in (o.get("firstName"), o.get("lastName")) if x)
+                owners[str(o["id"])] = m.Owner(
+                    str(o["id"]), str(o.get("userId") or ""), (o.get("email") or "").lower(), name
+                )
+            after = ((body.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                return owners
+
+    def _lock_for(self, deal_id: str) -> threading.Lock:
+        with self._locks_lock:
+            return self._deal_locks[deal_id]
+
+
+def _stakeholder(contact: d.Contact, labels: list[str]) -> tuple[d.Stakeholder, str]:
+    """The contact's role on the deal (its association label) and the contact's company name."""
+    roles = [x for x in labels if x != m.PRIMARY_LABEL]
+    role = roles[0] if roles else ""
+    person = d.Stakeholder(contact.id, contact.name, contact.email, role, m.PRIMARY_LABEL in labels)
+    return person, contact.account_name
+
+
+def _to_deal(raw, pipelines, owners, people, activities, names: m.Names) -> d.Deal:
+    p = raw.get("properties") or {}
+    stages = pipelines.get(p.get("pipeline") or "", ())
+    stage = next((s for s in stages if s.id == p.get("dealstage")), None) or d.Stage(
+        p.get("dealstage") or "", p.get("dealstage") or ""
+    )
+    owner = owners.get(p.get("hubspot_owner_id") or "")
+    team = [owners[i].email for i in (p.get("hs_all_collaborator_owner_ids") or "").split(";") if i in owners]
+    editor = next(
+        (o for o in owners.values() if o.user_id and o.user_id == p.get("hs_updated_by_user_id")), None
+    )
+    amount, close = m.amount_of(p), m.parse_date(p.get("closedate"))
+    # The account name is the primary contact's company (a contact property), saving a companies read.
+    account = next((c for s, c in people if s.is_primary), people[0][1] if people else "")
+    return d.Deal(
+        id=raw["id"],
+        name=p.get("dealname") or "",
+        account_name=account,
+        stage=stage,
+        stages=stages,
+        amount=amount,
+        currency=p.get("deal_currency_code") or "",
+        close_date=close,
+        next_step=p.get("hs_next_step") or "",
+        owner_email=owner.email if owner else "",
+        owner_name=owner.name if owner else "",
+        probability=stage.probability,
+        version=d.make_version(
+            p.get("hs_lastmodifieddate") or "", stage.id, p.get("hs_next_step") or "", amount, close
+        ),
+        stakeholders=tuple(s for s, _ in people),
+        team_emails=tuple(team),
+        business_case=d.BusinessCase(**{k: p.get(v) for k, v in names.business_case.items()}),
+        activities=tuple(activities),
+        stats=m.stats_of(activities),
+        changed_by=editor.email if editor else p.get(names.changed_by) or None,
+        changed_at=m.parse_time(p.get("hs_lastmodifieddate")),
+    )

@@ -1,0 +1,123 @@
+"""HubSpot specifics against the loopback stand-in: calls per open, no clobber, no doubled emails, 429s."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+import requests
+
+from addin_api.config import load_settings
+from addin_api.crm.hubspot.adapter import HubSpotCrm
+from addin_api.crm.port import CrmConflict, CrmUnavailable
+from addin_api.domain import DealChanges, Direction, EmailLog, Rating
+from addin_api.store.db import make_engine
+from tests.contract.conftest import DATASET, HS_CASE, REP
+from tests.keys import BASE_SETTINGS
+from tests.standins.hubspot import HubSpotStandin, load_dataset
+
+EMAILS = "POST /crm/objects/2026-03/emails"
+
+
+@pytest.fixture
+def hs():
+    with HubSpotStandin() as standin:
+        standin.ids = load_dataset(standin, DATASET, HS_CASE)
+        yield standin
+
+
+@pytest.fixture
+def crm(hs, database_url):
+    engine = make_engine(database_url)
+    overrides = {
+        **BASE_SETTINGS,
+        **hs.settings_overrides(),
+        "hubspot_business_case_properties": json.dumps(HS_CASE),
+    }
+    with requests.Session() as http:
+        yield HubSpotCrm.from_settings(load_settings({}, overrides), engine=engine, http=http)
+    engine.dispose()
+
+
+def _email(rating=Rating.POSITIVE) -> EmailLog:
+    return EmailLog(
+        "<lost@acme.example>",
+        "Re: terms",
+        "ada@acme.example",
+        ("rep@demo.example",),
+        (),
+        datetime(2026, 11, 9, 9, tzinfo=UTC),
+        Direction.INBOUND,
+        "Fine by us",
+        rating,
+    )
+
+
+def test_a_sidebar_open_costs_five_calls_warm_and_two_more_cold(hs, crm):
+    # cold: pipelines + owners (cached an hour); each open: contacts, contact→deal links, deals,
+    # deal→email links, emails (the emails give the deal's health)
+    crm.find_context(REP, ["ada@acme.example"])
+    assert len(hs.calls) == 7 and hs.count("GET /crm/pipelines") == 1 and hs.count("GET /crm/owners") == 1
+    hs.calls.clear()
+    crm.find_context(REP, ["ada@acme.example", "gina@globex.example"])
+    assert len(hs.calls) == 5 and hs.count("POST /crm/objects/2026-03/contacts/batch/read") == 1
+
+
+def test_read_only_stages_are_not_offered(hs, crm):
+    deal = crm.get_deal(REP, hs.ids["acme-platform"])
+    assert "Legal hold" not in [s.label for s in deal.stages] and len(deal.stages) == 7
+
+
+def test_a_change_made_in_hubspot_behind_our_back_is_a_conflict_not_overwritten(hs, crm):
+    mine = crm.get_deal(REP, hs.ids["acme-platform"])
+    hs.update("deals", mine.id, {"hs_next_step": "Set by a colleague in HubSpot"}, user_id="9001")
+    with pytest.raises(CrmConflict) as caught:
+        crm.update_deal(REP, mine.id, DealChanges(mine.version, next_step="Mine"))
+    assert caught.value.theirs.next_step == "Set by a colleague in HubSpot"
+    assert caught.value.theirs.changed_by == "rep2@demo.example"  # the HubSpot user, through owners
+    assert hs.objects["deals"][mine.id]["properties"]["hs_next_step"] == "Set by a colleague in HubSpot"
+    assert hs.count("PATCH") == 0
+
+
+def test_a_create_whose_answer_was_lost_is_found_not_repeated(hs, crm):
+    deal_id = hs.ids["acme-platform"]
+    hs.lose_next_answer("/crm/objects/2026-03/emails")
+    hs.lagging = True  # and search has not seen the new email yet
+    with pytest.raises(CrmUnavailable):
+        crm.log_email(REP, deal_id, _email())
+    with pytest.raises(CrmUnavailable):  # not found by search, record young: wait, do not create again
+        crm.log_email(REP, deal_id, _email())
+    hs.catch_up()
+    email_id = crm.log_email(REP, deal_id, _email(Rating.NEGATIVE))
+    assert hs.calls.count(EMAILS) == 1  # one create ever
+    created = [
+        e
+        for e in hs.objects["emails"].values()
+        if e["properties"].get("addin_message_id") == "<lost@acme.example>"
+    ]
+    assert [e["id"] for e in created] == [email_id]
+    assert created[0]["properties"]["addin_rating"] == "negative"  # the retry re-rated the same email
+    assert crm.log_email(REP, deal_id, _email()) == email_id and hs.calls.count(EMAILS) == 1
+
+
+def test_the_created_email_carries_the_reps_owner_and_links_deal_and_contacts(hs, crm):
+    email_id = crm.log_email(REP, hs.ids["acme-platform"], _email())
+    props = hs.objects["emails"][email_id]["properties"]
+    assert props["hubspot_owner_id"] == "502" and props["hs_email_direction"] == "INCOMING_EMAIL"
+    linked = {(t, j) for k, i, t, j, _ in hs.links if k == "emails" and i == email_id}
+    assert ("deals", hs.ids["acme-platform"]) in linked and any(t == "contacts" for t, _ in linked)
+
+
+def test_a_secondly_rate_limit_is_waited_out_within_the_request(hs, crm):
+    hs.throttle("TEN_SECONDLY_ROLLING", times=2)
+    deal = crm.get_deal(REP, hs.ids["acme-platform"])
+    assert deal.name == "Acme platform rollout"
+
+
+def test_a_daily_rate_limit_is_not_retried_the_change_waits_for_the_reset(hs, crm):
+    hs.throttle("DAILY")
+    with pytest.raises(CrmUnavailable) as caught:
+        crm.get_deal(REP, hs.ids["acme-platform"])
+    assert "daily" in caught.value.message
+    assert len(hs.calls) == 1

@@ -101,14 +101,24 @@ class BusinessCase:
 
 
 @dataclass(frozen=True)
+class Sentiment:
+    """How the buyer's own words read: score in [-1, 1], label, and the terms that moved it most."""
+
+    score: float
+    label: str  # positive | negative | neutral
+    terms: tuple[tuple[str, float], ...]  # (term, signed weight), strongest first
+
+
+@dataclass(frozen=True)
 class EmailActivity:
-    """One email logged on a deal, keyed by its RFC 5322 Message-ID."""
+    """One email logged on a deal, keyed by its RFC 5322 Message-ID; `sentiment` when its text was read."""
 
     message_id: str
     subject: str
     direction: Direction
     sent_at: datetime
     rating: Rating | None = None
+    sentiment: Sentiment | None = None
 
 
 @dataclass(frozen=True)
@@ -122,8 +132,29 @@ class ActivityStats:
 
 
 @dataclass(frozen=True)
+class DealWarning:
+    """An early warning on a deal in words a rep reads, with the email terms that triggered it."""
+
+    GOING_DARK = "going_dark"
+    NEGATIVE_SENTIMENT = "negative_sentiment"
+
+    code: str
+    message: str
+    terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """The sentiment of one inbound email, for the deal's trend."""
+
+    sent_at: datetime
+    score: float
+    label: str
+
+
+@dataclass(frozen=True)
 class Health:
-    """Email-activity health of a deal; `going_dark` when the buyer has been silent too long."""
+    """Email-activity health of a deal: counts, 'going dark', warnings and the buyer's sentiment trend."""
 
     inbound_count: int
     outbound_count: int
@@ -131,6 +162,8 @@ class Health:
     last_outbound: datetime | None
     days_since_inbound: int | None
     going_dark: bool
+    warnings: tuple[DealWarning, ...] = ()
+    sentiment_trend: tuple[TrendPoint, ...] = ()  # oldest first
 
 
 @dataclass(frozen=True)

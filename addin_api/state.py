@@ -17,6 +17,7 @@ from addin_api.services.retention import Retention
 from addin_api.services.writes import WriteDeps
 from addin_api.store.idempotency import IdempotencyStore
 from addin_api.store.ledger import Ledger
+from addin_api.store.lexicon import SqlLexicon
 from addin_api.store.outbox import Outbox
 
 
@@ -51,7 +52,13 @@ class AppState:
             lease=lease,
             ledger=self.ledger,
             max_unexpected=s.outbox_max_unexpected,
+            lexicon=self.lexicon,
         )
+
+    @property
+    def lexicon(self):
+        """Each organisation's learned sentiment terms (built on first use)."""
+        return self.lazy("lexicon", lambda: SqlLexicon(self.sessions))
 
     def retention(self) -> Retention:
         """How long records are kept, from the settings."""

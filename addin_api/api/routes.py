@@ -73,9 +73,9 @@ class Context(MethodView):
 class Pipeline(MethodView):
     @bp.response(200, sc.PipelineSchema)
     def get(self):
-        """The rep's own open deals, going dark first."""
+        """The rep's own open deals: with warnings first, then going dark."""
         st = get_state()
-        return {"deals": views.pipeline(st.crm, current_rep(), st.settings.going_dark_days)}
+        return {"deals": views.pipeline(st.crm, current_rep(), st.settings.going_dark_days, st.ledger)}
 
 
 @bp.route("/deals/<deal_id>")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_dump, validate, validates
 
-from addin_api.domain import ChangeState, DealChanges, Direction, EmailLog, Rating, utcnow
+from addin_api.domain import ChangeState, DealChanges, DealWarning, Direction, EmailLog, Rating, utcnow
 from addin_api.services.changes import LISTABLE
 
 ADDRESS_MAX = 320  # RFC 5321: 64 local part + @ + 255 domain
@@ -71,6 +71,29 @@ class BusinessCaseSchema(BaseSchema):
     risks = fields.String(allow_none=True)
 
 
+LABELS = ["positive", "negative", "neutral"]
+
+
+class TermWeightSchema(BaseSchema):
+    """A word or phrase and how far it moved the score (negative pulls towards negative)."""
+
+    term = fields.String()
+    weight = fields.Float()
+
+
+class SentimentSchema(BaseSchema):
+    """How the buyer's own words read: score in [-1, 1], label and the terms that moved it most."""
+
+    score = fields.Float()
+    label = fields.String(metadata={"enum": LABELS})
+    terms = fields.List(fields.Nested(TermWeightSchema), metadata={"description": "Strongest first."})
+
+    @pre_dump
+    def _pairs(self, sentiment, **_kw) -> dict:
+        terms = [{"term": t, "weight": w} for t, w in sentiment.terms]
+        return {"score": sentiment.score, "label": sentiment.label, "terms": terms}
+
+
 class ActivitySchema(BaseSchema):
     """One email logged on the deal."""
 
@@ -79,10 +102,33 @@ class ActivitySchema(BaseSchema):
     direction = fields.Enum(Direction, by_value=True)
     sent_at = fields.AwareDateTime()
     rating = fields.Enum(Rating, by_value=True, allow_none=True)
+    sentiment = fields.Nested(
+        SentimentSchema,
+        allow_none=True,
+        metadata={"description": "How the email reads; null when its text was not available."},
+    )
+
+
+class WarningSchema(BaseSchema):
+    """An early warning on the deal, in words for a rep."""
+
+    code = fields.String(metadata={"enum": [DealWarning.GOING_DARK, DealWarning.NEGATIVE_SENTIMENT]})
+    message = fields.String()
+    terms = fields.List(
+        fields.String(), metadata={"description": "Words that triggered a negative_sentiment warning."}
+    )
+
+
+class TrendPointSchema(BaseSchema):
+    """The sentiment of one inbound email."""
+
+    sent_at = fields.AwareDateTime()
+    score = fields.Float()
+    label = fields.String(metadata={"enum": LABELS})
 
 
 class HealthSchema(BaseSchema):
-    """Email activity and whether the deal is going dark."""
+    """Email activity, whether the deal is going dark, early warnings and the buyer's sentiment trend."""
 
     inbound_count = fields.Integer()
     outbound_count = fields.Integer()
@@ -90,6 +136,11 @@ class HealthSchema(BaseSchema):
     last_outbound = fields.AwareDateTime(allow_none=True)
     days_since_inbound = fields.Integer(allow_none=True)
     going_dark = fields.Boolean()
+    warnings = fields.List(fields.Nested(WarningSchema), metadata={"description": "Empty when none."})
+    sentiment_trend = fields.List(
+        fields.Nested(TrendPointSchema),
+        metadata={"description": "The recent inbound emails with a sentiment, oldest first, at most 8."},
+    )
 
 
 class DealSchema(BaseSchema):
@@ -186,7 +237,7 @@ class MessageQuerySchema(BaseSchema):
 
 
 class PipelineSchema(BaseSchema):
-    """The rep's open deals, going dark first."""
+    """The rep's open deals: with warnings first, then going dark."""
 
     deals = fields.List(fields.Nested(DealSchema))
 

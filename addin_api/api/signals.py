@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import fields, pre_dump, validate
+from marshmallow import fields, validate
 
 from addin_api.api.auth import current_rep
 from addin_api.api.routes import bp
-from addin_api.api.schemas import BaseSchema
+from addin_api.api.schemas import BaseSchema, SentimentSchema
 from addin_api.signals import service
 from addin_api.state import get_state
 
@@ -19,26 +19,6 @@ class SentimentRequestSchema(BaseSchema):
 
     text = fields.String(required=True, validate=validate.Length(max=TEXT_MAX))
     subject = fields.String(load_default="", validate=validate.Length(max=998))
-
-
-class TermWeightSchema(BaseSchema):
-    """A word or phrase and how far it moved the score (negative pulls towards negative)."""
-
-    term = fields.String()
-    weight = fields.Float()
-
-
-class SentimentSchema(BaseSchema):
-    """How the buyer's own words read: score in [-1, 1], label and the terms that moved it most."""
-
-    score = fields.Float()
-    label = fields.String(metadata={"enum": ["positive", "negative", "neutral"]})
-    terms = fields.List(fields.Nested(TermWeightSchema), metadata={"description": "Strongest first."})
-
-    @pre_dump
-    def _pairs(self, sentiment, **_kw) -> dict:
-        terms = [{"term": t, "weight": w} for t, w in sentiment.terms]
-        return {"score": sentiment.score, "label": sentiment.label, "terms": terms}
 
 
 class LexiconQuerySchema(BaseSchema):
@@ -63,10 +43,7 @@ class LexiconSchema(BaseSchema):
 
 def get_lexicon():
     """The app's learned-lexicon repository (built on first use)."""
-    from addin_api.store.lexicon import SqlLexicon
-
-    state = get_state()
-    return state.lazy("lexicon", lambda: SqlLexicon(state.sessions))
+    return get_state().lexicon
 
 
 @bp.route("/sentiment")

@@ -8,14 +8,15 @@ import logging
 from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from addin_api.domain import DealChanges, Rating
-from addin_api.errors import AddinError, ServiceUnavailable, Unauthorized, error_body
+from addin_api.domain import DealChanges, Rating, Sentiment
+from addin_api.errors import AddinError, Forbidden, ServiceUnavailable, Unauthorized, error_body
 from addin_api.gmail import views as cards_for
 from addin_api.gmail.gmail_api import GmailClient, MessageRef
 from addin_api.gmail.responses import notify, push_card, update_card
 from addin_api.gmail.state import CardState, StateSigner, form_value, parameter
 from addin_api.gmail.verify import GoogleVerifier
 from addin_api.services import changes, views, writes
+from addin_api.signals import service as signals
 from addin_api.state import get_state
 
 bp = Blueprint("gmail", __name__, url_prefix="/gmail")
@@ -34,22 +35,26 @@ def _verify():
 
 @bp.post("/homepage")
 def homepage():
-    """The rep's open deals, going dark first (no message is open on the homepage)."""
+    """The rep's open deals, warned first (no message is open on the homepage)."""
     st = get_state()
-    return push_card(
-        cards_for.pipeline_card(views.pipeline(st.crm, g.rep, st.settings.going_dark_days), _links())
-    )
+    deals = views.pipeline(st.crm, g.rep, st.settings.going_dark_days, st.ledger)
+    return push_card(cards_for.pipeline_card(deals, _links()))
 
 
 @bp.post("/message")
 def message():
-    """The deals of the open email's participants, from its headers only (the body is not read)."""
+    """The deals of the open email's participants and how the email reads (its body is read, never kept)."""
     st = get_state()
-    msg = _gmail().headers(MessageRef.from_event(g.event))
+    ref = MessageRef.from_event(g.event)
+    try:
+        msg = _gmail().full(ref)
+    except Forbidden:  # a deployment without the read-only scope still finds the deals from the headers
+        msg = _gmail().headers(ref)
     contacts = views.email_context(
         st.crm, g.rep, msg.participants, st.settings.going_dark_days, msg.message_id or None, st.ledger
     )
-    return push_card(cards_for.context_card(contacts, msg.subject, msg.message_id or None, _links()))
+    card = cards_for.context_card(contacts, msg.subject, msg.message_id or None, _links(), _reading(msg))
+    return push_card(card)
 
 
 @bp.post("/action")
@@ -65,16 +70,16 @@ def action():
 
 
 def on_pick_deal(state: CardState) -> dict:
-    """Open a deal from a list (a back arrow returns to the list)."""
+    """Open a deal from a list (a back arrow returns to the list); the email's reading comes along."""
     view = _deal(state.deal_id, state.message_id)
-    return push_card(cards_for.deal_card(view, _links(), state.message_id), from_action=True)
+    card = cards_for.deal_card(view, _links(), state.message_id, reading=_kept_reading(state))
+    return push_card(card, from_action=True)
 
 
 def on_refresh_deal(state: CardState) -> dict:
     """Reload the deal from the CRM."""
-    return update_card(
-        cards_for.deal_card(_deal(state.deal_id, state.message_id), _links(), state.message_id)
-    )
+    view = _deal(state.deal_id, state.message_id)
+    return update_card(cards_for.deal_card(view, _links(), state.message_id, reading=_kept_reading(state)))
 
 
 def on_change_stage(state: CardState) -> dict:
@@ -106,14 +111,15 @@ def on_check_change(state: CardState) -> dict:
     """Show where a queued change stands now."""
     change = changes.change_status(get_state().outbox, g.rep, state.change_id or "")
     view = _deal_or_none(change.deal_id, state.message_id)
-    return update_card(cards_for.change_card(change, view, _links(), state.message_id))
+    return update_card(cards_for.change_card(change, view, _links(), state.message_id, _kept_reading(state)))
 
 
 def on_resolve_conflict(state: CardState) -> dict:
     """Keep the CRM's values, or apply the rep's on top of the version they have now seen."""
     if state.choice != "mine":
+        view = _deal(state.deal_id, state.message_id)
         return update_card(
-            cards_for.deal_card(_deal(state.deal_id, state.message_id), _links(), state.message_id),
+            cards_for.deal_card(view, _links(), state.message_id, reading=_kept_reading(state)),
             notice="Kept the values in the CRM.",
         )
     return _update(state, DealChanges(state.version or "", stage_id=state.stage, next_step=state.next_step))
@@ -166,10 +172,24 @@ def _log_email(state: CardState) -> dict:
         writes.log_email(st.write_deps(), g.rep, state.deal_id or "", email, _idempotency_key()),
         state,
         msg.date_note,
+        _reading(msg),  # read again after the rating taught the org: the rep sees it move
     )
 
 
-def _outcome(result: writes.WriteResult, state: CardState, note: str | None = None) -> dict:
+def _reading(msg) -> Sentiment | None:
+    """How the open email reads for the rep's organisation; None when its body was not read."""
+    if not msg.body.strip():
+        return None
+    return signals.score(get_state().lexicon, g.rep.org_key, msg.body, msg.subject)
+
+
+def _kept_reading(state: CardState) -> Sentiment | None:
+    return cards_for.reading_from_state(state.reading) if state.reading else None
+
+
+def _outcome(
+    result: writes.WriteResult, state: CardState, note: str | None = None, reading: Sentiment | None = None
+) -> dict:
     parked = result.change.state == "needs_connect"  # the CRM refuses the rep's session: reads would too
     view = (
         result.theirs
@@ -179,7 +199,10 @@ def _outcome(result: writes.WriteResult, state: CardState, note: str | None = No
     notice = {"done": "Saved", "queued": "Saved here, syncing to the CRM"}.get(result.change.state, "")
     if note:  # e.g. the email's Date header was replaced by the time Gmail received it
         notice = f"{notice}. {note}" if notice else note
-    return update_card(cards_for.change_card(result.change, view, _links(), state.message_id), notice=notice)
+    card = cards_for.change_card(
+        result.change, view, _links(), state.message_id, reading or _kept_reading(state)
+    )
+    return update_card(card, notice=notice)
 
 
 def _deal(deal_id: str | None, message_id: str | None = None) -> views.DealView:

@@ -32,9 +32,10 @@ class CardState:
     next_step: str | None = None
     rating: str | None = None  # "positive" | "negative" | "" (clear)
     choice: str | None = None  # conflict: "theirs" | "mine"
+    reading: list | None = None  # the open email's sentiment [score, label, [[term, weight], ...]]
 
 
-_SHORT = dict(zip((f.name for f in fields(CardState)), "dvmcsnrk", strict=True))
+_SHORT = dict(zip((f.name for f in fields(CardState)), "dvmcsnrke", strict=True))
 _LONG = {short: name for name, short in _SHORT.items()}
 
 

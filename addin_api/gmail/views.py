@@ -5,13 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from addin_api.domain import BusinessCase, Deal, FieldLimits, Health, Rating
+from addin_api.domain import BusinessCase, Deal, FieldLimits, Health, Rating, Sentiment
 from addin_api.gmail import cards
 from addin_api.gmail.state import CardState
 from addin_api.services.changes import ChangeStatus
 from addin_api.services.views import ContactView, DealView
 
 RATING_TEXT = {Rating.POSITIVE: "👍 Good sign", Rating.NEGATIVE: "👎 Bad sign"}
+# With a reading shown, the same two ratings are worded as agreeing or disagreeing with it.
+AGREE_TEXT = {
+    ("positive", Rating.POSITIVE): "👍 Agree, good sign",
+    ("positive", Rating.NEGATIVE): "👎 Disagree, bad sign",
+    ("negative", Rating.NEGATIVE): "👎 Agree, bad sign",
+    ("negative", Rating.POSITIVE): "👍 Disagree, good sign",
+}
+SPARK = "▁▂▃▄▅▆▇█"  # score -1 → ▁ … +1 → █
+READING_TERMS = 4
 CASE_LABELS = {
     "problem": "Problem",
     "root_cause": "Root cause",
@@ -42,17 +51,27 @@ def pipeline_card(deals: Sequence[DealView], links: Links) -> dict:
     return cards.card("Your pipeline", [cards.section([empty, *rows])], subtitle=f"{len(deals)} open deals")
 
 
-def context_card(contacts: Sequence[ContactView], subject: str, message_id: str | None, links: Links) -> dict:
-    """The CRM contacts among the open email's participants, each with their open deals."""
+def context_card(
+    contacts: Sequence[ContactView],
+    subject: str,
+    message_id: str | None,
+    links: Links,
+    reading: Sentiment | None = None,
+) -> dict:
+    """The CRM contacts among the open email's participants, each with their open deals.
+
+    With `reading` (the open email's sentiment), a first section shows how it reads and, when the email
+    belongs to exactly one deal the rep may edit, 👍/👎 to agree or disagree before opening it.
+    """
     if not contacts:
         text = "None of the people on this email is a contact in the CRM."
         return cards.card(
             "No CRM contacts on this email", [cards.section([cards.paragraph(text)])], subtitle=subject
         )
     shown: set[str] = set()
-    sections = []
+    sections = [_reading_section(contacts, message_id, links, reading)]
     for contact in contacts:
-        rows = [_deal_row(v, links, message_id) for v in contact.deals if v.deal.id not in shown]
+        rows = [_deal_row(v, links, message_id, reading) for v in contact.deals if v.deal.id not in shown]
         shown.update(v.deal.id for v in contact.deals)
         empty = "Their open deals are listed above." if contact.deals else "No open deals."
         sections.append(cards.section([_contact_row(contact), *(rows or [cards.paragraph(empty)])]))
@@ -60,12 +79,20 @@ def context_card(contacts: Sequence[ContactView], subject: str, message_id: str 
 
 
 def deal_card(
-    view: DealView, links: Links, message_id: str | None = None, banner: dict | None = None
+    view: DealView,
+    links: Links,
+    message_id: str | None = None,
+    banner: dict | None = None,
+    reading: Sentiment | None = None,
 ) -> dict:
-    """One deal: stage and next step (editable or read-only), facts, health, this email, stakeholders."""
+    """One deal: stage and next step, facts, health (warnings, trend), this email and how it reads, people.
+
+    `reading` is the open email's sentiment when its text was read; else a logged activity's is shown.
+    """
     deal = view.deal
-    top = _edit_widgets(deal, links, message_id) if view.editable else _read_widgets(deal)
-    refresh = cards.button("Refresh", links.call("on_refresh_deal", deal_id=deal.id, message_id=message_id))
+    top = _edit_widgets(deal, links, message_id, reading) if view.editable else _read_widgets(deal)
+    kept = {"deal_id": deal.id, "message_id": message_id, "reading": reading_state(reading)}
+    refresh = cards.button("Refresh", links.call("on_refresh_deal", **kept))
     crm = cards.button("Open in CRM", url=deal.url) if deal.url else None
     return cards.card(
         deal.name,
@@ -74,7 +101,7 @@ def deal_card(
             cards.section(top),
             cards.section(_facts(deal), header="Deal"),
             cards.section(_health(view.health), header="Email health"),
-            _email_section(view, links, message_id),
+            _email_section(view, links, message_id, reading),
             cards.section(_stakeholders(deal), header="Stakeholders", collapsed_after=3),
             cards.section(_business_case(deal.business_case), header="Business case", collapsed_after=2),
             cards.section([cards.buttons(refresh, crm)]),
@@ -83,14 +110,20 @@ def deal_card(
     )
 
 
-def change_card(change: ChangeStatus, view: DealView | None, links: Links, message_id: str | None) -> dict:
+def change_card(
+    change: ChangeStatus,
+    view: DealView | None,
+    links: Links,
+    message_id: str | None,
+    reading: Sentiment | None = None,
+) -> dict:
     """The outcome of a write: saved, syncing (with 'Check again'), conflict (theirs vs yours) or rejected."""
     if change.state == "conflict" and view is not None:
         return conflict_card(change, view, links, message_id)
     banner = _banner(change, links, message_id)
     if view is None:  # the CRM cannot be read right now: show the outcome alone
         return cards.card("Your change", [cards.section([banner])])
-    return deal_card(view, links, message_id, banner)
+    return deal_card(view, links, message_id, banner, reading)
 
 
 def conflict_card(change: ChangeStatus, theirs: DealView, links: Links, message_id: str | None) -> dict:
@@ -153,19 +186,42 @@ def _contact_row(contact_view: ContactView) -> dict:
     )
 
 
-def _deal_row(view: DealView, links: Links, message_id: str | None) -> dict:
+def _reading_section(
+    contacts: Sequence[ContactView], message_id: str | None, links: Links, reading: Sentiment | None
+) -> dict | None:
+    if reading is None or not message_id:
+        return None
+    editable = {v.deal.id: v for c in contacts for v in c.deals if v.editable}
+    if len(editable) == 1:
+        (view,) = editable.values()
+        rate = rate_buttons(links, view.deal.id, message_id, rating_of(view.deal, message_id), reading)
+        hint = cards.paragraph(f"Rating logs this email on {view.deal.name}.")
+    else:
+        rate, hint = None, cards.paragraph("Open a deal below to agree or disagree with this reading.")
+    return cards.section([*reading_widgets(reading), rate, hint], header="This email")
+
+
+def _deal_row(view: DealView, links: Links, message_id: str | None, reading: Sentiment | None = None) -> dict:
     deal = view.deal
-    bottom = _silence(view.health) + ("" if view.editable else " · view only")
+    warned = [w.message for w in view.health.warnings if w.code != "going_dark"]
+    bottom = " · ".join([_silence(view.health), *warned[:1]]) + ("" if view.editable else " · view only")
     return cards.info(
         deal.name,
         top=f"{deal.stage.label} · {_amount(deal)}",
         bottom=bottom,
-        action=links.call("on_pick_deal", deal_id=deal.id, message_id=message_id),
+        action=links.call(
+            "on_pick_deal", deal_id=deal.id, message_id=message_id, reading=reading_state(reading)
+        ),
     )
 
 
-def _edit_widgets(deal: Deal, links: Links, message_id: str | None) -> list:
-    state = {"deal_id": deal.id, "version": deal.version, "message_id": message_id}
+def _edit_widgets(deal: Deal, links: Links, message_id: str | None, reading: Sentiment | None) -> list:
+    state = {
+        "deal_id": deal.id,
+        "version": deal.version,
+        "message_id": message_id,
+        "reading": reading_state(reading),
+    }
     stages = [(s.label, s.id, s.id == deal.stage.id) for s in deal.stages]
     return [
         cards.dropdown("stage", "Stage", stages, on_change=links.call("on_change_stage", **state)),
@@ -201,10 +257,71 @@ def _facts(deal: Deal) -> list:
 
 def _health(health: Health) -> list:
     counts = f"{health.inbound_count} from the buyer · {health.outbound_count} from us"
+    warnings = [cards.info(w.message, top="Warning") for w in health.warnings if w.code != "going_dark"]
     return [
+        *warnings,
         cards.info(counts, top="Emails logged", icon="EMAIL"),
         cards.info(_silence(health), top="Going dark" if health.going_dark else "Buyer activity"),
+        _trend(health),
     ]
+
+
+def _trend(health: Health) -> dict | None:
+    """The buyer's recent emails as a sparkline, oldest first, with the latest reading in words."""
+    points = health.sentiment_trend
+    if not points:
+        return None
+    line = "".join(SPARK[round((max(-1.0, min(1.0, p.score)) + 1) / 2 * (len(SPARK) - 1))] for p in points)
+    last = points[-1]
+    return cards.info(
+        line, top="Buyer's tone, oldest → newest", bottom=f"Latest reads {last.label} ({last.score:+.2f})"
+    )
+
+
+def reading_widgets(reading: Sentiment | None) -> list:
+    """How the open email reads, with the words that moved it most (nothing when its text was not read)."""
+    if reading is None:
+        return []
+    words = ", ".join(t for t, _ in reading.terms[:READING_TERMS])
+    return [
+        cards.info(
+            f"Reads {reading.label} ({reading.score:+.2f})",
+            top="How this email reads",
+            bottom=f"Because of: {words}" if words else "No strong words either way",
+        )
+    ]
+
+
+def rate_buttons(links: Links, deal_id: str, message_id: str, rating, reading: Sentiment | None) -> dict:
+    """👍/👎 for this email on this deal, worded as agree/disagree with the reading when there is one."""
+    state = {"deal_id": deal_id, "message_id": message_id, "reading": reading_state(reading)}
+    label = reading.label if reading else "neutral"
+    return cards.buttons(
+        *[
+            cards.button(
+                AGREE_TEXT.get((label, value), text),
+                links.call("on_rate_email", **state, rating="" if rating is value else value.value),
+                filled=rating is value,
+            )
+            for value, text in RATING_TEXT.items()
+        ]
+    )
+
+
+def reading_state(reading: Sentiment | None) -> list | None:
+    """A reading as card state carries it (score, label, its top terms)."""
+    if reading is None:
+        return None
+    return [reading.score, reading.label, [[t, w] for t, w in reading.terms[:READING_TERMS]]]
+
+
+def reading_from_state(value) -> Sentiment | None:
+    """Inverse of reading_state; None for anything else."""
+    try:
+        score, label, terms = value
+        return Sentiment(float(score), str(label), tuple((str(t), float(w)) for t, w in terms))
+    except (TypeError, ValueError):
+        return None
 
 
 def _silence(health: Health) -> str:
@@ -216,21 +333,17 @@ def _silence(health: Health) -> str:
     return f"Buyer wrote {days} days ago" if days != 1 else "Buyer wrote yesterday"
 
 
-def _email_section(view: DealView, links: Links, message_id: str | None) -> dict | None:
+def _email_section(
+    view: DealView, links: Links, message_id: str | None, reading: Sentiment | None = None
+) -> dict | None:
     if not message_id or not view.editable:
         return None
     deal = view.deal
     rating = rating_of(deal, message_id)
-    logged = any(a.message_id == message_id for a in deal.activities)
-    state = {"deal_id": deal.id, "message_id": message_id}
-    rate = [
-        cards.button(
-            text,
-            links.call("on_rate_email", **state, rating="" if rating is value else value.value),
-            filled=rating is value,
-        )
-        for value, text in RATING_TEXT.items()
-    ]
+    activity = next((a for a in deal.activities if a.message_id == message_id), None)
+    logged = activity is not None
+    reading = reading or (activity.sentiment if activity else None)
+    state = {"deal_id": deal.id, "message_id": message_id, "reading": reading_state(reading)}
     log = cards.button(
         "Log email again" if logged else "Log email",
         links.call("on_log_email", **state, rating=rating.value if rating else ""),
@@ -241,7 +354,13 @@ def _email_section(view: DealView, links: Links, message_id: str | None) -> dict
         else "Not logged on this deal yet"
     )
     return cards.section(
-        [cards.info(status, icon="EMAIL"), cards.buttons(*rate), cards.buttons(log)], header="This email"
+        [
+            *reading_widgets(reading),
+            rate_buttons(links, deal.id, message_id, rating, reading),
+            cards.info(status, icon="EMAIL"),
+            cards.buttons(log),
+        ],
+        header="This email",
     )
 
 

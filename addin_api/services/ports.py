@@ -1,14 +1,21 @@
 """Ports the services use for their own records: the outbox (+ audit), the email ledger, idempotency.
 
 The SQLAlchemy classes in `addin_api.store` implement them; tests may pass any object of this shape.
+The learned lexicon's port is `addin_api.signals.ports.LexiconPort` (re-exported here).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
-from addin_api.domain import EmailLog, Principal
+from addin_api.domain import EmailLog, Principal, Sentiment
+from addin_api.signals.ports import LexiconPort
+
+__all__ = ["ChangeRow", "IdempotencyPort", "LedgerPort", "LexiconPort", "OutboxPort", "WithinRecord"]
+
+WithinRecord = Callable[[Any], None]  # more work for the record's own transaction, given its session
 
 
 class ChangeRow(Protocol):
@@ -43,8 +50,13 @@ class OutboxPort(Protocol):
         before: dict | None,
         idempotency_key: str | None,
         lease: timedelta,
+        within: WithinRecord | None = None,
     ) -> tuple[ChangeRow, bool]:
-        """Audit entry + change, leased to the caller; (first row, False) for a reused idempotency key."""
+        """Audit entry + change, leased to the caller; (first row, False) for a reused idempotency key.
+
+        `within(session)` runs in the same transaction (e.g. teaching the org a rating): both are kept
+        or neither is.
+        """
 
     def get(self, change_id: str) -> ChangeRow | None:
         """The change with this public id."""
@@ -101,11 +113,16 @@ class OutboxPort(Protocol):
 class LedgerPort(Protocol):
     """Our record of the emails each rep logged or rated, per CRM, deal and Message-ID."""
 
-    def upsert(self, rep: Principal, crm: str, deal_id: str, email: EmailLog) -> None:
-        """Record the email's latest rating."""
+    def upsert(
+        self, rep: Principal, crm: str, deal_id: str, email: EmailLog, sentiment: Sentiment | None = None
+    ) -> None:
+        """Record the email's latest rating and, when its text was read, its sentiment (never the text)."""
 
     def entries(self, crm: str, deal_ids: list[str], message_id: str) -> dict:
         """Our record of one email on each of these deals, by deal id."""
+
+    def sentiments(self, crm: str, deal_ids: list[str]) -> dict[str, dict[str, Sentiment]]:
+        """The sentiment of every email we logged on these deals: deal id → Message-ID → sentiment."""
 
 
 class IdempotencyPort(Protocol):

@@ -16,6 +16,7 @@ from addin_api.domain import (
     Health,
     Principal,
     Rating,
+    Sentiment,
     utcnow,
 )
 from addin_api.errors import NotFound
@@ -45,10 +46,29 @@ class ContactView:
 
 
 def view_of(deal: Deal, rep: Principal, going_dark_days: int, now: datetime | None = None) -> DealView:
-    """Wrap a deal with health and edit rights."""
-    return DealView(
-        deal, health_of(deal.stats, now or utcnow(), going_dark_days), deal.editable_by(rep.email)
-    )
+    """Wrap a deal with health (warnings and sentiment trend from its activities) and edit rights."""
+    health = health_of(deal.stats, now or utcnow(), going_dark_days, deal.activities, deal.is_closed)
+    return DealView(deal, health, deal.editable_by(rep.email))
+
+
+def with_sentiment(deals: Sequence[Deal], crm_name: str, ledger: LedgerPort | None) -> list[Deal]:
+    """The deals with our ledger's sentiment on their email activities (one query for all of them).
+
+    The ledger's reading (scored when the email was logged, with the org's learning) wins over one the
+    CRM adapter may have scored on read.
+    """
+    deals = list(deals)
+    if ledger is None or not deals:
+        return deals
+    found = ledger.sentiments(crm_name, list({d.id for d in deals}))
+    return [_with_read(deal, found.get(deal.id) or {}) for deal in deals]
+
+
+def _with_read(deal: Deal, read: dict[str, Sentiment]) -> Deal:
+    if not read:
+        return deal
+    acts = tuple(replace(a, sentiment=read.get(a.message_id) or a.sentiment) for a in deal.activities)
+    return replace(deal, activities=acts)
 
 
 def email_context(
@@ -74,6 +94,7 @@ def email_context(
     found = crm_call(crm.find_context, rep, others[:MAX_PARTICIPANTS])
     if message_id and ledger:
         found = _with_logged_email(found, crm.name, message_id, ledger)
+    found = _context_with_sentiment(found, crm.name, ledger)
     now = utcnow()
     views = []
     for match in found:
@@ -102,7 +123,14 @@ def deal_view(
         raise NotFound(f"No deal {deal_id}.") from None
     if message_id and ledger:
         deal = _add_logged_email(deal, ledger.entries(crm.name, [deal.id], message_id).get(deal.id))
-    return view_of(deal, rep, going_dark_days)
+    return view_of(with_sentiment([deal], crm.name, ledger)[0], rep, going_dark_days)
+
+
+def _context_with_sentiment(found: list[ContactDeals], crm_name: str, ledger: LedgerPort | None):
+    """Every deal of every contact with its activities' sentiment, in one ledger query."""
+    unique = {deal.id: deal for match in found for deal in match.deals}
+    read = {deal.id: deal for deal in with_sentiment(unique.values(), crm_name, ledger)}
+    return [ContactDeals(m.contact, tuple(read[d.id] for d in m.deals)) for m in found]
 
 
 def _with_logged_email(found: list[ContactDeals], crm_name: str, message_id: str, ledger: LedgerPort):
@@ -130,13 +158,17 @@ def _add_logged_email(deal: Deal, entry) -> Deal:
     return replace(deal, activities=(*deal.activities, logged))
 
 
-def pipeline(crm: CrmPort, rep: Principal, going_dark_days: int) -> list[DealView]:
-    """The rep's open deals: going dark first (longest silence first), then by close date."""
+def pipeline(
+    crm: CrmPort, rep: Principal, going_dark_days: int, ledger: LedgerPort | None = None
+) -> list[DealView]:
+    """The rep's open deals: warned first, then going dark (longest silence first), then by close date."""
     now = utcnow()
-    views = [view_of(dl, rep, going_dark_days, now) for dl in crm_call(crm.open_deals_of, rep)]
+    deals = with_sentiment(crm_call(crm.open_deals_of, rep), crm.name, ledger)
+    views = [view_of(dl, rep, going_dark_days, now) for dl in deals]
     return sorted(
         views,
         key=lambda v: (
+            not v.health.warnings,
             not v.health.going_dark,
             -(v.health.days_since_inbound or 0),
             v.deal.close_date or now.date(),

@@ -28,6 +28,7 @@ from addin_api.domain import (
     FieldLimits,
     Principal,
     Rating,
+    Sentiment,
     conflicts_with,
     direction_of,
     movement,
@@ -36,8 +37,9 @@ from addin_api.domain import (
 )
 from addin_api.errors import Forbidden, NotFound, Unprocessable
 from addin_api.services.changes import ChangeStatus, status_of
-from addin_api.services.ports import ChangeRow, LedgerPort, OutboxPort
-from addin_api.services.views import DealView, view_of
+from addin_api.services.ports import ChangeRow, LedgerPort, LexiconPort, OutboxPort
+from addin_api.services.views import DealView, view_of, with_sentiment
+from addin_api.signals import service as signals
 
 UPDATE, LOG_EMAIL = "update_deal", "log_email"
 QUEUED, NEEDS_CONNECT = ChangeState.QUEUED, ChangeState.NEEDS_CONNECT
@@ -67,6 +69,7 @@ class WriteDeps:
     # How long a request waits for an older change to the same deal that is being applied right now
     # (typically a colleague's simultaneous save), so the rep hears "conflict" or "saved" at once.
     in_flight_wait: float = 5.0
+    lexicon: LexiconPort | None = None  # each org's learned terms: ratings teach it, logged emails are read
 
     def backoff(self, attempts: int) -> timedelta:
         """Exponential delay before the next try, capped."""
@@ -120,10 +123,44 @@ def log_email(
     deal = _read_for_write(deps, rep, deal_id)
     if isinstance(deal, Deal):
         _authorize(rep, deal)
+    payload = email_payload(email, _reading(deps, rep, email))
     row, created = deps.outbox.record(
-        rep, deps.crm.name, deal_id, LOG_EMAIL, email_payload(email), None, idempotency_key, deps.lease
+        rep,
+        deps.crm.name,
+        deal_id,
+        LOG_EMAIL,
+        payload,
+        None,
+        idempotency_key,
+        deps.lease,
+        _teach(deps, rep, email),
     )
     return _attempt_now(deps, row, deal) if created else _as_recorded(deps, rep, row)
+
+
+def _reading(deps: WriteDeps, rep: Principal, email: EmailLog) -> Sentiment | None:
+    """How the email reads for the rep's org, before this rating teaches it (None without text)."""
+    if deps.lexicon is None or not email.body.strip():
+        return None
+    return signals.score(deps.lexicon, rep.org_key, email.body, email.subject)
+
+
+def _teach(deps: WriteDeps, rep: Principal, email: EmailLog):
+    """The rating's lesson for the org, run in the transaction that records it (even if the CRM is down).
+
+    A new rating adds, a changed one replaces, a cleared one (None) removes this rep's vote on this
+    email; logging an unrated email never voted changes nothing.
+    """
+    if deps.lexicon is None:
+        return None
+    lexicon = deps.lexicon
+
+    def teach(session) -> None:
+        signals.learn(
+            lexicon, rep.org_key, rep.key, email.message_id, email.body, email.rating, email.subject, session
+        )
+
+    return teach
 
 
 def apply_row(deps: WriteDeps, row: ChangeRow, deal: Deal | None = None) -> WriteResult:
@@ -142,9 +179,7 @@ def apply_row(deps: WriteDeps, row: ChangeRow, deal: Deal | None = None) -> Writ
         result = {"conflict": conflict, "reason": "The deal changed in the CRM."}
         if not deps.outbox.settle(row, CONFLICT, result):
             return _lost(deps, rep, row)
-        return WriteResult(
-            _settled(row, CONFLICT, conflict=conflict), theirs=view_of(exc.theirs, rep, deps.going_dark_days)
-        )
+        return WriteResult(_settled(row, CONFLICT, conflict=conflict), theirs=_view(deps, rep, exc.theirs))
     except (CrmRejected, CrmNotFound, Forbidden, Unprocessable) as exc:
         return _reject(deps, rep, row, _reason(exc))
     except Exception as exc:  # a bug or an unexpected failure must not wedge the deal's queue
@@ -159,7 +194,7 @@ def apply_row(deps: WriteDeps, row: ChangeRow, deal: Deal | None = None) -> Writ
     )
     if not deps.outbox.settle(row, DONE, chain):
         return _lost(deps, rep, row)
-    return WriteResult(_settled(row, DONE), view_of(new, rep, deps.going_dark_days) if new else None)
+    return WriteResult(_settled(row, DONE), _view(deps, rep, new) if new else None)
 
 
 def _deliver(deps: WriteDeps, rep: Principal, row: ChangeRow, deal: Deal | None) -> Deal | None:
@@ -171,8 +206,13 @@ def _deliver(deps: WriteDeps, rep: Principal, row: ChangeRow, deal: Deal | None)
     _hold(deps, row)
     deps.crm.log_email(rep, row.deal_id, email)
     if deps.ledger is not None:  # our ledger shows what reached the CRM, never a refused rating
-        deps.ledger.upsert(rep, row.crm, row.deal_id, email)
+        deps.ledger.upsert(rep, row.crm, row.deal_id, email, sentiment_from_payload(row.payload))
     return None
+
+
+def _view(deps: WriteDeps, rep: Principal, deal: Deal) -> DealView:
+    """The deal as reads show it: its activities' sentiment from our ledger, health and edit rights."""
+    return view_of(with_sentiment([deal], deps.crm.name, deps.ledger)[0], rep, deps.going_dark_days)
 
 
 def _hold(deps: WriteDeps, row: ChangeRow) -> None:
@@ -217,9 +257,9 @@ def _text(value: str | None) -> str:
     return (value or "").replace("\x00", "")
 
 
-def email_payload(email: EmailLog) -> dict:
-    """JSON form of an email log kept in the outbox until delivered."""
-    return {
+def email_payload(email: EmailLog, sentiment: Sentiment | None = None) -> dict:
+    """JSON form of an email log kept in the outbox until delivered (with how it read, if it was read)."""
+    out = {
         "message_id": email.message_id,
         "subject": email.subject,
         "from": email.from_address,
@@ -230,6 +270,10 @@ def email_payload(email: EmailLog) -> dict:
         "body": email.body,
         "rating": email.rating.value if email.rating else None,
     }
+    if sentiment is not None:
+        terms = [[t, w] for t, w in sentiment.terms]
+        out["sentiment"] = {"score": sentiment.score, "label": sentiment.label, "terms": terms}
+    return out
 
 
 def email_from_payload(p: dict) -> EmailLog:
@@ -245,6 +289,14 @@ def email_from_payload(p: dict) -> EmailLog:
         p.get("body", ""),
         Rating(p["rating"]) if p.get("rating") else None,
     )
+
+
+def sentiment_from_payload(p: dict) -> Sentiment | None:
+    """The reading an email log carried, if its text was read when it was logged."""
+    read = p.get("sentiment")
+    if not read:
+        return None
+    return Sentiment(float(read["score"]), read["label"], tuple((str(t), float(w)) for t, w in read["terms"]))
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -414,7 +466,7 @@ def _as_recorded(deps: WriteDeps, rep: Principal, row: ChangeRow) -> WriteResult
     if status.state not in (DONE, CONFLICT):
         return WriteResult(status)
     try:
-        view = view_of(deps.crm.get_deal(rep, row.deal_id), rep, deps.going_dark_days)
+        view = _view(deps, rep, deps.crm.get_deal(rep, row.deal_id))
     except CrmError:
         view = None
     return WriteResult(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
+from addin_api.domain import Sentiment
 from addin_api.signals.learning import MAX_TERMS, NOTHING_LEARNED, Learned, terms_at
 from addin_api.signals.lexicons import BREAKS, NEGATION_REACH, NEGATORS, ColdLexicon, cold_lexicon, tokens
 
@@ -15,15 +15,6 @@ CONTRASTS = ("but", "however")
 CONCESSIVES = frozenset({"although", "though", "while", "despite"})
 NEUTRAL_BAND = 0.05  # VADER's own threshold on its compound score
 TOP_TERMS = 6
-
-
-@dataclass(frozen=True)
-class Sentiment:
-    """How the buyer's own words read: score in [-1, 1], label, and the terms that moved it most."""
-
-    score: float
-    label: str  # positive | negative | neutral
-    terms: tuple[tuple[str, float], ...]
 
 
 def score_text(body: str, subject: str = "", learned: Learned = NOTHING_LEARNED) -> Sentiment:

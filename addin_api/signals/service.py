@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 from typing import Any
 
 from addin_api.signals.learning import Learned, weights_from_counts
@@ -23,6 +24,13 @@ def score(lexicon: LexiconPort, org: str, text: str, subject: str = "") -> Senti
     """The sentiment of what the buyer wrote now (quotes and signature ignored), with the org's learning."""
     subject, body = prepare(text, subject)
     return score_text(body, subject, learned(lexicon, org))
+
+
+@lru_cache(maxsize=1024)
+def score_cold(text: str, subject: str = "") -> Sentiment:
+    """The reading with nothing learned, cached per text: for bodies a CRM keeps and shows again and again."""
+    subject, body = prepare(text, subject)
+    return score_text(body, subject)
 
 
 def learn(

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from addin_api.domain import Principal, utcnow
+from addin_api.domain import Principal, Sentiment, utcnow
 from addin_api.store.models import EmailLedger
 
 
@@ -16,14 +16,19 @@ class Ledger:
     def __init__(self, sessions: sessionmaker):
         self.sessions = sessions
 
-    def upsert(self, rep: Principal, crm: str, deal_id: str, email) -> None:
-        """Our own record of the email's latest rating (one row per CRM, deal and Message-ID)."""
-        try:
-            self._upsert(rep, crm, deal_id, email)
-        except IntegrityError:  # the same email's first rating was inserted concurrently: now it is an update
-            self._upsert(rep, crm, deal_id, email)
+    def upsert(
+        self, rep: Principal, crm: str, deal_id: str, email, sentiment: Sentiment | None = None
+    ) -> None:
+        """Our own record of the email's latest rating and reading (one row per CRM, deal and Message-ID).
 
-    def _upsert(self, rep: Principal, crm: str, deal_id: str, email) -> None:
+        A log without text (no sentiment) keeps the reading an earlier log stored.
+        """
+        try:
+            self._upsert(rep, crm, deal_id, email, sentiment)
+        except IntegrityError:  # the same email's first rating was inserted concurrently: now it is an update
+            self._upsert(rep, crm, deal_id, email, sentiment)
+
+    def _upsert(self, rep: Principal, crm: str, deal_id: str, email, sentiment: Sentiment | None) -> None:
         now = utcnow()
         with self.sessions.begin() as s:
             entry = s.scalar(
@@ -45,6 +50,9 @@ class Ledger:
                 s.add(entry)
             entry.rating = email.rating.value if email.rating else None
             entry.user_key, entry.updated_at = rep.key, now
+            if sentiment is not None:
+                entry.sentiment_score, entry.sentiment_label = sentiment.score, sentiment.label
+                entry.sentiment_terms = [[t, w] for t, w in sentiment.terms]
 
     def entries(self, crm: str, deal_ids: list[str], message_id: str) -> dict[str, EmailLedger]:
         """Our record of one email on each of these deals, by deal id (absent = never logged through us)."""
@@ -57,3 +65,25 @@ class Ledger:
                 )
             )
             return {row.deal_id: row for row in rows}
+
+    def sentiments(self, crm: str, deal_ids: list[str]) -> dict[str, dict[str, Sentiment]]:
+        """deal id → Message-ID → sentiment of every email we logged on these deals with a reading."""
+        if not deal_ids:
+            return {}
+        query = select(
+            EmailLedger.deal_id,
+            EmailLedger.message_id,
+            EmailLedger.sentiment_score,
+            EmailLedger.sentiment_label,
+            EmailLedger.sentiment_terms,
+        ).where(
+            EmailLedger.crm == crm,
+            EmailLedger.deal_id.in_(deal_ids),
+            EmailLedger.sentiment_score.is_not(None),
+        )
+        out: dict[str, dict[str, Sentiment]] = {}
+        with self.sessions() as s:
+            for deal_id, message_id, score, label, terms in s.execute(query):
+                read = Sentiment(score, label or "neutral", tuple((str(t), float(w)) for t, w in terms or []))
+                out.setdefault(deal_id, {})[message_id] = read
+        return out

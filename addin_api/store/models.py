@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from addin_api.domain import ChangeState
@@ -82,3 +82,7 @@ class EmailLedger(StoreBase):
     rating: Mapped[str | None] = mapped_column(String(8))
     user_key: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # How the email read when logged (scored with the org's learning): never the text itself.
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
+    sentiment_label: Mapped[str | None] = mapped_column(String(8))
+    sentiment_terms: Mapped[list | None] = mapped_column(JSON)  # [[term, weight], ...], strongest first

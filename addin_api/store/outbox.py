@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from addin_api.domain import ChangeState, Principal
 from addin_api.store.db import db_now
@@ -33,11 +34,13 @@ class Outbox:
         before: dict | None,
         idempotency_key: str | None,
         lease: timedelta,
+        within: Callable[[Session], None] | None = None,
     ) -> tuple[OutboxRow, bool]:
         """Audit entry + outbox row in one transaction, leased to the caller for `lease`.
 
         Returns (row, created); a reused idempotency key returns the first row and False, so only the
-        request that created a row ever applies it.
+        request that created a row ever applies it. `within(session)` runs in that transaction after the
+        row is written (a rating teaches the org's lexicon there): a reused key undoes it with the row.
         """
         with self.sessions() as s:
             now = db_now(s)
@@ -72,6 +75,9 @@ class Outbox:
         try:
             with self.sessions.begin() as s:
                 s.add_all([row, audit])
+                s.flush()  # a reused idempotency key fails here, before `within` does any work
+                if within is not None:
+                    within(s)
         except IntegrityError:
             existing = self.by_idempotency_key(rep.key, idempotency_key) if idempotency_key else None
             if existing is None:
@@ -316,5 +322,6 @@ class Outbox:
 
 
 def _redacted(payload: dict) -> dict:
-    # Email bodies stay out of the audit log: it outlives the outbox and is read by admins.
-    return {k: v for k, v in payload.items() if k != "body"}
+    # Email bodies (and the terms read from them) stay out of the audit log: it outlives the outbox and
+    # is read by admins.
+    return {k: v for k, v in payload.items() if k not in ("body", "sentiment")}

@@ -47,24 +47,26 @@ def _activities(app, deal_id: str):
 def test_open_pick_change_stage_rate_twice_log_and_refresh(app, addon, google, email, crm, deal_ids):
     deal_id, full, metadata = deal_ids["nw-fleet"], google.gmail_calls("full"), google.gmail_calls("metadata")
     context = addon.open(email)
-    assert google.gmail_calls("metadata") == metadata + 1 and context.has_text("Nadia Patel")
+    assert google.gmail_calls("full") == full + 1 and context.has_text("Nadia Patel")
+    assert context.has_text("Reads positive"), "the card reads the body when it opens"
     deal = addon.click(context, "Northwind fleet visibility", gmail_id=email)
     assert deal.navigation == "pushCard" and _stage_of(deal) == "technical_fit"
+    assert deal.has_text("Reads positive"), "the reading comes along to the deal, without reading again"
 
     saved = addon.click(deal, "stage", inputs={"stage": "business_case_approved"}, gmail_id=email)
     assert (saved.navigation, saved.notification) == ("updateCard", "Saved")
     assert _stage_of(saved) == "business_case_approved" and saved.has_text(
         "Your change was saved in the CRM."
     )
-    assert google.gmail_calls("full") == full, "the body is read only to log or rate"
+    assert google.gmail_calls("full") == full + 1, "the body is read on open, then only to log or rate"
 
-    up = addon.click(saved, "👍 Good sign", gmail_id=email)
-    assert up.has_text("Logged on this deal, rated 👍 Good sign") and google.gmail_calls("full") == full + 1
-    down = addon.click(up, "👎 Bad sign", gmail_id=email)
+    up = addon.click(saved, "👍 Agree, good sign", gmail_id=email)
+    assert up.has_text("Logged on this deal, rated 👍 Good sign") and google.gmail_calls("full") == full + 2
+    down = addon.click(up, "👎 Disagree, bad sign", gmail_id=email)
     logged = addon.click(down, "Log email again", gmail_id=email)
     refreshed = addon.click(logged, "Refresh", gmail_id=email)
     assert refreshed.navigation == "updateCard" and refreshed.has_text("rated 👎 Bad sign")
-    assert google.gmail_calls("full") == full + 3 and google.gmail_calls("metadata") == metadata + 1
+    assert google.gmail_calls("full") == full + 4 and google.gmail_calls("metadata") == metadata
 
     assert _activities(app, deal_id) == [("negative", "We are ready to start the pilot.\n-- Nadia")]
     assert crm.writes == [
@@ -76,8 +78,8 @@ def test_open_pick_change_stage_rate_twice_log_and_refresh(app, addon, google, e
 
 
 def test_pressing_the_current_rating_again_clears_it(app, addon, email, deal_ids):
-    up = addon.click(_deal_card(addon, email), "👍 Good sign", gmail_id=email)
-    cleared = addon.click(up, "👍 Good sign", gmail_id=email)
+    up = addon.click(_deal_card(addon, email), "👍 Agree, good sign", gmail_id=email)
+    cleared = addon.click(up, "👍 Agree, good sign", gmail_id=email)
     assert cleared.has_text("Logged on this deal, not rated")
     assert [r for r, _ in _activities(app, deal_ids["nw-fleet"])] == [None]
 

@@ -127,7 +127,7 @@ def test_tokens_and_bodies_never_reach_the_logs(addon, google, email, caplog):
     bad = addon.event(gmail_id=email, user_token="eyJhbGciOiJSUzI1NiJ9.not-a-token")
     addon.post(MESSAGE_URL, bad)
     deal = addon.click(addon.open(email), "Northwind fleet visibility", gmail_id=email)
-    addon.click(deal, "👍 Good sign", gmail_id=email)
+    addon.click(deal, "👍 Agree, good sign", gmail_id=email)
     secrets = [google.oauth_token, google.access_tokens[email], "not-a-token", "ready to start the pilot"]
     assert not [s for s in secrets if s in caplog.text]
 

@@ -336,3 +336,40 @@ def test_a_plausible_date_header_is_kept_without_a_note():
 def test_a_change_parked_until_the_rep_reconnects_says_so():
     screen = _screen(views.change_card(_change("needs_connect"), _view(), _links(), MSG))
     assert "Reconnect your CRM" in " ".join(screen.texts())
+
+
+READING = d.Sentiment(-0.86, "negative", (("budget was reallocated", -4.5), ("on hold", -3.75)))
+
+
+def test_the_deal_card_shows_how_the_open_email_reads_with_agree_and_disagree_before_rating():
+    screen = _screen(views.deal_card(_view(), _links(), MSG, reading=READING))
+    assert screen.has_text("Reads negative (-0.86)") and screen.has_text("budget was reallocated, on hold")
+    agree = _state(screen, "👎 Agree, bad sign")
+    assert agree["handler"] == "on_rate_email" and agree["rating"] == "negative"
+    assert _state(screen, "👍 Disagree, good sign")["rating"] == "positive"
+    assert agree["reading"] == [-0.86, "negative", [["budget was reallocated", -4.5], ["on hold", -3.75]]]
+
+
+def test_the_message_card_offers_agree_or_disagree_when_the_email_belongs_to_one_deal():
+    contact = d.Contact("1", "nadia@northwind.example", "Nadia Patel")
+    screen = _screen(
+        views.context_card([ContactView(contact, (_view(),))], "Re: pilot", MSG, _links(), READING)
+    )
+    assert screen.has_text("Reads negative (-0.86)") and screen.has_text("Because of: budget was reallocated")
+    assert _state(screen, "👎 Agree, bad sign")["deal_id"] == "7"
+    two = [ContactView(contact, (_view(), _view(id="8", name="Northwind analytics")))]
+    screen = _screen(views.context_card(two, "Re: pilot", MSG, _links(), READING))
+    assert screen.has_text("Open a deal below to agree or disagree with this reading.")
+
+
+def test_the_deal_card_shows_each_warning_in_words_and_the_tone_as_a_sparkline():
+    acts = tuple(
+        d.EmailActivity(f"<{i}@x>", "Re", d.Direction.INBOUND, NOW - timedelta(days=5 - i), None, s)
+        for i, s in enumerate((d.Sentiment(0.9, "positive", ()), d.Sentiment(0.0, "neutral", ()), READING))
+    )
+    screen = _screen(views.deal_card(_view(activities=acts), _links(), MSG))
+    assert screen.has_text(
+        "A recent email from the buyer reads strongly negative: budget was reallocated, on hold."
+    )
+    assert screen.has_text("█▅▁") and screen.has_text("Latest reads negative (-0.86)")
+    assert screen.has_text("Going dark: 30 days without a reply")

@@ -15,6 +15,7 @@ from addin_api import domain as d
 from addin_api.crm.local import models as m
 from addin_api.crm.local.pages import deal_link
 from addin_api.crm.port import CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
+from addin_api.signals.service import score_cold
 
 RECENT_ACTIVITIES = 10
 UPDATE_TRIES = 3  # each lost race means another write landed; a deal rarely changes that fast
@@ -302,6 +303,9 @@ def _recent_activities(s: Session, ids: list[int]) -> dict[int, list[d.EmailActi
                 d.Direction(row.direction),
                 _aware(row.sent_at),
                 d.Rating(row.rating) if row.rating else None,
+                # The embedded CRM keeps bodies: read them cold (cached per text); our ledger's reading,
+                # scored with the org's learning when the email was logged, replaces this in the views.
+                score_cold(row.body, row.subject) if (row.body or "").strip() else None,
             )
         )
     return out

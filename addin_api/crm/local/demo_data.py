@@ -252,6 +252,18 @@ SUBJECTS_OUT = [
 ]
 
 
+# Buyer emails with their own words, by (deal, index of its inbound age): the northwind fleet deal reads
+# well, then a polite negative ("love the product, but the budget was reallocated") raises its warning.
+INBOUND_BODIES = {
+    ("nw-fleet", 0): "Hi Riley,\n\nLeo's team has most of the security questionnaire done; two answers need "
+    "your input. Can we go through them on Thursday?\n\nNadia",
+    ("nw-fleet", 1): "Riley,\n\nI love the product, but the budget was reallocated to the warehouse project "
+    "and the rollout is on hold until next year.\n\nNadia",
+    ("nw-fleet", 2): "Great workshop yesterday, the drivers were impressed with the live map. "
+    "Send the pilot plan.\n\nNadia",
+}
+
+
 def demo_dataset(now: datetime | None = None) -> dict:
     """The demo accounts, contacts and deals, with email history dated back from `now`."""
     now = now or utcnow()
@@ -299,5 +311,7 @@ def _email(deal_key: str, direction: str, i: int, age_days: int, sender: str, to
         "sent_at": (now - timedelta(days=age_days, hours=i + 1)).isoformat(),
         "direction": "inbound" if direction == "in" else "outbound",
         "rating": None,
-        "body": "Thanks — see my notes below." if direction == "in" else "Following up on our conversation.",
+        "body": INBOUND_BODIES.get((deal_key, i), "Thanks — see my notes below.")
+        if direction == "in"
+        else "Following up on our conversation.",
     }

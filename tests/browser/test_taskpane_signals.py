@@ -236,3 +236,18 @@ def test_pipeline_cards_mark_deals_with_warnings(pane, fields, shot):
         pane.frame.locator("#pipeline-panel").get_by_role("button", name=quiet[0]).locator(".badge-warning")
     ).to_have_count(0)
     shot("23-pipeline-warnings")
+
+
+def test_a_failed_reading_never_blocks_the_deal_or_its_rating(pane, served, fields):
+    posts = sentiment_posts(pane.page)
+    pane.page.route("**/api/v1/sentiment", lambda route: route.fulfill(status=503, json={"message": "down"}))
+    pane.open_deal(JULIA, RENEWAL)
+    expect(pane.text("Couldn't read the tone of this email. You can still rate it.")).to_be_visible()
+    expect(pane.frame.get_by_label("Next step")).to_be_editable()
+    pane.frame.get_by_role("button", name="Negative").click()  # no reading: plain 👍 / 👎
+    expect(pane.text("Saved: you rated this email negative.")).to_be_visible()
+    logged = [
+        a for a in served.deal("contoso-renewal")["activities"] if a["message_id"] == RENEWAL_MESSAGE_ID
+    ]
+    assert [a["rating"] for a in logged] == ["negative"]
+    assert len(posts) == 1, "a failed reading is not retried over and over while the view redraws"

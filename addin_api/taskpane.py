@@ -40,7 +40,8 @@ PREVIEW_EMAILS = [
         "contoso-renewal",
         "Re: renewal terms",
         [],
-        "Hi Riley,\n\nApologies for the silence. Procurement is still reviewing the renewal terms.\n\nJulia",
+        "Hi Riley,\n\nApologies for the silence. We love the product, but the budget was reallocated and we "
+        "have to put the renewal on hold.\n\nJulia",
     ),
     (
         "tail-crm",

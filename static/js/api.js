@@ -74,6 +74,12 @@ export function createApi(auth) {
       if (status !== 200) throw new ApiError(friendlyMessage(status, data), status, data);
       return data;
     },
+    /** A POST that only reads (e.g. scoring a text; nothing is stored): no Idempotency-Key, no retries. */
+    async read(path, body) {
+      const { status, data } = await send("POST", path, body);
+      if (status !== 200) throw new ApiError(friendlyMessage(status, data), status, data);
+      return data;
+    },
     /** A write; resolves with {status, data} for the caller to read 200/202/409/422. */
     async write(method, path, body) {
       const key = newKey();

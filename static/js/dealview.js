@@ -1,11 +1,14 @@
 // One deal: facts, health, the stage / next-step form (unsaved edits kept per deal) with honest save
 // feedback (saving, saved, syncing, conflict, refused, waiting for a CRM connection), the 👍/👎 rating of
-// the open email, stakeholders and business case.
+// the open email beside its tone (sentiment.js), warnings and tone trend (dealsignals.js), recent emails,
+// stakeholders and business case.
 
 import { conflictView } from "./conflictview.js";
+import { DealSignals, recentEmails } from "./dealsignals.js";
 import { h, replace, uid } from "./dom.js";
 import { draftOf, keepDraft } from "./drafts.js";
 import { day, money } from "./format.js";
+import { ratingChoices, readingOf, showReading } from "./sentiment.js";
 import { clearStatus, state } from "./state.js";
 import { healthBadges } from "./views.js";
 
@@ -30,6 +33,9 @@ export class DealView {
     this.lastEdited = null; // the field the rep last changed; focus goes back to it once a save settles
     this.refocus = null;
     this.el = h("article", { class: "deal", "aria-labelledby": this.ids.title });
+    this.signals = new DealSignals();
+    // Kept across re-renders of the rating, so the live region speaks only when the reading arrives.
+    this.readingEl = h("div", { class: "reading", id: uid("reading"), role: "status", "aria-live": "polite" });
     this.parts = {
       head: h("div"), form: h("div"), status: h("div", { class: "save-status", role: "status", "aria-live": "polite" }),
       rate: h("div"), details: h("div"),
@@ -48,11 +54,12 @@ export class DealView {
   /** Re-render from the newest deal; the form is rebuilt only when the deal's version moved (drafts survive). */
   update() {
     const deal = this.deal;
+    this.signals.update(deal);
     replace(this.parts.head, this.header(deal));
     if (this.formVersion !== deal.version) this.rebuildForm(deal);
     this.showStatus();
     this.showRating();
-    replace(this.parts.details, this.stakeholders(deal), this.businessCase(deal));
+    replace(this.parts.details, recentEmails(deal), this.stakeholders(deal), this.businessCase(deal));
   }
 
   /** Redraw the form from the deal and the rep's unsaved edits (e.g. after those were saved or dropped). */
@@ -85,6 +92,7 @@ export class DealView {
       h("p", { class: "muted" }, deal.account_name,
         deal.url ? [" · ", h("a", { href: deal.url, target: "_blank", rel: "noopener" }, "Open in CRM")] : ""),
       healthBadges(deal),
+      this.signals.el, // warnings and the tone trend, right under the badges
       h("dl", { class: "facts" },
         fact("Amount", money(deal.amount, deal.currency)), fact("Close date", day(deal.close_date)),
         fact("Owner", deal.owner_name || deal.owner_email),
@@ -181,26 +189,30 @@ export class DealView {
 
   showRating() {
     const deal = this.deal;
-    if (!this.message || !deal.editable) return replace(this.parts.rate);
-    if (!this.message.messageId) {
-      return replace(this.parts.rate,
-        h("p", { class: "note" }, "This email can't be rated yet: Outlook has not given it a Message-ID."));
+    if (!this.message) return replace(this.parts.rate);
+    // The tone shows before the rep rates, even where they can't rate; a failed reading just stays out of the way.
+    // Kept by this view: a failed reading is retried by the next view of the email, never in a loop here.
+    this.reading ??= readingOf(this.message, () => this.el.isConnected && this.showRating());
+    const reading = this.reading;
+    showReading(this.readingEl, reading);
+    const title = h("h3", { class: "section-title" }, "This email");
+    if (!deal.editable || !this.message.messageId) {
+      return replace(this.parts.rate, h("section", { class: "rate", "aria-label": "This email" }, title, this.readingEl,
+        deal.editable ? h("p", { class: "note" }, "This email can't be rated yet: Outlook has not given it a Message-ID.") : ""));
     }
     const progress = state.rating.get(`${this.dealId} ${this.message.messageId}`);
     const logged = (deal.activities || []).find((a) => a.message_id === this.message.messageId);
     const current = progress && progress.pending !== undefined ? progress.pending : logged ? logged.rating : null;
     const busy = Boolean(progress && BUSY.has(progress.kind));
-    const button = (rating, emoji, text) => h("button", {
+    const button = ({ rating, emoji, text, hint }) => h("button", {
       type: "button", class: "rate-button", "aria-pressed": String(current === rating), disabled: busy,
-      title: current === rating ? `Remove the ${text.toLowerCase()} rating` : `Rate this email ${text.toLowerCase()}`,
+      title: current === rating ? `Remove the ${rating} rating` : `Rate this email ${rating}`,
       onclick: () => this.actions.rate(current === rating ? null : rating),
-    }, h("span", { class: "emoji", "aria-hidden": "true" }, emoji), text);
+    }, h("span", { class: "emoji", "aria-hidden": "true" }, emoji), text, hint ? h("span", { class: "sr-only" }, hint) : "");
     const summary = progress ? progress.text
       : current ? `You rated this email ${current}.` : logged ? "Logged on this deal, not rated yet." : "Not rated yet.";
-    return replace(this.parts.rate, h("section", { class: "rate", "aria-label": "Rate this email" },
-      h("h3", { class: "section-title" }, "This email"),
-      h("div", { class: "rate-buttons", role: "group", "aria-label": "Rating" },
-        button("positive", "👍", "Positive"), button("negative", "👎", "Negative")),
+    return replace(this.parts.rate, h("section", { class: "rate", "aria-label": "Rate this email" }, title, this.readingEl,
+      h("div", { class: "rate-buttons", role: "group", "aria-label": "Rating" }, ratingChoices(reading).map(button)),
       h("p", { class: `rate-status status-${progress ? progress.kind : "idle"}`, role: "status" },
         busy ? h("span", { class: "spinner", "aria-hidden": "true" }) : "", summary)));
   }

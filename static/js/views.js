@@ -1,6 +1,7 @@
 // Screens of the pane that are not the deal itself: message header, skeleton, notices, deal picker,
 // pipeline list and health badges. Pure rendering: callers pass data and callbacks.
 
+import { warningBadge, warningsOf } from "./dealsignals.js";
 import { h } from "./dom.js";
 import { day, money, names, plural, when } from "./format.js";
 
@@ -44,6 +45,7 @@ export function healthBadges(deal) {
   } else if (days !== null && days !== undefined) {
     badges.push(h("span", { class: "badge" }, `Last reply ${days === 0 ? "today" : `${plural(days, "day")} ago`}`));
   }
+  badges.unshift(warningBadge(deal));
   if (!deal.editable) badges.push(h("span", { class: "badge badge-muted" }, "View only"));
   return h("div", { class: "badges" }, badges);
 }
@@ -80,7 +82,8 @@ export function pipelineList(deals, onOpen) {
     h("h2", { id: "pipeline-title", class: "section-title" }, `${plural(deals.length, "open deal")}`,
       dark ? h("span", { class: "muted" }, ` · ${dark} going dark`) : ""),
     h("ul", { class: "choice-list" }, deals.map((deal) => h("li", {},
-      h("button", { type: "button", class: "choice", dataset: { dealId: deal.id }, onclick: () => onOpen(deal.id) },
+      h("button", { type: "button", class: `choice${warningsOf(deal).length ? " choice-warned" : ""}`,
+        dataset: { dealId: deal.id }, onclick: () => onOpen(deal.id) },
         h("span", { class: "choice-name" }, deal.name),
         h("span", { class: "choice-meta" }, `${deal.account_name} · ${deal.stage.label}`),
         h("span", { class: "choice-meta" }, `${money(deal.amount, deal.currency)} · closes ${day(deal.close_date)}`),

@@ -253,7 +253,8 @@ SUBJECTS_OUT = [
 
 
 # Buyer emails with their own words, by (deal, index of its inbound age): the northwind fleet deal reads
-# well, then a polite negative ("love the product, but the budget was reallocated") raises its warning.
+# well, then a polite negative ("love the product, but the budget was reallocated") raises its warning;
+# the Contoso renewal's last word was a stall before it went dark.
 INBOUND_BODIES = {
     ("nw-fleet", 0): "Hi Riley,\n\nLeo's team has most of the security questionnaire done; two answers need "
     "your input. Can we go through them on Thursday?\n\nNadia",
@@ -261,6 +262,8 @@ INBOUND_BODIES = {
     "and the rollout is on hold until next year.\n\nNadia",
     ("nw-fleet", 2): "Great workshop yesterday, the drivers were impressed with the live map. "
     "Send the pilot plan.\n\nNadia",
+    ("contoso-renewal", 0): "Riley,\n\nThe renewal is on hold: the budget was frozen after the reorg and "
+    "we are reviewing other vendors.\n\nJulia",
 }
 
 

@@ -122,6 +122,44 @@ class ActivityStats:
     last_inbound: datetime | None = None
     last_outbound: datetime | None = None
 
+    def merged_with(self, captured: CapturedActivity | None) -> ActivityStats:
+        """These stats topped up by what capture saw in the mailboxes: the larger count, the newer date."""
+        if captured is None:
+            return self
+        return ActivityStats(
+            max(self.inbound_count, captured.inbound_count),
+            max(self.outbound_count, captured.outbound_count),
+            _newer(self.last_inbound, captured.last_inbound),
+            _newer(self.last_outbound, captured.last_outbound),
+        )
+
+
+def _newer(a: datetime | None, b: datetime | None) -> datetime | None:
+    return max((x for x in (a, b) if x is not None), default=None)
+
+
+@dataclass(frozen=True)
+class CapturedActivity:
+    """What activity capture counted for one deal in the reps' mailboxes (headers only, never bodies)."""
+
+    inbound_count: int = 0
+    outbound_count: int = 0
+    last_inbound: datetime | None = None
+    last_outbound: datetime | None = None
+    meetings_held: int = 0
+    next_meeting: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CaptureStatus:
+    """How complete a deal's health is: `mailbox` once capture has run, else only the logged emails."""
+
+    MAILBOX = "mailbox"
+    LOGGED_ONLY = "logged_only"
+
+    source: str = LOGGED_ONLY
+    last_pass_at: datetime | None = None
+
 
 @dataclass(frozen=True)
 class Health:
@@ -133,6 +171,9 @@ class Health:
     last_outbound: datetime | None
     days_since_inbound: int | None
     going_dark: bool
+    meetings_held: int = 0
+    next_meeting: datetime | None = None
+    capture: CaptureStatus = field(default_factory=CaptureStatus)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ class SchemaNotCurrent(RuntimeError):
 def target_metadata() -> list[MetaData]:
     """Every table the models declare: app store (CRM tokens included) and embedded CRM."""
     import addin_api.crm.salesforce.tokens
+    import addin_api.store.capture
     import addin_api.store.lexicon
     import addin_api.store.models  # noqa: F401 - registers the app-store tables on StoreBase
     from addin_api.crm.local.models import LocalBase

@@ -4,18 +4,34 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from addin_api.domain import ActivityStats, Health
+from addin_api.domain import ActivityStats, CapturedActivity, CaptureStatus, Health
 
 
-def health_of(stats: ActivityStats, now: datetime, going_dark_days: int) -> Health:
-    """Going dark = the buyer has not written for `going_dark_days`, or never wrote back to our emails."""
+def health_of(
+    stats: ActivityStats,
+    now: datetime,
+    going_dark_days: int,
+    captured: CapturedActivity | None = None,
+    capture: CaptureStatus | None = None,
+) -> Health:
+    """Going dark = the buyer has not written for `going_dark_days`, or never wrote back to our emails.
+
+    With `captured`, the mailbox's counts top up the logged ones, so an unlogged buyer email counts.
+    """
+    stats = stats.merged_with(captured)
     days = (now - stats.last_inbound).days if stats.last_inbound else None
-    if days is None:
-        dark = stats.outbound_count > 0  # we keep writing, they never answered
-    else:
-        dark = days >= going_dark_days
+    # no inbound at all: dark when we keep writing and they never answered
+    dark = stats.outbound_count > 0 if days is None else days >= going_dark_days
     return Health(
-        stats.inbound_count, stats.outbound_count, stats.last_inbound, stats.last_outbound, days, dark
+        stats.inbound_count,
+        stats.outbound_count,
+        stats.last_inbound,
+        stats.last_outbound,
+        days,
+        dark,
+        captured.meetings_held if captured else 0,
+        captured.next_meeting if captured else None,
+        capture or CaptureStatus(),
     )
 
 

@@ -160,6 +160,14 @@ class CaptureStatus:
     source: str = LOGGED_ONLY
     last_pass_at: datetime | None = None
 
+    def describe(self, now: datetime) -> str:
+        """'Captured from the mailbox, last pass 3 min ago' or 'Only logged emails', for reps."""
+        if self.source != self.MAILBOX or self.last_pass_at is None:
+            return "Only logged emails"
+        minutes = max(0, int((now - self.last_pass_at).total_seconds() // 60))
+        ago = f"{minutes} min ago" if minutes < 120 else f"{minutes // 60} h ago"
+        return f"Captured from the mailbox, last pass {ago}"
+
 
 @dataclass(frozen=True)
 class Health:

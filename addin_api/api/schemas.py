@@ -73,6 +73,13 @@ class ActivitySchema(BaseSchema):
     rating = fields.Enum(Rating, by_value=True, allow_none=True)
 
 
+class CaptureStatusSchema(BaseSchema):
+    """How complete the health is: counted from the reps' mailboxes, or only from logged emails."""
+
+    source = fields.String(metadata={"enum": ["mailbox", "logged_only"]})
+    last_pass_at = fields.AwareDateTime(allow_none=True, metadata={"description": "Last capture pass."})
+
+
 class HealthSchema(BaseSchema):
     """Email activity and whether the deal is going dark."""
 
@@ -82,6 +89,9 @@ class HealthSchema(BaseSchema):
     last_outbound = fields.AwareDateTime(allow_none=True)
     days_since_inbound = fields.Integer(allow_none=True)
     going_dark = fields.Boolean()
+    meetings_held = fields.Integer(metadata={"description": "Meetings held, from captured calendars."})
+    next_meeting = fields.AwareDateTime(allow_none=True, metadata={"description": "Next scheduled meeting."})
+    capture = fields.Nested(CaptureStatusSchema)
 
 
 class DealSchema(BaseSchema):

@@ -37,7 +37,9 @@ def homepage():
     """The rep's open deals, going dark first (no message is open on the homepage)."""
     st = get_state()
     return push_card(
-        cards_for.pipeline_card(views.pipeline(st.crm, g.rep, st.settings.going_dark_days), _links())
+        cards_for.pipeline_card(
+            views.pipeline(st.crm, g.rep, st.settings.going_dark_days, st.capture), _links()
+        )
     )
 
 
@@ -47,7 +49,13 @@ def message():
     st = get_state()
     msg = _gmail().headers(MessageRef.from_event(g.event))
     contacts = views.email_context(
-        st.crm, g.rep, msg.participants, st.settings.going_dark_days, msg.message_id or None, st.ledger
+        st.crm,
+        g.rep,
+        msg.participants,
+        st.settings.going_dark_days,
+        msg.message_id or None,
+        st.ledger,
+        st.capture,
     )
     return push_card(cards_for.context_card(contacts, msg.subject, msg.message_id or None, _links()))
 
@@ -184,7 +192,9 @@ def _outcome(result: writes.WriteResult, state: CardState, note: str | None = No
 
 def _deal(deal_id: str | None, message_id: str | None = None) -> views.DealView:
     st = get_state()
-    return views.deal_view(st.crm, g.rep, deal_id or "", st.settings.going_dark_days, message_id, st.ledger)
+    return views.deal_view(
+        st.crm, g.rep, deal_id or "", st.settings.going_dark_days, message_id, st.ledger, st.capture
+    )
 
 
 def _deal_or_none(deal_id: str, message_id: str | None = None) -> views.DealView | None:

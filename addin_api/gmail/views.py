@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from addin_api.domain import NEXT_STEP_MAX, BusinessCase, Deal, Health, Rating
+from addin_api.domain import NEXT_STEP_MAX, BusinessCase, CaptureStatus, Deal, Health, Rating, utcnow
 from addin_api.gmail import cards
 from addin_api.gmail.state import CardState
 from addin_api.services.changes import ChangeStatus
@@ -200,8 +200,9 @@ def _facts(deal: Deal) -> list:
 
 def _health(health: Health) -> list:
     counts = f"{health.inbound_count} from the buyer · {health.outbound_count} from us"
+    top = "Emails" if health.capture.source == CaptureStatus.MAILBOX else "Emails logged"
     return [
-        cards.info(counts, top="Emails logged", icon="EMAIL"),
+        cards.info(counts, top=top, bottom=health.capture.describe(utcnow()), icon="EMAIL"),
         cards.info(_silence(health), top="Going dark" if health.going_dark else "Buyer activity"),
     ]
 

@@ -1,4 +1,4 @@
-"""Captured counts reach Salesforce Opportunity fields in one sObject Collections update, changed deals only."""
+"""Captured counts reach Salesforce Opportunity fields in one batched update, changed deals only."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ class ChangeLog:
         self._lock = threading.Lock()
         self.seq = 0
         self.entries: list[tuple[int, str, str, str, dict | None]] = []  # seq, mailbox, folder, id, item
+        self._by_folder: dict[tuple[str, str], list[tuple[int, str, dict | None]]] = {}
         self.generation: dict[str, int] = {}  # mailbox -> bumps when its tokens are expired
         self.throttled: list[int] = []  # Retry-After seconds of the next throttled answers, in order
 
@@ -26,6 +27,7 @@ class ChangeLog:
         with self._lock:
             self.seq += 1
             self.entries.append((self.seq, mailbox.lower(), folder, item_id, item))
+            self._by_folder.setdefault((mailbox.lower(), folder), []).append((self.seq, item_id, item))
             return self.seq
 
     def changed(
@@ -33,16 +35,16 @@ class ChangeLog:
     ) -> list[tuple[str, dict | None]]:
         """Latest state of each item changed in (lo, hi], in order of first change; removals only if asked."""
         latest: dict[str, dict | None] = {}
-        for seq, m, f, item_id, item in self.entries:
-            if m == mailbox.lower() and f == folder and lo < seq <= hi:
+        for seq, item_id, item in self._by_folder.get((mailbox.lower(), folder), []):
+            if lo < seq <= hi:
                 latest[item_id] = item
         return [(i, it) for i, it in latest.items() if it is not None or removed]
 
     def current(self, mailbox: str, folder: str, item_id: str) -> dict | None:
         """An item's present state."""
         found = None
-        for _, m, f, i, item in self.entries:
-            if m == mailbox.lower() and f == folder and i == item_id:
+        for _, i, item in self._by_folder.get((mailbox.lower(), folder), []):
+            if i == item_id:
                 found = item
         return found
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 import tempfile
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,6 +41,8 @@ class GraphMailboxStandIn(LoopbackStandIn):
         self.requests: list[dict] = []  # one per Graph call: mailbox, folder, kind (full|next|delta), select
         self.token_requests: list[dict] = []
         self._tokens: set[str] = set()
+        self.hold_at: int | None = None  # the Graph call (1-based) that waits for `release` before answering
+        self.held, self.release = threading.Event(), threading.Event()
         self._dir = tempfile.TemporaryDirectory(prefix="graph-mailboxes-")
         self.ca_file = str(Path(self._dir.name) / "cert.pem")
         self._server = LoopbackServer(self._app(), ssl_context=_tls_context(Path(self._dir.name)))
@@ -183,6 +186,9 @@ class GraphMailboxStandIn(LoopbackStandIn):
             )
             response[0].headers["Retry-After"] = str(wait)
             return response
+        if self.hold_at is not None and len(self.requests) + 1 == self.hold_at:
+            self.held.set()  # the caller is now between two pages
+            self.release.wait(30)
         state, kind = self._state(mailbox)
         self.requests.append(
             {"mailbox": mailbox.lower(), "folder": folder, "kind": kind, "select": state["sel"]}

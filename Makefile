@@ -45,7 +45,7 @@ run: install
 PG_TESTS := tests/api tests/contract tests/e2e tests/gmail tests/unit/test_services.py tests/unit/test_cli.py \
   tests/unit/test_outbox_leases.py tests/unit/test_retention.py \
   tests/unit/test_signals_learning.py tests/unit/test_signals_org.py \
-  tests/migrations
+  tests/migrations tests/capture
 
 test: install browser-deps db-deps
 	$(BIN)/python -m pytest

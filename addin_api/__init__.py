@@ -21,6 +21,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
     from addin_api.migrations import require_head
     from addin_api.services.changes import refuse_stranding
     from addin_api.state import AppState
+    from addin_api.store.capture import CaptureStore
     from addin_api.store.db import make_engine, make_session_factory
     from addin_api.store.idempotency import IdempotencyStore
     from addin_api.store.ledger import Ledger
@@ -59,7 +60,15 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
     http = make_http(settings.crm_timeout_seconds)
     crm = crm or build_crm(settings, engine=engine, http=http)
     app.extensions["addin_api"] = AppState(
-        settings, engine, sessions, http, crm, outbox, IdempotencyStore(sessions), Ledger(sessions)
+        settings,
+        engine,
+        sessions,
+        http,
+        crm,
+        outbox,
+        IdempotencyStore(sessions),
+        Ledger(sessions),
+        capture=CaptureStore(sessions),
     )
     _register(app, AddinApi(app), settings)
     return app

@@ -1,4 +1,4 @@
-"""The `addin-api` command: serve, db upgrade/current, demo-data, outbox drain, purge, lexicon, manifest."""
+"""The `addin-api` command: serve, db, demo-data, outbox drain, capture, purge, lexicon, manifest."""
 
 from __future__ import annotations
 
@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     outbox.add_argument("action", choices=["drain"])
     outbox.add_argument("--loop", action="store_true", help="keep draining until interrupted")
     outbox.add_argument("--interval", type=float, default=5.0, help="seconds between passes with --loop")
+    capture = sub.add_parser("capture", help="count buyer emails and meetings from the reps' mailboxes")
+    capture.add_argument("--loop", action="store_true", help="keep capturing until interrupted")
+    capture.add_argument("--interval", type=float, default=300.0, help="seconds between passes with --loop")
     sub.add_parser("purge", help="delete records past their retention (ADDIN_*_RETENTION_* settings)")
     sub.add_parser("manifest", help="write or check the Outlook and Gmail manifests", add_help=False)
     sub.add_parser("lexicon", help="export or import an organisation's learned terms", add_help=False)
@@ -49,9 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     from addin_api.services.changes import StrandedChanges
 
     try:
-        return {"serve": _serve, "db": _db, "demo-data": _demo_data, "outbox": _outbox, "purge": _purge}[
-            args.command
-        ](args)
+        return {
+            "serve": _serve,
+            "db": _db,
+            "demo-data": _demo_data,
+            "outbox": _outbox,
+            "purge": _purge,
+            "capture": _capture,
+        }[args.command](args)
     except (SchemaNotCurrent, StrandedChanges, SettingsError) as exc:  # one line saying what to do
         print(f"addin-api: {exc}", file=sys.stderr)
         return 2
@@ -189,6 +197,25 @@ def _outbox(args) -> int:
         stop = threading.Event()
         try:
             drain_forever(deps, args.interval, stop, housekeeping=lambda: _purge_state(state))
+        except KeyboardInterrupt:
+            stop.set()
+        return 0
+    finally:
+        state.engine.dispose()
+
+
+def _capture(args) -> int:
+    from addin_api import create_app
+    from addin_api.capture.runner import capture_forever, capture_once
+
+    state = create_app().extensions["addin_api"]
+    try:
+        if not args.loop:
+            print(capture_once(state))
+            return 0
+        stop = threading.Event()
+        try:
+            capture_forever(state, args.interval, stop)
         except KeyboardInterrupt:
             stop.set()
         return 0

@@ -178,6 +178,40 @@ class Settings:
     hubspot_rate_limit_wait_seconds: float = _setting(
         5.0, "Longest wait for HubSpot's 10-second rate limit within one request before queueing.", float
     )
+    # --- activity capture (`addin-api capture`) ---
+    capture_source: str = _setting(
+        "microsoft", "Mailboxes capture reads: `microsoft` (Graph) or `google` (Gmail)."
+    )
+    capture_mailboxes: tuple = _setting(
+        (), "Comma-separated mailboxes to capture; empty = the owners of the CRM's open deals.", _csv
+    )
+    capture_exclude: tuple = _setting(
+        (), "Comma-separated addresses or domains capture ignores (private contacts, vendors).", _csv
+    )
+    capture_ms_tenant: str = _setting(
+        "", "Tenant GUID whose mailboxes capture reads; empty = the one entry of MS_ALLOWED_TENANTS."
+    )
+    capture_crm_user: str = _setting(
+        "", "Address capture acts as when it writes counts to the CRM; empty = the first mailbox."
+    )
+    capture_page_size: int = _setting(
+        100, "Items per page asked of Graph/Gmail/Calendar during capture.", int
+    )
+    capture_max_retry_after_seconds: float = _setting(
+        120.0, "Longest Retry-After capture waits out; longer → that mailbox waits for the next pass.", float
+    )
+    capture_log_emails: bool = _setting(
+        False, "Also log each captured email on its deals as the pane does (needs body permission).", _bool
+    )
+    capture_salesforce_fields: str = _setting(
+        "",
+        "JSON object inbound/outbound/last_inbound/last_outbound/meetings_held/next_meeting → Opportunity "
+        "field API names capture writes.",
+    )
+    google_capture_key_path: str = _setting(
+        "", "JSON key of the service account with domain-wide delegation that capture impersonates reps with."
+    )
+    google_calendar_api_url: str = _setting("https://www.googleapis.com", "Google Calendar API base URL.")
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -195,6 +229,13 @@ class Settings:
     def app_id_uri(self) -> str:
         """The App ID URI accepted as `aud`, `api://<client id>` unless set."""
         return self.ms_app_id_uri or f"api://{self.ms_client_id}"
+
+    @property
+    def capture_tenant(self) -> str:
+        """The tenant capture reads: the setting, else the only allowed tenant."""
+        if self.capture_ms_tenant:
+            return self.capture_ms_tenant
+        return self.ms_allowed_tenants[0] if len(self.ms_allowed_tenants) == 1 else ""
 
     def validate(self) -> Settings:
         """Reject combinations the app cannot run with safely; returns self."""
@@ -219,6 +260,8 @@ class Settings:
             raise SettingsError(
                 "ADDIN_OUTBOX_MAX_UNEXPECTED must be ≥ 1 and every ADDIN_*_RETENTION_* setting positive"
             )
+        if self.capture_source not in ("microsoft", "google"):
+            raise SettingsError("ADDIN_CAPTURE_SOURCE must be `microsoft` or `google`")
         if self.email_body_max_chars < 0 or self.max_request_bytes < 1024:
             raise SettingsError("ADDIN_EMAIL_BODY_MAX_CHARS must be ≥ 0 and ADDIN_MAX_REQUEST_BYTES ≥ 1024")
         return self

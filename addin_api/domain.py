@@ -130,6 +130,52 @@ class ActivityStats:
     last_inbound: datetime | None = None
     last_outbound: datetime | None = None
 
+    def merged_with(self, captured: CapturedActivity | None) -> ActivityStats:
+        """These stats topped up by what capture saw in the mailboxes: the larger count, the newer date."""
+        if captured is None:
+            return self
+        return ActivityStats(
+            max(self.inbound_count, captured.inbound_count),
+            max(self.outbound_count, captured.outbound_count),
+            _newer(self.last_inbound, captured.last_inbound),
+            _newer(self.last_outbound, captured.last_outbound),
+        )
+
+
+def _newer(a: datetime | None, b: datetime | None) -> datetime | None:
+    return max((x for x in (a, b) if x is not None), default=None)
+
+
+@dataclass(frozen=True)
+class CapturedActivity:
+    """What activity capture counted for one deal in the reps' mailboxes (headers only, never bodies)."""
+
+    inbound_count: int = 0
+    outbound_count: int = 0
+    last_inbound: datetime | None = None
+    last_outbound: datetime | None = None
+    meetings_held: int = 0
+    next_meeting: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CaptureStatus:
+    """How complete a deal's health is: `mailbox` once capture has run, else only the logged emails."""
+
+    MAILBOX = "mailbox"
+    LOGGED_ONLY = "logged_only"
+
+    source: str = LOGGED_ONLY
+    last_pass_at: datetime | None = None
+
+    def describe(self, now: datetime) -> str:
+        """'Captured from the mailbox, last pass 3 min ago' or 'Only logged emails', for reps."""
+        if self.source != self.MAILBOX or self.last_pass_at is None:
+            return "Only logged emails"
+        minutes = max(0, int((now - self.last_pass_at).total_seconds() // 60))
+        ago = f"{minutes} min ago" if minutes < 120 else f"{minutes // 60} h ago"
+        return f"Captured from the mailbox, last pass {ago}"
+
 
 @dataclass(frozen=True)
 class DealWarning:
@@ -164,6 +210,9 @@ class Health:
     going_dark: bool
     warnings: tuple[DealWarning, ...] = ()
     sentiment_trend: tuple[TrendPoint, ...] = ()  # oldest first
+    meetings_held: int = 0
+    next_meeting: datetime | None = None
+    capture: CaptureStatus = field(default_factory=CaptureStatus)
 
 
 @dataclass(frozen=True)

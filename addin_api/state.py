@@ -15,6 +15,7 @@ from addin_api.config import Settings
 from addin_api.crm.port import CrmPort
 from addin_api.services.retention import Retention
 from addin_api.services.writes import WriteDeps
+from addin_api.store.capture import CaptureStore
 from addin_api.store.idempotency import IdempotencyStore
 from addin_api.store.ledger import Ledger
 from addin_api.store.lexicon import SqlLexicon
@@ -34,6 +35,7 @@ class AppState:
     idempotency: IdempotencyStore
     ledger: Ledger
     extras: dict[str, Any] = field(default_factory=dict)  # lazily built clients (validators, Graph, Gmail)
+    capture: CaptureStore | None = None  # what activity capture counted (read by deal health)
 
     def write_deps(self) -> WriteDeps:
         """The write path's dependencies with the configured retry policy."""

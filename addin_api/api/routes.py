@@ -64,7 +64,7 @@ class Context(MethodView):
         st = get_state()
         return {
             "contacts": views.email_context(
-                st.crm, current_rep(), email, st.settings.going_dark_days, message_id, st.ledger
+                st.crm, current_rep(), email, st.settings.going_dark_days, message_id, st.ledger, st.capture
             )
         }
 
@@ -75,7 +75,9 @@ class Pipeline(MethodView):
     def get(self):
         """The rep's own open deals: with warnings first, then going dark."""
         st = get_state()
-        return {"deals": views.pipeline(st.crm, current_rep(), st.settings.going_dark_days, st.ledger)}
+        return {
+            "deals": views.pipeline(st.crm, current_rep(), st.settings.going_dark_days, st.ledger, st.capture)
+        }
 
 
 @bp.route("/deals/<deal_id>")
@@ -86,7 +88,7 @@ class DealById(MethodView):
         """One deal with its valid stages, stakeholders, business case, activities and health."""
         st = get_state()
         return views.deal_view(
-            st.crm, current_rep(), deal_id, st.settings.going_dark_days, message_id, st.ledger
+            st.crm, current_rep(), deal_id, st.settings.going_dark_days, message_id, st.ledger, st.capture
         )
 
     @bp.arguments(sc.DealUpdateSchema)

@@ -127,6 +127,13 @@ class TrendPointSchema(BaseSchema):
     label = fields.String(metadata={"enum": LABELS})
 
 
+class CaptureStatusSchema(BaseSchema):
+    """How complete the health is: counted from the reps' mailboxes, or only from logged emails."""
+
+    source = fields.String(metadata={"enum": ["mailbox", "logged_only"]})
+    last_pass_at = fields.AwareDateTime(allow_none=True, metadata={"description": "Last capture pass."})
+
+
 class HealthSchema(BaseSchema):
     """Email activity, whether the deal is going dark, early warnings and the buyer's sentiment trend."""
 
@@ -141,6 +148,9 @@ class HealthSchema(BaseSchema):
         fields.Nested(TrendPointSchema),
         metadata={"description": "The recent inbound emails with a sentiment, oldest first, at most 8."},
     )
+    meetings_held = fields.Integer(metadata={"description": "Meetings held, from captured calendars."})
+    next_meeting = fields.AwareDateTime(allow_none=True, metadata={"description": "Next scheduled meeting."})
+    capture = fields.Nested(CaptureStatusSchema)
 
 
 class DealSchema(BaseSchema):

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from addin_api.domain import ContactDeals, Deal, DealChanges, EmailLog, FieldLimits, Principal
+from addin_api.domain import (
+    CapturedActivity,
+    ContactDeals,
+    Deal,
+    DealChanges,
+    EmailLog,
+    FieldLimits,
+    Principal,
+)
 
 
 class CrmError(Exception):
@@ -92,3 +100,19 @@ class CrmPort(Protocol):
 
     def log_email(self, rep: Principal, deal_id: str, email: EmailLog) -> str:
         """Log the email on the deal with its rating, idempotent by Message-ID; returns the CRM's id."""
+
+
+@runtime_checkable
+class ActivityCountsWriter(Protocol):
+    """A CRM that keeps captured activity counts on its deals (metadata only)."""
+
+    def write_activity_counts(self, rep: Principal, counts: Sequence[tuple[str, CapturedActivity]]) -> int:
+        """Write these deals' counts (all changed since the last write); how many deals were sent."""
+
+
+@runtime_checkable
+class OpenDealOwners(Protocol):
+    """A CRM that can list whose mailboxes hold its open deals' mail."""
+
+    def open_deal_owners(self) -> list[str]:
+        """Addresses of the owners of every open deal."""

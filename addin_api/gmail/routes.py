@@ -37,7 +37,7 @@ def _verify():
 def homepage():
     """The rep's open deals, warned first (no message is open on the homepage)."""
     st = get_state()
-    deals = views.pipeline(st.crm, g.rep, st.settings.going_dark_days, st.ledger)
+    deals = views.pipeline(st.crm, g.rep, st.settings.going_dark_days, st.ledger, st.capture)
     return push_card(cards_for.pipeline_card(deals, _links()))
 
 
@@ -51,7 +51,13 @@ def message():
     except Forbidden:  # a deployment without the read-only scope still finds the deals from the headers
         msg = _gmail().headers(ref)
     contacts = views.email_context(
-        st.crm, g.rep, msg.participants, st.settings.going_dark_days, msg.message_id or None, st.ledger
+        st.crm,
+        g.rep,
+        msg.participants,
+        st.settings.going_dark_days,
+        msg.message_id or None,
+        st.ledger,
+        st.capture,
     )
     card = cards_for.context_card(contacts, msg.subject, msg.message_id or None, _links(), _reading(msg))
     return push_card(card)
@@ -207,7 +213,9 @@ def _outcome(
 
 def _deal(deal_id: str | None, message_id: str | None = None) -> views.DealView:
     st = get_state()
-    return views.deal_view(st.crm, g.rep, deal_id or "", st.settings.going_dark_days, message_id, st.ledger)
+    return views.deal_view(
+        st.crm, g.rep, deal_id or "", st.settings.going_dark_days, message_id, st.ledger, st.capture
+    )
 
 
 def _deal_or_none(deal_id: str, message_id: str | None = None) -> views.DealView | None:

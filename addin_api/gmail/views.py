@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from addin_api.domain import BusinessCase, Deal, FieldLimits, Health, Rating, Sentiment
+from addin_api.domain import (
+    BusinessCase,
+    CaptureStatus,
+    Deal,
+    FieldLimits,
+    Health,
+    Rating,
+    Sentiment,
+    utcnow,
+)
 from addin_api.gmail import cards
 from addin_api.gmail.state import CardState
 from addin_api.services.changes import ChangeStatus
@@ -258,9 +267,10 @@ def _facts(deal: Deal) -> list:
 def _health(health: Health) -> list:
     counts = f"{health.inbound_count} from the buyer · {health.outbound_count} from us"
     warnings = [cards.info(w.message, top="Warning") for w in health.warnings if w.code != "going_dark"]
+    top = "Emails" if health.capture.source == CaptureStatus.MAILBOX else "Emails logged"
     return [
         *warnings,
-        cards.info(counts, top="Emails logged", icon="EMAIL"),
+        cards.info(counts, top=top, bottom=health.capture.describe(utcnow()), icon="EMAIL"),
         cards.info(_silence(health), top="Going dark" if health.going_dark else "Buyer activity"),
         _trend(health),
     ]

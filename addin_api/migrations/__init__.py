@@ -31,6 +31,7 @@ def target_metadata() -> list[MetaData]:
     """Every table the models declare: app store (CRM tokens included) and embedded CRM."""
     import addin_api.crm.email_claims
     import addin_api.crm.tokens
+    import addin_api.store.capture
     import addin_api.store.lexicon
     import addin_api.store.models  # noqa: F401 - registers the app-store tables on StoreBase
     from addin_api.crm.local.models import LocalBase

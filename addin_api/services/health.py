@@ -6,7 +6,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from statistics import fmean
 
-from addin_api.domain import ActivityStats, DealWarning, Direction, EmailActivity, Health, TrendPoint
+from addin_api.domain import (
+    ActivityStats,
+    CapturedActivity,
+    CaptureStatus,
+    DealWarning,
+    Direction,
+    EmailActivity,
+    Health,
+    TrendPoint,
+)
 
 TREND_POINTS = 8  # inbound emails in the trend (a sparkline's worth)
 RECENT_INBOUND = 3  # the buyer's last few emails the negative-sentiment rule reads
@@ -21,12 +30,16 @@ def health_of(
     going_dark_days: int,
     activities: Sequence[EmailActivity] = (),
     closed: bool = False,
+    captured: CapturedActivity | None = None,
+    capture: CaptureStatus | None = None,
 ) -> Health:
     """Going dark = the buyer has not written for `going_dark_days`, or never wrote back to our emails.
 
     `activities` (any order) give the inbound sentiment trend and the negative-sentiment warning; a
-    closed deal is never warned about going dark.
+    closed deal is never warned about going dark. With `captured`, the mailbox's counts top up the
+    logged ones, so an unlogged buyer email counts.
     """
+    stats = stats.merged_with(captured)
     days = (now - stats.last_inbound).days if stats.last_inbound else None
     # Never having answered while we keep writing is going dark too.
     dark = stats.outbound_count > 0 if days is None else days >= going_dark_days
@@ -42,6 +55,9 @@ def health_of(
         dark,
         tuple(warnings),
         trend,
+        captured.meetings_held if captured else 0,
+        captured.next_meeting if captured else None,
+        capture or CaptureStatus(),
     )
 
 

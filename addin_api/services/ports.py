@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from addin_api.domain import EmailLog, Principal, Sentiment
+from addin_api.domain import CapturedActivity, EmailLog, Principal, Sentiment
 from addin_api.signals.ports import LexiconPort
 
 __all__ = ["ChangeRow", "IdempotencyPort", "LedgerPort", "LexiconPort", "OutboxPort", "WithinRecord"]
@@ -130,3 +130,13 @@ class IdempotencyPort(Protocol):
 
     def purge(self, older_than: timedelta) -> int:
         """Delete records older than `older_than`; how many."""
+
+
+class CaptureReadPort(Protocol):
+    """What activity capture counted, as deal health reads it."""
+
+    def captured(self, crm: str, deal_ids: list[str]) -> dict[str, CapturedActivity]:
+        """The captured counts of these deals, by deal id (deals capture never saw are absent)."""
+
+    def last_pass_at(self) -> datetime | None:
+        """When the last capture pass finished, None if capture never ran."""

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 from addin_api.crm.port import CrmNotFound, CrmPort
 from addin_api.domain import (
+    CapturedActivity,
+    CaptureStatus,
     Contact,
     ContactDeals,
     Deal,
@@ -22,7 +24,7 @@ from addin_api.domain import (
 from addin_api.errors import NotFound
 from addin_api.services.crm_errors import crm_call
 from addin_api.services.health import health_of, last_activity
-from addin_api.services.ports import LedgerPort
+from addin_api.services.ports import CaptureReadPort, LedgerPort
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_PARTICIPANTS = 50
@@ -45,9 +47,18 @@ class ContactView:
     deals: tuple[DealView, ...]
 
 
-def view_of(deal: Deal, rep: Principal, going_dark_days: int, now: datetime | None = None) -> DealView:
-    """Wrap a deal with health (warnings and sentiment trend from its activities) and edit rights."""
-    health = health_of(deal.stats, now or utcnow(), going_dark_days, deal.activities, deal.is_closed)
+def view_of(
+    deal: Deal,
+    rep: Principal,
+    going_dark_days: int,
+    now: datetime | None = None,
+    captured: CapturedActivity | None = None,
+    capture: CaptureStatus | None = None,
+) -> DealView:
+    """Wrap a deal with health (warnings, sentiment trend, captured mailbox activity) and edit rights."""
+    health = health_of(
+        deal.stats, now or utcnow(), going_dark_days, deal.activities, deal.is_closed, captured, capture
+    )
     return DealView(deal, health, deal.editable_by(rep.email))
 
 
@@ -71,6 +82,19 @@ def _with_read(deal: Deal, read: dict[str, Sentiment]) -> Deal:
     return replace(deal, activities=acts)
 
 
+class _Captured:
+    """Captured counts of a set of deals and how complete they are (logged emails only, or the mailbox)."""
+
+    def __init__(self, capture: CaptureReadPort | None, crm_name: str, deals: Sequence[Deal]):
+        last = capture.last_pass_at() if capture else None
+        self.status = CaptureStatus(CaptureStatus.MAILBOX, last) if last else CaptureStatus()
+        self.counts = capture.captured(crm_name, list({d.id for d in deals})) if last and deals else {}
+
+    def view(self, deal: Deal, rep: Principal, going_dark_days: int, now: datetime) -> DealView:
+        """The deal's view with its captured counts."""
+        return view_of(deal, rep, going_dark_days, now, self.counts.get(deal.id), self.status)
+
+
 def email_context(
     crm: CrmPort,
     rep: Principal,
@@ -78,6 +102,7 @@ def email_context(
     going_dark_days: int,
     message_id: str | None = None,
     ledger: LedgerPort | None = None,
+    capture: CaptureReadPort | None = None,
 ) -> list[ContactView]:
     """Contacts among the message's participants (the rep dropped) and their open deals.
 
@@ -96,10 +121,11 @@ def email_context(
         found = _with_logged_email(found, crm.name, message_id, ledger)
     found = _context_with_sentiment(found, crm.name, ledger)
     now = utcnow()
+    captured = _Captured(capture, crm.name, [dl for match in found for dl in match.deals])
     views = []
     for match in found:
         deals = sorted(
-            (view_of(dl, rep, going_dark_days, now) for dl in match.deals),
+            (captured.view(dl, rep, going_dark_days, now) for dl in match.deals),
             key=lambda v: last_activity(v.deal.stats) or _EPOCH,
             reverse=True,
         )
@@ -115,6 +141,7 @@ def deal_view(
     going_dark_days: int,
     message_id: str | None = None,
     ledger: LedgerPort | None = None,
+    capture: CaptureReadPort | None = None,
 ) -> DealView:
     """One deal with health (and the open email among its activities, as in email_context); 404 if absent."""
     try:
@@ -123,7 +150,8 @@ def deal_view(
         raise NotFound(f"No deal {deal_id}.") from None
     if message_id and ledger:
         deal = _add_logged_email(deal, ledger.entries(crm.name, [deal.id], message_id).get(deal.id))
-    return view_of(with_sentiment([deal], crm.name, ledger)[0], rep, going_dark_days)
+    deal = with_sentiment([deal], crm.name, ledger)[0]
+    return _Captured(capture, crm.name, [deal]).view(deal, rep, going_dark_days, utcnow())
 
 
 def _context_with_sentiment(found: list[ContactDeals], crm_name: str, ledger: LedgerPort | None):
@@ -159,12 +187,17 @@ def _add_logged_email(deal: Deal, entry) -> Deal:
 
 
 def pipeline(
-    crm: CrmPort, rep: Principal, going_dark_days: int, ledger: LedgerPort | None = None
+    crm: CrmPort,
+    rep: Principal,
+    going_dark_days: int,
+    ledger: LedgerPort | None = None,
+    capture: CaptureReadPort | None = None,
 ) -> list[DealView]:
     """The rep's open deals: warned first, then going dark (longest silence first), then by close date."""
     now = utcnow()
     deals = with_sentiment(crm_call(crm.open_deals_of, rep), crm.name, ledger)
-    views = [view_of(dl, rep, going_dark_days, now) for dl in deals]
+    captured = _Captured(capture, crm.name, deals)
+    views = [captured.view(dl, rep, going_dark_days, now) for dl in deals]
     return sorted(
         views,
         key=lambda v: (

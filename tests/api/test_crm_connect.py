@@ -47,9 +47,7 @@ def test_rep_connects_once_then_reads_deals_as_themselves(sf_app, idp, sf):
 
     assert api.get("/api/v1/pipeline").status_code == 200
     with app.extensions["addin_api"].engine.connect() as conn:
-        stored = b"".join(
-            str(row).encode() for row in conn.exec_driver_sql("SELECT * FROM crm_tokens")
-        )
+        stored = b"".join(str(row).encode() for row in conn.exec_driver_sql("SELECT * FROM crm_tokens"))
     assert stored and not any(token.encode() in stored for token in sf.refresh_tokens)
 
 

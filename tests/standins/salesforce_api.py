@@ -52,6 +52,7 @@ class DataApi:
 
     def __init__(self, org: Org, faults: list[Fault], calls: list[Call]):
         self.org, self.faults, self.calls = org, faults, calls
+        self.collection_updates: list[list[dict]] = []  # records of each sObject Collections update
 
     def take(self, request_line: str, delays: bool) -> Fault | None:
         """The first armed fault matching the request, disarmed by one."""
@@ -84,6 +85,8 @@ class DataApi:
             return 200, self.org.query(args["q"])
         if route == ("POST", "composite", 1):
             return self._composite(body or {})
+        if route == ("PATCH", "composite", 2) and parts[1] == "sobjects":
+            return self._update_collection(body or {})
         if parts[:4] == ["ui-api", "object-info", "Opportunity", "picklist-values"] and len(parts) == 6:
             return self._picklist(parts[4])
         if route[:2] == ("POST", "sobjects") and len(parts) == 2:
@@ -120,6 +123,34 @@ class DataApi:
             }
         self.org.update(obj, record["Id"], body or {})
         return 200, {"id": record["Id"], "success": True, "errors": [], "created": False}
+
+    def _update_collection(self, body: dict) -> tuple[int, object]:
+        """sObject Collections update: up to 200 records, each `{attributes: {type}, id, fields...}`.
+
+        Without allOrNone each record succeeds or fails on its own: `[{id, success, errors}]`, in order.
+        """
+        records = body.get("records") or []
+        if len(records) > 200:
+            return 400, [
+                {
+                    "errorCode": "EXCEEDED_ID_LIMIT",
+                    "message": "record limit reached. cannot submit more than 200 records into this call",
+                }
+            ]
+        self.collection_updates.append(records)
+        out = []
+        for record in records:
+            fields = {k: v for k, v in record.items() if k not in ("attributes", "id")}
+            try:
+                self.org.update(record["attributes"]["type"], record["id"], fields)
+                out.append({"id": record["id"], "success": True, "errors": []})
+            except SfError as exc:
+                errors = [
+                    {"statusCode": e["errorCode"], "message": e["message"], "fields": e.get("fields", [])}
+                    for e in exc.body()
+                ]
+                out.append({"id": record["id"], "success": False, "errors": errors})
+        return 200, out
 
     def _picklist(self, record_type: str) -> tuple[int, object]:
         names = self.org.record_types.get(record_type)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from addin_api import domain as d
+from addin_api.crm.local import captured
 from addin_api.crm.local import models as m
 from addin_api.crm.local.pages import deal_link
 from addin_api.crm.port import CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
@@ -153,6 +154,18 @@ class LocalCrm:
             activity.rating = email.rating.value if email.rating else None
             s.flush()
             return str(activity.id)
+
+    def write_activity_counts(
+        self, rep: d.Principal, counts: Sequence[tuple[str, d.CapturedActivity]]
+    ) -> int:
+        """Keep activity capture's counts on the deals (counts and dates only)."""
+        with self._session() as s, s.begin():
+            return captured.write_counts(s, counts)
+
+    def open_deal_owners(self) -> list[str]:
+        """Addresses of the owners of every open deal (the mailboxes capture reads by default)."""
+        with self._session() as s:
+            return captured.open_deal_owners(s)
 
     # --- helpers -------------------------------------------------------------------------
 

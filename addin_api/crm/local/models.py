@@ -135,3 +135,17 @@ class Activity(LocalBase):
     direction: Mapped[str] = mapped_column(String(8))
     body: Mapped[str] = mapped_column(Text, default="")
     rating: Mapped[str | None] = mapped_column(String(8))
+
+
+class CapturedCounts(LocalBase):
+    """Activity capture's counts on a deal (headers only: counts and dates, never a subject or body)."""
+
+    __tablename__ = "crm_captured_activity"
+    deal_id: Mapped[int] = mapped_column(ForeignKey("crm_deal.id", ondelete="CASCADE"), primary_key=True)
+    inbound_count: Mapped[int]
+    outbound_count: Mapped[int]
+    last_inbound: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_outbound: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    meetings_held: Mapped[int]
+    next_meeting: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -15,8 +15,9 @@ from typing import TypeVar
 import requests
 
 from addin_api import domain as d
+from addin_api.config import SettingsError
 from addin_api.crm.port import CrmAuthError, CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
-from addin_api.crm.salesforce import emails
+from addin_api.crm.salesforce import captured, emails
 from addin_api.crm.salesforce import mapping as m
 from addin_api.crm.salesforce.auth import WebServerAuth, build_auth
 from addin_api.crm.salesforce.client import (
@@ -76,10 +77,12 @@ class SalesforceCrm:
         *,
         stage_ttl: float = STAGE_TTL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        capture_fields: dict[str, str] | None = None,
     ):
         self.client, self.auth, self.queries = client, auth, queries
         # Only the web-server flow has reps connect their own account; JWT bearer needs nothing from them.
         self.connector = auth if isinstance(auth, WebServerAuth) else None
+        self.capture_fields = capture_fields or {}  # captured count name → Opportunity field
         self._orgs = _TtlCache(stage_ttl, clock)  # per instance_url
         self._picklists = _TtlCache(stage_ttl, clock)  # per (instance_url, record type id)
 
@@ -87,7 +90,16 @@ class SalesforceCrm:
     def from_settings(cls, settings, *, engine, http: requests.Session | None = None) -> SalesforceCrm:
         """Build from ADDIN_SALESFORCE_* settings on the app's pooled HTTP session and store engine."""
         client = SalesforceClient(http or requests.Session(), settings.crm_timeout_seconds)
-        return cls(client, build_auth(settings, client, engine), Queries.from_settings(settings))
+        try:
+            fields = captured.capture_fields(settings.capture_salesforce_fields)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
+        return cls(
+            client,
+            build_auth(settings, client, engine),
+            Queries.from_settings(settings),
+            capture_fields=fields,
+        )
 
     def find_context(self, rep: d.Principal, emails: Sequence[str]) -> list[d.ContactDeals]:
         """Contacts by address with the open opportunities they have a role on or whose account they work at."""
@@ -168,6 +180,16 @@ class SalesforceCrm:
         """Log the email on the opportunity once per (opportunity, Message-ID); a repeat only updates the rating."""
         _check_id(deal_id)
         return self._call(rep, lambda s: emails.log_email(self.client, self.queries, s, deal_id, email))
+
+    def write_activity_counts(
+        self, rep: d.Principal, counts: Sequence[tuple[str, d.CapturedActivity]]
+    ) -> int:
+        """Captured counts to the Opportunity fields of ADDIN_CAPTURE_SALESFORCE_FIELDS (none mapped: none sent)."""
+        if not self.capture_fields or not counts:
+            return 0
+        for deal_id, _ in counts:
+            _check_id(deal_id)
+        return self._call(rep, lambda s: captured.write_counts(self.client, s, self.capture_fields, counts))
 
     def api_usage(self) -> dict | None:
         """The org's daily API usage from the last `Sforce-Limit-Info` seen, e.g. for a status page."""

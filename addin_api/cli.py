@@ -44,13 +44,14 @@ def main(argv: list[str] | None = None) -> int:
 
         return lexicon_main(argv[1:])
     args = parser.parse_args(argv)
+    from addin_api.config import SettingsError
     from addin_api.migrations import SchemaNotCurrent
 
     try:
         return {"serve": _serve, "db": _db, "demo-data": _demo_data, "outbox": _outbox, "purge": _purge}[
             args.command
         ](args)
-    except SchemaNotCurrent as exc:  # one line that says what to do, not a traceback
+    except (SchemaNotCurrent, SettingsError) as exc:  # one line that says what to do, not a traceback
         print(f"addin-api: {exc}", file=sys.stderr)
         return 2
 
@@ -94,8 +95,13 @@ def _db(args) -> int:
 def _serve(args) -> int:
     from gunicorn.app.base import BaseApplication
 
+    from addin_api.config import load_settings
     from addin_api.migrations import require_head
 
+    os.environ["ADDIN_BIND_HOST"] = args.host  # lets the app refuse demo sign-in off loopback
+    # Demo sign-in fetches its own keys over HTTP, so by default the public URL is where we listen.
+    os.environ.setdefault("ADDIN_PUBLIC_BASE_URL", f"http://{args.host}:{args.port}")
+    load_settings()  # a bad setting stops the master here, in one line, before gunicorn binds or forks
     if args.no_upgrade:  # refuse here, once, rather than in every worker
         engine = _engine()
         try:
@@ -104,9 +110,6 @@ def _serve(args) -> int:
             engine.dispose()
     else:
         print(_upgrade(), flush=True)  # once, in the master, before any worker is forked
-    os.environ["ADDIN_BIND_HOST"] = args.host  # lets the app refuse demo sign-in off loopback
-    # Demo sign-in fetches its own keys over HTTP, so by default the public URL is where we listen.
-    os.environ.setdefault("ADDIN_PUBLIC_BASE_URL", f"http://{args.host}:{args.port}")
 
     class _App(BaseApplication):
         def load_config(self):

@@ -58,7 +58,8 @@ def _small_controls(frame) -> list[str]:
             .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== "hidden")
             .map((el) => [el, el.getBoundingClientRect().height])
             .filter(([, height]) => height < min)
-            .map(([el, height]) => `${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 30)}" ${height}px`)""",
+            .map(([el, height]) =>
+                `${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 30)}" ${height}px`)""",
         [CONTROLS, MIN_TOUCH_PX],
     )
 

@@ -5,18 +5,27 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_ENV := ADDIN_DEV_IDP=1 ADDIN_CRM=local
 PORT ?= 8000
 
-.PHONY: run test install browser-deps db-deps clean
+.PHONY: run test install install-run browser-deps db-deps clean
 
-# The Makefile is a prerequisite too: it names the extras, so changing them reinstalls.
-$(BIN)/.installed: setup.cfg pyproject.toml Makefile
+$(BIN)/python:
 	python3 -m venv $(VENV) || ($(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv && python3 -m venv $(VENV))
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,postgres]'
+
+# The Makefile is a prerequisite too: it names the extras, so changing them reinstalls.
+# `make run` needs only the package itself; the tests add the test and PostgreSQL extras.
+$(BIN)/.installed-run: setup.cfg pyproject.toml Makefile | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
 	touch $@
+
+$(BIN)/.installed: setup.cfg pyproject.toml Makefile | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,postgres]'
+	touch $@ $(BIN)/.installed-run
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
+
+install-run: $(BIN)/.installed-run node_modules/.installed
 
 install: $(BIN)/.installed node_modules/.installed
 
@@ -33,12 +42,14 @@ db-deps:
 	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends postgresql)
 
 # Embedded CRM + demo data + demo sign-in at http://127.0.0.1:$(PORT) (preview: /preview), with the outbox drain
-# alongside. The schema is migrated first, once; the drain and the workers only check it.
-run: install
+# alongside; the preview URL is printed once /readyz answers. The schema is migrated first, once; the drain and
+# the workers only check it.
+run: install-run
 	$(DEMO_ENV) $(BIN)/addin-api db upgrade
 	$(DEMO_ENV) $(BIN)/addin-api demo-data
 	$(DEMO_ENV) $(BIN)/addin-api outbox drain --loop & drain=$$!; \
-	  trap 'kill $$drain 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python tools/wait_ready.py http://127.0.0.1:$(PORT) & ready=$$!; \
+	  trap 'kill $$drain $$ready 2>/dev/null' EXIT INT TERM; \
 	  $(DEMO_ENV) $(BIN)/addin-api serve --host 127.0.0.1 --port $(PORT)
 
 # Everything on SQLite, then the tests that keep data in the app's database again on PostgreSQL.

@@ -104,8 +104,13 @@ def _db(args) -> int:
 def _serve(args) -> int:
     from gunicorn.app.base import BaseApplication
 
+    from addin_api.config import load_settings
     from addin_api.migrations import require_head
 
+    os.environ["ADDIN_BIND_HOST"] = args.host  # lets the app refuse demo sign-in off loopback
+    # Demo sign-in fetches its own keys over HTTP, so by default the public URL is where we listen.
+    os.environ.setdefault("ADDIN_PUBLIC_BASE_URL", f"http://{args.host}:{args.port}")
+    load_settings()  # a bad setting stops the master here, in one line, before gunicorn binds or forks
     if args.no_upgrade:  # refuse here, once, rather than in every worker
         engine = _engine()
         try:
@@ -114,9 +119,6 @@ def _serve(args) -> int:
             engine.dispose()
     else:
         print(_upgrade(), flush=True)  # once, in the master, before any worker is forked
-    os.environ["ADDIN_BIND_HOST"] = args.host  # lets the app refuse demo sign-in off loopback
-    # Demo sign-in fetches its own keys over HTTP, so by default the public URL is where we listen.
-    os.environ.setdefault("ADDIN_PUBLIC_BASE_URL", f"http://{args.host}:{args.port}")
 
     class _App(BaseApplication):
         def load_config(self):

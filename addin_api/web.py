@@ -12,6 +12,7 @@ from addin_api.state import get_state
 bp = Blueprint("web", __name__)
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"  # served from a checkout (see README)
 NODE_MODULES = STATIC_DIR.parent / "node_modules"
+ICONS_DIR = STATIC_DIR.parent / "manifest" / "icons"  # kept with the manifest templates that name them
 VENDOR = {"msal-browser.min.js": "@azure/msal-browser/lib/msal-browser.min.js"}
 
 
@@ -41,6 +42,12 @@ def vendor(name: str):
     if not path.is_file():
         abort(404, description="Run `npm ci` to install the browser libraries.")
     return send_from_directory(path.parent, path.name, max_age=3600)
+
+
+@bp.get("/static/icons/<name>")
+def icon(name: str):
+    """The add-in's icons, at the URLs the manifests have always used (more specific than /static/<path>)."""
+    return send_from_directory(ICONS_DIR, name, max_age=3600)
 
 
 @bp.get("/taskpane.html")

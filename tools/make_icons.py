@@ -1,4 +1,4 @@
-"""Draw the add-in's own icon set (a rising bar chart on a blue tile) into static/icons/ as PNGs.
+"""Draw the add-in's own icon set (a rising bar chart on a blue tile) into manifest/icons/ as PNGs.
 
 Pure Python (zlib + struct), so anyone can regenerate the committed files:
     python tools/make_icons.py [OUT_DIR]
@@ -21,7 +21,7 @@ COLOR_BASELINE = 0.76
 OUTLINE_BARS = ((0.30, 0.11, 0.16), (0.445, 0.11, 0.28), (0.59, 0.11, 0.40))
 OUTLINE_BASELINE = 0.72
 
-COLOR_SIZES = (16, 32, 64, 80, 128, 192)
+COLOR_SIZES = (16, 25, 32, 48, 64, 80, 128, 192)  # 25 and 48: Outlook mobile
 
 
 def _in_rounded_rect(x: float, y: float, lo: float, hi: float, radius: float) -> bool:
@@ -115,8 +115,8 @@ def make_all(out_dir: Path) -> list[Path]:
 
 
 def main(argv: list[str]) -> int:
-    """Entry point: write the icons to argv[0] or to the repo's static/icons/."""
-    out = Path(argv[0]) if argv else Path(__file__).resolve().parents[1] / "static" / "icons"
+    """Entry point: write the icons to argv[0] or to the repo's manifest/icons/."""
+    out = Path(argv[0]) if argv else Path(__file__).resolve().parents[1] / "manifest" / "icons"
     for path in make_all(out):
         print(path)
     return 0

@@ -11,7 +11,7 @@ from .common import (
     ManifestError,
     office_version,
 )
-from .render import render_all
+from .render import instance_ids, render_all
 
 __all__ = [
     "ManifestError",
@@ -21,5 +21,6 @@ __all__ = [
     "check_dir",
     "main",
     "office_version",
+    "instance_ids",
     "render_all",
 ]

@@ -10,8 +10,7 @@ from pathlib import Path
 from .check_gmail import check_gmail_deployment
 from .check_unified import check_package, check_unified, find_node_modules
 from .check_xml import check_outlook_xml
-from .common import DEFAULT_STATIC_DIR, GMAIL_FILE, PACKAGE_FILE, UNIFIED_FILE, XML_FILE
-from .outlook_xml import NS_APP
+from .common import GMAIL_FILE, NS_APP, PACKAGE_FILE, TEMPLATE_DIR, UNIFIED_FILE, XML_FILE
 
 KNOWN_FILES = (XML_FILE, UNIFIED_FILE, PACKAGE_FILE, GMAIL_FILE)
 
@@ -60,21 +59,53 @@ def _cross_checks(xml_text: str, unified_text: str) -> list[str]:
     return out
 
 
+CLIENT_FILES = {"outlook": (XML_FILE, UNIFIED_FILE, PACKAGE_FILE), "gmail": (GMAIL_FILE,)}
+
+
+def enabled_clients(directory: Path) -> tuple[str, ...]:
+    """The clients whose manifests are in directory (what `manifest check` checks without --clients)."""
+    return tuple(
+        c for c, names in CLIENT_FILES.items() if any((Path(directory) / n).is_file() for n in names)
+    )
+
+
+def _missing(directory: Path, clients: tuple[str, ...]) -> list[str]:
+    """A problem per enabled client none of whose files is in directory."""
+    return [
+        f"{directory} holds no {client} manifest ({' or '.join(CLIENT_FILES[client])}); "
+        f"render it with `addin-api manifest --clients {client}` or leave {client} out of --clients"
+        for client in clients
+        if not any((directory / n).is_file() for n in CLIENT_FILES[client])
+    ]
+
+
 def check_dir(
-    directory: Path, *, static_dir: Path | None = None, node_modules: Path | None = None
+    directory: Path,
+    *,
+    clients: tuple[str, ...] | None = None,
+    icons_root: Path | None = None,
+    node_modules: Path | None = None,
 ) -> list[str]:
-    """Human-readable problems of the manifests in directory (empty = all valid); each names file and place."""
+    """Human-readable problems of the enabled clients' manifests in directory (empty = all valid).
+
+    clients: ("outlook", "gmail") or a subset; None = those with a file in directory. Files of other clients
+    are ignored, so a Gmail-only organisation never needs an Outlook client id. icons_root holds icons/
+    (default: the repo's manifest/), where /static/icons/ URLs are looked up.
+    """
     directory = Path(directory)
     if not directory.is_dir():
         return [f"{directory} is not a folder"]
-    static_dir = Path(static_dir) if static_dir else DEFAULT_STATIC_DIR
-    present = {name: directory / name for name in KNOWN_FILES if (directory / name).is_file()}
-    if not present:
-        return [f"{directory} holds none of {', '.join(KNOWN_FILES)}"]
+    if clients is None:
+        clients = enabled_clients(directory)
+        if not clients:
+            return [f"{directory} holds none of {', '.join(KNOWN_FILES)}"]
+    static_dir = Path(icons_root) if icons_root else TEMPLATE_DIR
+    wanted = [name for client in clients for name in CLIENT_FILES[client]]
+    present = {name: directory / name for name in wanted if (directory / name).is_file()}
     node_modules = (
         find_node_modules(node_modules) if (UNIFIED_FILE in present or PACKAGE_FILE in present) else None
     )
-    problems: list[str] = []
+    problems: list[str] = _missing(directory, clients)
     texts = {
         n: p.read_text(encoding="utf-8-sig", errors="replace")
         for n, p in present.items()
@@ -105,6 +136,8 @@ def check_dir(
     return problems
 
 
-def checked_files(directory: Path) -> list[str]:
-    """Names of the known manifest files present in directory, for the CLI's OK line."""
-    return [name for name in KNOWN_FILES if (Path(directory) / name).is_file()]
+def checked_files(directory: Path, clients: tuple[str, ...] | None = None) -> list[str]:
+    """Names of the enabled clients' manifest files present in directory, for the CLI's OK line."""
+    clients = enabled_clients(directory) if clients is None else clients
+    names = [name for client in clients for name in CLIENT_FILES[client]]
+    return [name for name in names if (Path(directory) / name).is_file()]

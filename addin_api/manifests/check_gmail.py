@@ -1,11 +1,11 @@
-"""Checks of the Gmail add-on deployment.json against the gsuiteaddons v1 Deployment fields and our HTTP rules."""
+"""Checks of the Gmail add-on deployment.json against the gsuiteaddons v1 Deployment fields and HTTP rules."""
 
 from __future__ import annotations
 
+from .common import GMAIL_SCOPE_PREFIX as SCOPE_PREFIX
 from .common import load_json_object, origin
-from .gmail import SCOPE_PREFIX
 
-# Field names of google.cloud.gsuiteaddons.v1.Deployment and the google.apps.script.type messages (JSON names).
+# Field names of google.cloud.gsuiteaddons.v1.Deployment and google.apps.script.type messages (JSON names).
 TOP_FIELDS = {"oauthScopes", "addOns"}  # name/etag are set by the API and the CLI, not by the file
 ADDONS_FIELDS = {"common", "gmail", "drive", "calendar", "docs", "sheets", "slides", "httpOptions"}
 COMMON_FIELDS = {

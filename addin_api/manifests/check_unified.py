@@ -1,4 +1,4 @@
-"""Checks of the unified manifest (Microsoft's JSON schema from @microsoft/app-manifest + our rules) and its zip."""
+"""Checks of the unified manifest (Microsoft's schema from @microsoft/app-manifest + ours) and its zip."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ MAX_SCHEMA_ERRORS = 25
 
 
 def find_node_modules(explicit: Path | None = None) -> Path | None:
-    """The node_modules folder holding @microsoft/app-manifest: explicit, repo root, or cwd and its parents."""
+    """node_modules holding @microsoft/app-manifest: explicit, repo root, or cwd and its parents."""
     if explicit is not None:
         return Path(explicit) if (Path(explicit) / SCHEMA_DIR).is_dir() else None
     for base in (REPO_ROOT, Path.cwd(), *Path.cwd().parents):
@@ -89,6 +89,40 @@ def _icon_file_problem(label: str, url: str, pixels: int, static_dir: Path) -> s
     return None
 
 
+def _control_icon_problems(kind: str, control: dict, static_dir: Path) -> list[str]:
+    """One problem per icon of a ribbon control whose file is missing or not its declared size."""
+    problems = [
+        _icon_file_problem(
+            f"{kind} {control.get('id')!r} icon {icon.get('size')}",
+            icon.get("url", ""),
+            icon.get("size") or 0,
+            static_dir,
+        )
+        for icon in control.get("icons") or []
+        if isinstance(icon, dict)
+    ]
+    return [p for p in problems if p]
+
+
+def _check_mobile(ext: dict, static_dir: Path, out: list[str]) -> None:
+    """Outlook mobile: a ribbon whose requirements.formFactors lists "mobile", with a mobile button group."""
+    ribbons = [r for r in ext.get("ribbons") or [] if isinstance(r, dict)]
+    mobile = [r for r in ribbons if "mobile" in ((r.get("requirements") or {}).get("formFactors") or [])]
+    if not mobile:
+        out.append(
+            'no ribbon lists "mobile" in requirements.formFactors: '
+            "Outlook on iOS and Android would not offer the add-in"
+        )
+    groups = [
+        g for r in mobile for tab in r.get("tabs") or [] for g in tab.get("customMobileRibbonGroups") or []
+    ]
+    if mobile and not groups:
+        out.append('the "mobile" ribbon has no tabs[].customMobileRibbonGroups: no button to open the pane')
+    for group in groups:
+        for control in group.get("controls") or []:
+            out += _control_icon_problems("mobile control", control, static_dir)
+
+
 def _check_extension(ext: dict, static_dir: Path, out: list[str]) -> str:
     """Task pane page, actions, ribbon icons and alternate icons of extensions[0]; returns the page origin."""
     runtimes = ext.get("runtimes") or []
@@ -111,18 +145,11 @@ def _check_extension(ext: dict, static_dir: Path, out: list[str]) -> str:
                     icons = [i for i in control.get("icons") or [] if isinstance(i, dict)]
                     if not {i.get("size") for i in icons} >= RIBBON_SIZES:
                         out.append(f"ribbon control {cid!r} needs icons of sizes 16, 32 and 80")
-                    for icon in icons:
-                        msg = _icon_file_problem(
-                            f"ribbon control {cid!r} icon {icon.get('size')}",
-                            icon.get("url", ""),
-                            icon.get("size") or 0,
-                            static_dir,
-                        )
-                        if msg:
-                            out.append(msg)
+                    out += _control_icon_problems("ribbon control", control, static_dir)
+    _check_mobile(ext, static_dir, out)
     for alt in ext.get("alternates") or []:
         icons = alt.get("alternateIcons") or {}
-        # The schema caps "size" at 80, so the high-resolution file is checked for 128 px whatever it declares.
+        # The schema caps "size" at 80: the high-resolution file is checked for 128 px whatever it declares.
         for key, pixels in (("icon", 64), ("highResolutionIcon", 128)):
             if isinstance(icons.get(key), dict):
                 msg = _icon_file_problem(
@@ -153,7 +180,8 @@ def check_unified(text: str, static_dir: Path, node_modules: Path | None) -> lis
     # Draft-04 validators ignore the schema's "const", so manifestVersion is compared here.
     if manifest.get("manifestVersion") != expected_mv:
         out.append(
-            f"manifestVersion must be {expected_mv!r} to match $schema (got {manifest.get('manifestVersion')!r})"
+            f"manifestVersion must be {expected_mv!r} to match $schema "
+            f"(got {manifest.get('manifestVersion')!r})"
         )
     if node_modules is None:
         out.append(

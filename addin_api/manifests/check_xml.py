@@ -1,4 +1,4 @@
-"""Structural checks of an add-in only (XML) Outlook manifest: required elements, XSD order, URLs, icons, values.
+"""Structural checks of an add-in only (XML) Outlook manifest: elements, XSD order, URLs, icons, values.
 
 Not a full XSD validation (no package ships Microsoft's XSDs); docs/manifests.md lists what is covered.
 """
@@ -9,8 +9,18 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .common import GUID_RE, OFFICE_VERSION_RE, local_static_file, origin, png_info
-from .outlook_xml import NS_APP, NS_BT, NS_VO10, NS_VO11, NS_XSI
+from .common import (
+    GUID_RE,
+    NS_APP,
+    NS_BT,
+    NS_VO10,
+    NS_VO11,
+    NS_XSI,
+    OFFICE_VERSION_RE,
+    local_static_file,
+    origin,
+    png_info,
+)
 
 XSI_TYPE = f"{{{NS_XSI}}}type"
 
@@ -90,6 +100,7 @@ RULE_TYPES = {
 CULTURE_RE = re.compile(r"^([a-zA-Z]{2,3}-[a-zA-Z0-9]{3,8}(-[a-zA-Z]{2,3})?|[a-zA-Z]{2,3}(-[a-zA-Z]{2,3})?)$")
 TOP_ICON_SIZES = {"IconUrl": 64, "HighResolutionIconUrl": 128}
 RIBBON_SIZES = {16, 32, 80}
+MOBILE_SIZES = (25, 32, 48)
 
 
 def _local(tag: str) -> str:
@@ -141,7 +152,7 @@ def _walk(el: ET.Element, ancestors: tuple = ()):
 
 
 def _urls(root: ET.Element):
-    """Yield (label, url) for every URL-valued attribute: DefaultValue/Value of URL elements and bt:Image/bt:Url."""
+    """Yield (label, url) per URL-valued attribute: DefaultValue/Value of URL elements, bt:Image, bt:Url."""
     url_tags = {"IconUrl", "HighResolutionIconUrl", "SupportUrl", "SourceLocation"}
     for el, ancestors in _walk(root):
         name = _local(el.tag)
@@ -228,6 +239,48 @@ def _check_form_and_rules(root: ET.Element, out: list[str]) -> None:
             )
 
 
+def _check_mobile_icon(icon: ET.Element, where: str, out: list[str]) -> None:
+    """A mobile <Icon> is a bt:MobileIconList with sizes 25, 32 and 48, each at scales 1, 2 and 3."""
+    if icon.attrib.get(XSI_TYPE) != "bt:MobileIconList":
+        out.append(f'mobile <Icon> in {where} needs xsi:type="bt:MobileIconList"')
+    pairs = {(i.attrib.get("size"), i.attrib.get("scale")) for i in icon}
+    missing = [f"{s}@{k}x" for s in MOBILE_SIZES for k in ("1", "2", "3") if (str(s), k) not in pairs]
+    if missing:
+        out.append(f"mobile <Icon> in {where} lacks images {', '.join(missing)} (size@scale)")
+
+
+def _check_icon(
+    icon: ET.Element, ancestors: tuple, resources: dict, where: str, static_dir: Path, out: list[str]
+) -> None:
+    """Required sizes (desktop ribbon or mobile list) and that each image file has its declared size."""
+    if any(_local(a.tag) == "MobileFormFactor" for a in ancestors):
+        _check_mobile_icon(icon, where, out)
+    else:
+        sizes = {int(i.attrib["size"]) for i in icon if i.attrib.get("size", "").isdigit()}
+        if not sizes >= RIBBON_SIZES:
+            out.append(f"ribbon <Icon> in {where} needs images of sizes 16, 32 and 80 (has {sorted(sizes)})")
+    for image in icon:
+        url = resources.get(image.attrib.get("resid", ""))
+        if url and image.attrib.get("size", "").isdigit():
+            size = int(image.attrib["size"])
+            if msg := _icon_size_problem(f"{where} ribbon icon {size}", url, size, static_dir):
+                out.append(msg)
+
+
+def _check_mobile(vo11: ET.Element, out: list[str]) -> None:
+    """Outlook on iOS and Android show the add-in only through MobileFormFactor's message-read surface."""
+    mobile = list(vo11.iter(f"{{{NS_VO11}}}MobileFormFactor"))
+    points = {el.attrib.get(XSI_TYPE) for f in mobile for el in f.iter(f"{{{NS_VO11}}}ExtensionPoint")}
+    if "MobileMessageReadCommandSurface" not in points:
+        out.append(
+            "VersionOverrides 1.1 has no <MobileFormFactor> with a MobileMessageReadCommandSurface: "
+            "Outlook on iOS and Android would not offer the add-in"
+        )
+    for control in (c for f in mobile for c in f.iter(f"{{{NS_VO11}}}Control")):
+        if control.attrib.get(XSI_TYPE) != "MobileButton":
+            out.append(f"control {control.attrib.get('id')!r} in <MobileFormFactor> must be a MobileButton")
+
+
 def _check_version_overrides(
     vo: ET.Element, parent_resources: dict, out: list[str], static_dir: Path
 ) -> None:
@@ -256,22 +309,9 @@ def _check_version_overrides(
         if rid is not None and rid not in resources:
             out.append(f"resid {rid!r} in {where} has no matching resource")
         if name == "Icon":
-            sizes = {int(i.attrib["size"]) for i in el if i.attrib.get("size", "").isdigit()}
-            if not sizes >= RIBBON_SIZES:
-                out.append(
-                    f"ribbon <Icon> in {where} needs images of sizes 16, 32 and 80 (has {sorted(sizes)})"
-                )
-            for image in el:
-                url = resources.get(image.attrib.get("resid", ""))
-                if url and image.attrib.get("size", "").isdigit():
-                    msg = _icon_size_problem(
-                        f"{where} ribbon icon {image.attrib['size']}",
-                        url,
-                        int(image.attrib["size"]),
-                        static_dir,
-                    )
-                    if msg:
-                        out.append(msg)
+            _check_icon(el, ancestors, resources, where, static_dir, out)
+    if is11:
+        _check_mobile(vo, out)
     nested = vo.find(f"{{{NS_VO11}}}VersionOverrides")
     if nested is not None and not is11:
         _check_version_overrides(nested, resources, out, static_dir)
@@ -317,7 +357,8 @@ def check_outlook_xml(text: str, static_dir: Path) -> list[str]:
         value = (el.text or "").strip()
         if not re.match(r"^https://[^/*?#]+$", value):
             out.append(
-                f"<AppDomain> must be an HTTPS origin without path, wildcard or trailing slash (got {value!r})"
+                "<AppDomain> must be an HTTPS origin without path, wildcard or trailing slash "
+                f"(got {value!r})"
             )
     for name, size in TOP_ICON_SIZES.items():
         el = root.find(f"{{{NS_APP}}}{name}")

@@ -8,24 +8,31 @@ import struct
 from pathlib import Path
 from urllib.parse import urlsplit
 
-# Stable identities: never change them, or tenants see a new add-in instead of an update.
-# The unified app needs an id different from the XML add-in's, and hides it via alternates.
+# Stable identities of the production instance: never change them, or tenants see a new add-in instead of an
+# update. Other instances derive theirs from these (see instance_ids). The unified app needs an id different
+# from the XML add-in's, and hides it via alternates.
 OUTLOOK_XML_ID = "66617504-5807-43f0-947f-1263bfb1e85f"
 UNIFIED_APP_ID = "6d13ae8a-441b-4642-a488-31b801f791c8"
 PLACEHOLDER_CLIENT_ID = "00000000-0000-0000-0000-000000000000"
-
+PRODUCTION = "production"
 DISPLAY_NAME = "Deal Desk for CRM"
-PROVIDER_NAME = "Deal Desk"
-SHORT_DESCRIPTION = "Update CRM deals from the message you are reading."
-LONG_DESCRIPTION = (
-    "Deal Desk shows the CRM deal behind the open email and lets sales reps log the message, "
-    "move the stage, set the next step and rate the conversation without leaving the inbox."
-)
-ACCENT_COLOR = "#0F6CBD"  # same blue as tools/make_icons.py
 
-# Newest schema shipped by @microsoft/app-manifest 1.1.2 (build/json-schemas/teams/v1.30).
+# Newest schema shipped by @microsoft/app-manifest 1.1.2 (build/json-schemas/teams/v1.30);
+# manifest/manifest.json names it in $schema.
 UNIFIED_MANIFEST_VERSION = "1.30"
-UNIFIED_SCHEMA_URL = f"https://developer.microsoft.com/json-schemas/teams/v{UNIFIED_MANIFEST_VERSION}/MicrosoftTeams.schema.json"
+
+# XML namespaces of the add-in only manifest.
+NS_APP = "http://schemas.microsoft.com/office/appforoffice/1.1"
+NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+NS_BT = "http://schemas.microsoft.com/office/officeappbasictypes/1.0"
+NS_VO10 = "http://schemas.microsoft.com/office/mailappversionoverrides"
+NS_VO11 = "http://schemas.microsoft.com/office/mailappversionoverrides/1.1"
+
+# Paths the Gmail blueprint serves; manifest/deployment.json points Google at them.
+GMAIL_HOMEPAGE_PATH = "/gmail/homepage"
+GMAIL_MESSAGE_PATH = "/gmail/message"
+GMAIL_ACTION_PATH = "/gmail/action"
+GMAIL_SCOPE_PREFIX = "https://www.googleapis.com/auth/"
 
 # File names, both as written by render_all and as looked for by check_dir.
 XML_FILE = "outlook-manifest.xml"
@@ -43,7 +50,8 @@ OFFICE_VERSION_RE = re.compile(r"^\d{1,5}\.\d{1,5}\.\d{1,5}\.\d{1,5}$")
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_STATIC_DIR = REPO_ROOT / "static"
+# The templates and icons are read from the checkout, like static/ (README: "Running from a checkout").
+TEMPLATE_DIR = REPO_ROOT / "manifest"
 
 
 class ManifestError(ValueError):
@@ -72,12 +80,13 @@ def normalize_base_url(base_url: str, allow_http: bool = False) -> str:
         raise ManifestError(f"base URL must be absolute, like https://addin.example.com (got {base_url!r})")
     if parts.query or parts.fragment:
         raise ManifestError("base URL must not carry a query string or fragment")
-    if parts.scheme != "https":
-        if not (allow_http and parts.scheme == "http" and is_loopback(parts.hostname)):
-            raise ManifestError(
-                f"base URL must use HTTPS (got {base_url!r}); Office and Google load add-ins only over HTTPS. "
-                "--allow-http is accepted for loopback development hosts only"
-            )
+    if parts.scheme != "https" and not (
+        allow_http and parts.scheme == "http" and is_loopback(parts.hostname)
+    ):
+        raise ManifestError(
+            f"base URL must use HTTPS (got {base_url!r}); Office and Google load add-ins only over HTTPS. "
+            "--allow-http is accepted for loopback development hosts only"
+        )
     return base_url.rstrip("/")
 
 
@@ -93,13 +102,8 @@ def origin(url: str) -> str:
     return f"{parts.scheme.lower()}://{(parts.netloc or '').lower()}"
 
 
-def icon_url(base: str, file_name: str) -> str:
-    """Public URL of one icon; the Flask app serves the repo's static/ folder at /static/."""
-    return f"{base}/static/icons/{file_name}"
-
-
 def local_static_file(url: str, static_dir: Path) -> Path | None:
-    """Map a .../static/<path> URL to the file under static_dir, or None when it is not ours."""
+    """Map a .../static/<path> URL to the file under static_dir (manifest/ for icons), else None."""
     path = urlsplit(url).path
     marker = "/static/"
     if marker not in path:

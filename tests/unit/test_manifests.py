@@ -6,6 +6,7 @@ import importlib.util
 import io
 import json
 import struct
+import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from pathlib import Path
@@ -24,7 +25,7 @@ from addin_api.manifests import (
     render_all,
 )
 from addin_api.manifests.check_unified import find_node_modules, shipped_schema_versions
-from addin_api.manifests.common import DEFAULT_STATIC_DIR, REPO_ROOT, png_info
+from addin_api.manifests.common import NS_APP, NS_VO11, NS_XSI, REPO_ROOT, TEMPLATE_DIR, png_info
 
 BASE = "https://addin.example.com"
 CLIENT_ID = "11111111-2222-3333-4444-555555555555"
@@ -102,7 +103,7 @@ def _rewrite_zip(path: Path, replace: dict[str, bytes | None]) -> None:
     path.write_bytes(buf.getvalue())
 
 
-# --- rendering -------------------------------------------------------------------------------------------------
+# --- rendering ----------------------------------------------------------------------------------------------
 
 
 def test_render_writes_the_four_files(tmp_path):
@@ -174,7 +175,7 @@ def test_bad_client_id_is_refused(tmp_path):
         render_all(BASE, tmp_path, "1.2.3", SimpleNamespace(ms_client_id="not-a-guid", ms_authority=""))
 
 
-# --- icons -----------------------------------------------------------------------------------------------------
+# --- icons --------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -190,7 +191,7 @@ def test_bad_client_id_is_refused(tmp_path):
     ],
 )
 def test_committed_icons_have_their_sizes(name, size):
-    info = png_info((DEFAULT_STATIC_DIR / "icons" / name).read_bytes())
+    info = png_info((TEMPLATE_DIR / "icons" / name).read_bytes())
     assert info is not None and (info.width, info.height) == (size, size) and info.has_alpha
 
 
@@ -199,10 +200,10 @@ def test_committed_icons_are_what_make_icons_draws(tmp_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     for path in module.make_all(tmp_path):
-        assert path.read_bytes() == (DEFAULT_STATIC_DIR / "icons" / path.name).read_bytes(), path.name
+        assert path.read_bytes() == (TEMPLATE_DIR / "icons" / path.name).read_bytes(), path.name
 
 
-# --- check: the generated set ----------------------------------------------------------------------------------
+# --- check: the generated set -------------------------------------------------------------------------------
 
 
 @needs_schema
@@ -224,7 +225,7 @@ def test_empty_folder_is_a_problem(tmp_path):
     _assert_reported(check_dir(tmp_path), "holds none of")
 
 
-# --- check: broken XML manifests -------------------------------------------------------------------------------
+# --- check: broken XML manifests ----------------------------------------------------------------------------
 
 
 def test_xml_wrong_top_level_order(out):
@@ -330,7 +331,7 @@ def test_xml_not_well_formed(out):
     _assert_reported(_problems_of(out, "outlook-manifest.xml"), "not well-formed XML")
 
 
-# --- check: broken unified manifests and packages --------------------------------------------------------------
+# --- check: broken unified manifests and packages -----------------------------------------------------------
 
 
 @needs_schema
@@ -365,7 +366,7 @@ def test_unified_placeholder_client_id(tmp_path):
 
 
 def test_package_icon_of_wrong_size(out):
-    small = (DEFAULT_STATIC_DIR / "icons" / "icon-32.png").read_bytes()
+    small = (TEMPLATE_DIR / "icons" / "icon-32.png").read_bytes()
     _rewrite_zip(out / "outlook-app-package.zip", {"color.png": small})
     _assert_reported(
         _problems_of(out, "outlook-app-package.zip"), "icons.color", "32x32 px, expected 192x192"
@@ -407,7 +408,7 @@ def test_unified_and_xml_must_not_share_an_id(out):
     _assert_reported(check_dir(out), "different GUID")
 
 
-# --- check: broken Gmail deployments ---------------------------------------------------------------------------
+# --- check: broken Gmail deployments ------------------------------------------------------------------------
 
 
 def _edit_deployment(directory: Path, change) -> list[str]:
@@ -458,7 +459,7 @@ def test_gmail_missing_name_and_conditional_trigger(out):
     _assert_reported(problems, "unconditional must be present")
 
 
-# --- CLI ---------------------------------------------------------------------------------------------------------
+# --- CLI ----------------------------------------------------------------------------------------------------
 
 
 @needs_schema
@@ -539,6 +540,125 @@ def test_deployment_urls_are_routes_the_gmail_blueprint_serves(out, app):
         endpoint, _ = adapter.match(path, method="POST")
         assert endpoint.startswith("gmail."), url
     from addin_api.gmail.routes import bp
-    from addin_api.manifests.gmail import ACTION_PATH
+    from addin_api.manifests.common import GMAIL_ACTION_PATH as ACTION_PATH
 
     assert adapter.match(ACTION_PATH, method="POST")[0].startswith(bp.name + ".")
+
+
+# --- templates, instances and clients -----------------------------------------------------------------------
+
+
+def test_rendered_files_keep_no_placeholder(out):
+    for name in ("outlook-manifest.xml", "manifest.json", "deployment.json"):
+        assert "{{" not in (out / name).read_text(), name
+
+
+@needs_schema
+def test_staging_gets_its_own_stable_ids_and_name(tmp_path):
+    render_all(BASE, tmp_path / "prod", "1.2.3", SETTINGS)
+    render_all("https://staging.example.com", tmp_path / "a", "1.2.3", SETTINGS, instance="staging")
+    render_all("https://staging.example.com", tmp_path / "b", "1.2.4", SETTINGS, instance="staging")
+
+    def ids(folder):
+        xml = ET.fromstring((folder / "outlook-manifest.xml").read_text())
+        unified = json.loads((folder / "manifest.json").read_text())
+        return xml.find(f"{{{NS_APP}}}Id").text, unified["id"], unified["name"]["short"]
+
+    assert ids(tmp_path / "prod") == (OUTLOOK_XML_ID, UNIFIED_APP_ID, "Deal Desk for CRM")
+    staging = ids(tmp_path / "a")
+    assert staging == ids(tmp_path / "b")  # a new version of staging updates staging
+    assert staging[0] not in (OUTLOOK_XML_ID, UNIFIED_APP_ID) and staging[1] != staging[0]
+    assert staging[2] == "Deal Desk for CRM (staging)"
+    assert json.loads((tmp_path / "a/deployment.json").read_text())["addOns"]["common"]["name"] == staging[2]
+    assert check_dir(tmp_path / "a") == []
+
+
+@pytest.mark.parametrize("bad", ["Staging", "a b", "much-too-long-name", "", "x/../y"])
+def test_instance_names_that_cannot_be_ids_are_refused(tmp_path, bad):
+    with pytest.raises(ManifestError, match="--instance"):
+        render_all(BASE, tmp_path, "1.2.3", SETTINGS, instance=bad)
+    assert not any(tmp_path.iterdir())
+
+
+@needs_schema
+def test_values_are_escaped_for_xml_and_json(tmp_path):
+    base = "https://addin.example.com/deal&desk'\"x"
+    render_all(base, tmp_path, "1.2.3", SETTINGS)
+    xml = ET.fromstring((tmp_path / "outlook-manifest.xml").read_text())
+    source = xml.find(
+        f"{{{NS_APP}}}FormSettings/{{{NS_APP}}}Form/{{{NS_APP}}}DesktopSettings/{{{NS_APP}}}SourceLocation"
+    )
+    assert source.attrib["DefaultValue"] == base + "/taskpane.html"
+    unified = json.loads((tmp_path / "manifest.json").read_text())
+    assert unified["extensions"][0]["runtimes"][0]["code"]["page"] == base + "/taskpane.html"
+    gmail = json.loads((tmp_path / "deployment.json").read_text())
+    assert gmail["addOns"]["common"]["homepageTrigger"]["runFunction"] == base + "/gmail/homepage"
+
+
+def test_a_gmail_only_org_passes_without_an_outlook_client_id(tmp_path):
+    written = render_all(BASE, tmp_path / "gmail", "1.2.3", None, clients=("gmail",))
+    assert [p.name for p in written] == ["deployment.json"]
+    assert check_dir(tmp_path / "gmail") == []
+    render_all(BASE, tmp_path / "all", "1.2.3", None)  # both, with the placeholder client id
+    _assert_reported(check_dir(tmp_path / "all"), "placeholder GUID")
+    assert check_dir(tmp_path / "all", clients=("gmail",)) == []
+
+
+def test_an_enabled_client_without_its_files_is_a_problem(tmp_path):
+    render_all(BASE, tmp_path, "1.2.3", None, clients=("gmail",))
+    _assert_reported(check_dir(tmp_path, clients=("gmail", "outlook")), "holds no outlook manifest")
+
+
+@needs_schema
+def test_cli_renders_an_instance_for_chosen_clients_and_checks_them(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("ADDIN_MS_CLIENT_ID", raising=False)
+    args = ["--base-url", BASE, "--instance", "staging", "--clients", "gmail", "--out", str(tmp_path)]
+    assert main([*args, "--version", "1.0.0"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deployment.json"]
+    assert "ADDIN_MS_CLIENT_ID" not in capsys.readouterr().err
+    assert main(["check", str(tmp_path), "--clients", "gmail"]) == 0
+    assert capsys.readouterr().out.strip() == "OK: deployment.json passed all checks"
+    assert main(["check", str(tmp_path), "--clients", "gmail,teams"]) == 2
+
+
+# --- Outlook mobile -----------------------------------------------------------------------------------------
+
+
+@needs_schema
+def test_both_outlook_manifests_declare_mobile(out):
+    xml = ET.fromstring((out / "outlook-manifest.xml").read_text())
+    points = [el.attrib[f"{{{NS_XSI}}}type"] for el in xml.iter(f"{{{NS_VO11}}}ExtensionPoint")]
+    assert "MobileMessageReadCommandSurface" in points
+    ribbon = json.loads((out / "manifest.json").read_text())["extensions"][0]["ribbons"][0]
+    assert "mobile" in ribbon["requirements"]["formFactors"]
+    mobile_button = ribbon["tabs"][0]["customMobileRibbonGroups"][0]["controls"][0]
+    assert mobile_button["type"] == "mobileButton" and mobile_button["actionId"] == "OpenDealDesk"
+    assert check_dir(out) == []
+
+
+def test_xml_without_mobile_form_factor_is_reported(out):
+    path = out / "outlook-manifest.xml"
+    text = path.read_text()
+    start, end = (
+        text.index("<MobileFormFactor>"),
+        text.index("</MobileFormFactor>") + len("</MobileFormFactor>"),
+    )
+    path.write_text(text[:start] + text[end:])
+    _assert_reported(_problems_of(out, "outlook-manifest.xml"), "MobileMessageReadCommandSurface", "iOS")
+
+
+def test_xml_mobile_icon_missing_a_scale_is_reported(out):
+    _edit(out / "outlook-manifest.xml", '<bt:Image size="48" scale="3" resid="Icon.48"/>', "")
+    _assert_reported(_problems_of(out, "outlook-manifest.xml"), "mobile <Icon>", "48@3x")
+
+
+def test_xml_mobile_icon_file_of_wrong_size_is_reported(out):
+    _edit(out / "outlook-manifest.xml", "icons/icon-25.png", "icons/icon-32.png")
+    _assert_reported(_problems_of(out, "outlook-manifest.xml"), "icon-32.png is 32x32", "expected 25x25")
+
+
+@needs_schema
+def test_unified_without_mobile_is_reported(out):
+    _edit(out / "manifest.json", '"formFactors": ["desktop", "mobile"]', '"formFactors": ["desktop"]')
+    (out / "outlook-app-package.zip").unlink()
+    _assert_reported(_problems_of(out, "manifest.json"), 'lists "mobile"', "iOS")

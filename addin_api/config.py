@@ -278,7 +278,9 @@ class Settings:
 
     def _validate_tenant_boundary(self) -> None:
         """Only listed organisations may read the CRM: tenant GUIDs for Outlook, domains for Gmail."""
-        if not self.dev_idp:
+        # A Gmail-only deployment (no API app for Outlook) lists no tenants: with none, no Entra token passes.
+        gmail_only = bool(self.google_oauth_client_id) and not self.ms_client_id
+        if not self.dev_idp and not gmail_only:
             if not self.ms_allowed_tenants:
                 raise SettingsError(
                     "ADDIN_MS_ALLOWED_TENANTS is required: the tenant GUIDs whose users may sign in"

@@ -19,6 +19,7 @@ const toast = document.getElementById("toast");
 let toastTimer = null;
 
 start().catch(() => {
+  hideTabs();
   replace(document.getElementById("email-panel"), notice({
     title: "The add-in couldn't start", text: "Reload it. If this keeps happening, tell your admin.",
     tone: "error", icon: "⚠️" }));
@@ -31,6 +32,7 @@ async function start() {
   state.config = await response.json();
   const office = await connectHost(state.config);
   if (!office) {
+    hideTabs();
     return replace(panels.email, notice({ title: "Open this add-in from Outlook",
       text: "This page is the Outlook taskpane. To try it without Outlook, open /preview on a demo server.", icon: "✉️" }));
   }
@@ -44,6 +46,11 @@ async function start() {
   state.mailbox.onItemChanged(() => openMessage(state.mailbox.current()));
   checkPending(); // changes parked in an earlier session still wait for a connection
   await openMessage(state.mailbox.current());
+}
+
+// Without a mailbox there is nothing to switch to: tabs that do nothing must not look clickable.
+function hideTabs() {
+  document.querySelector(".tabs").hidden = true;
 }
 
 async function signInQuietly() {

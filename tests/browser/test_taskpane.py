@@ -297,6 +297,7 @@ def test_outside_outlook_and_without_demo_mode_the_pane_says_where_to_open_it(co
     tab = context.new_page()
     tab.goto(f"{served_entra.url}/taskpane.html")
     expect(tab.get_by_role("heading", name="Open this add-in from Outlook")).to_be_visible()
+    expect(tab.get_by_role("tab")).to_have_count(0)  # nothing to switch to, so no tabs that do nothing
     assert tab.goto(f"{served_entra.url}/preview").status == 404
 
 

@@ -32,6 +32,17 @@ def test_outside_demo_mode_only_tenant_guids_may_sign_in(tenants):
         load_settings({**BASE, "ADDIN_MS_ALLOWED_TENANTS": tenants})
 
 
+def test_a_gmail_only_deployment_needs_no_tenant_list_but_outlook_beside_it_does():
+    gmail = {
+        "ADDIN_SECRET_KEY": SECRET_KEY,
+        "ADDIN_GOOGLE_OAUTH_CLIENT_ID": "123.apps.googleusercontent.com",
+        "ADDIN_GOOGLE_ALLOWED_DOMAINS": "acme.example",
+    }
+    assert load_settings(gmail).ms_allowed_tenants == ()  # no tenant listed: no Entra token passes
+    with pytest.raises(SettingsError, match="^ADDIN_MS_ALLOWED_TENANTS is required"):
+        load_settings({**gmail, "ADDIN_MS_CLIENT_ID": "00000000-0000-0000-0000-0000000000aa"})
+
+
 def test_demo_mode_needs_no_tenant_list():
     assert load_settings({"ADDIN_DEV_IDP": "1"}).ms_allowed_tenants == ()
 

@@ -5,7 +5,9 @@ String property values; objects CRUD, `batch/read` (also by `idProperty`), `sear
 labels), pipelines (stages with `writePermissions`), owners, properties; error bodies with `category`;
 429 bodies with `policyName` and X-HubSpot-RateLimit-* headers. `calls` logs every request; `lagging`
 hides new objects from search until `catch_up()`; `throttle(policy)` answers the next call with a 429;
-`lose_next_answer(path)` performs the next POST to `path` but fails its answer.
+`lose_next_answer(path)` performs the next POST to `path` but fails its answer. Linking an email to a
+deal recalculates the deal's activity roll-ups (`num_contacted_notes`, `notes_last_contacted` from logged
+outgoing emails, `hs_sales_email_last_replied` from incoming ones), which HubSpot does in the background.
 """
 
 from __future__ import annotations
@@ -113,6 +115,28 @@ class HubSpotStandin(LoopbackStandIn):
             for label in labels or ("",):
                 self.links.add((a_kind, a_id, b_kind, b_id, label))
                 self.links.add((b_kind, b_id, a_kind, a_id, label))
+            if {a_kind, b_kind} == {"emails", "deals"}:
+                self._roll_up(a_id if a_kind == "deals" else b_id)
+
+    def _roll_up(self, deal_id: str) -> None:
+        """The deal's activity roll-ups, recalculated from its emails (HubSpot does it in the background)."""
+        emails = [
+            self.objects["emails"][j]
+            for k, i, t, j, _ in self.links
+            if (k, i, t) == ("deals", deal_id, "emails")
+        ]
+        times = {e["id"]: _moment(e["properties"].get("hs_timestamp")) for e in emails}
+        out = [
+            times[e["id"]] for e in emails if e["properties"].get("hs_email_direction") != "INCOMING_EMAIL"
+        ]
+        replies = [
+            times[e["id"]] for e in emails if e["properties"].get("hs_email_direction") == "INCOMING_EMAIL"
+        ]
+        self.objects["deals"][deal_id]["properties"].update(
+            num_contacted_notes=str(len(out)),
+            notes_last_contacted=_stamp(max(out, default=None)),
+            hs_sales_email_last_replied=_stamp(max(replies, default=None)),
+        )
 
     # --- WSGI ----------------------------------------------------------------------------
 
@@ -266,6 +290,14 @@ class HubSpotStandin(LoopbackStandIn):
         return 201, {"name": body["name"], "label": body.get("label"), "type": body.get("type")}
 
 
+def _moment(raw: str | None) -> datetime:
+    return datetime.fromisoformat((raw or "1970-01-01T00:00:00Z").replace("Z", "+00:00"))
+
+
+def _stamp(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else ""
+
+
 def _s(value) -> str:
     return "" if value is None else str(value)
 
@@ -303,7 +335,7 @@ def load_dataset(hs: HubSpotStandin, dataset: dict, case_properties: dict[str, s
         )
     stage_ids = {}
     stages = []
-    from tests.contract.conftest import PIPELINE  # noqa: PLC0415 - the pipeline belongs to the dataset
+    from tests.contract.conftest import PIPELINE  # the pipeline belongs to the dataset
 
     for order, label in enumerate([*PIPELINE[:4], "Legal hold", *PIPELINE[4:]]):
         stage_ids[label] = re.sub(r"\W+", "", label.lower())

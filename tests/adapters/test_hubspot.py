@@ -15,15 +15,14 @@ from addin_api.domain import DealChanges, Direction, EmailLog, Rating
 from addin_api.store.db import make_engine
 from tests.contract.conftest import DATASET, HS_CASE, REP
 from tests.keys import BASE_SETTINGS
-from tests.standins.hubspot import HubSpotStandin, load_dataset
+from tests.standins.hubspot import holding
 
 EMAILS = "POST /crm/objects/2026-03/emails"
 
 
 @pytest.fixture
 def hs():
-    with HubSpotStandin() as standin:
-        standin.ids = load_dataset(standin, DATASET, HS_CASE)
+    with holding(DATASET, HS_CASE) as standin:
         yield standin
 
 

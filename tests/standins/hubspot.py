@@ -16,10 +16,12 @@ import itertools
 import json
 import re
 import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from werkzeug.wrappers import Request, Response
 
+from tests.standins.hubspot_oauth import OAuthEndpoints
 from tests.standins.idp import LoopbackServer, LoopbackStandIn
 
 TOKEN = "pat-na1-standin"
@@ -28,8 +30,8 @@ TYPES = {"0-1": "contacts", "0-3": "deals", "0-49": "emails"}
 LABELS = {3: "deal_to_contact", 4: "contact_to_deal", 210: "email_to_deal", 198: "email_to_contact"}
 
 
-class HubSpotStandin(LoopbackStandIn):
-    """One HubSpot account (portal) with one deal pipeline."""
+class HubSpotStandin(OAuthEndpoints, LoopbackStandIn):
+    """One HubSpot account (portal) with one deal pipeline; its users connect through OAuth too."""
 
     def __init__(self):
         self.objects: dict[str, dict[str, dict]] = {"contacts": {}, "deals": {}, "emails": {}}
@@ -45,6 +47,7 @@ class HubSpotStandin(LoopbackStandIn):
         self._ids = itertools.count(1001)
         self._clock = datetime(2026, 11, 20, 9, tzinfo=UTC)
         self._lock = threading.RLock()
+        self._init_oauth()
         self._server = LoopbackServer(self)
         self.url = self._server.url
 
@@ -146,7 +149,15 @@ class HubSpotStandin(LoopbackStandIn):
         return self._answer(request)(environ, start_response)
 
     def _answer(self, request: Request) -> Response:
-        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+        oauth = self._oauth(request)
+        if oauth is not None:
+            status, payload, headers = oauth
+            return Response(
+                json.dumps(payload) if payload else "", status, headers, mimetype="application/json"
+            )
+        authorization = request.headers.get("Authorization", "")
+        user = self.user_of(authorization)
+        if authorization != f"Bearer {TOKEN}" and user is None:
             return _error(401, "INVALID_AUTHENTICATION", "Authentication credentials not found.")
         if self._throttle:
             policy = self._throttle.pop(0)
@@ -165,7 +176,7 @@ class HubSpotStandin(LoopbackStandIn):
             )
         body = request.get_json(silent=True) or {}
         with self._lock:
-            answer = self._route(request.method, request.path, body, request.args)
+            answer = self._route(request.method, request.path, body, request.args, user)
             if request.method == "POST" and request.path in self._lose:
                 self._lose.discard(request.path)
                 return _error(502, "BAD_GATEWAY", "upstream answer lost")
@@ -174,7 +185,7 @@ class HubSpotStandin(LoopbackStandIn):
         status, payload = answer
         return Response(json.dumps(payload), status, _limit_headers(99), mimetype="application/json")
 
-    def _route(self, method: str, path: str, body: dict, args):
+    def _route(self, method: str, path: str, body: dict, args, user: str | None = None):
         objects = re.fullmatch(rf"/crm/objects/{V}/(\w+)(?:/(\w+))?(?:/(\w+))?", path)
         if objects and objects[1] in self.objects:
             kind, rest, sub = objects[1], objects[2], objects[3]
@@ -185,7 +196,8 @@ class HubSpotStandin(LoopbackStandIn):
             if method == "POST" and rest is None:
                 return 201, self._create_api(kind, body)
             if rest and rest in self.objects[kind] and method == "PATCH":
-                return 200, self._public(self.update(kind, rest, body.get("properties", {})), None)
+                editor = str(self._user(user)["userId"]) if user else None  # the app's token: no user
+                return 200, self._public(self.update(kind, rest, body.get("properties", {}), editor), None)
             if rest and rest in self.objects[kind] and method == "GET":
                 return 200, self._public(self.objects[kind][rest], (args.get("properties") or "").split(","))
             return _error(404, "OBJECT_NOT_FOUND", "resource not found")
@@ -407,3 +419,11 @@ def load_dataset(hs: HubSpotStandin, dataset: dict, case_properties: dict[str, s
                 if who in by_email:
                     hs.link("emails", email, "contacts", by_email[who])
     return ids
+
+
+@contextmanager
+def holding(dataset: dict, case_properties: dict[str, str]):
+    """A running stand-in loaded with `dataset`; its `ids` map the dataset's deal keys to HubSpot ids."""
+    with HubSpotStandin() as standin:
+        standin.ids = load_dataset(standin, dataset, case_properties)
+        yield standin

@@ -38,6 +38,8 @@ class HubSpotStandin(OAuthEndpoints, LoopbackStandIn):
         self.links: set[tuple[str, str, str, str, str]] = set()  # (from type, from id, to type, to id, label)
         self.owners: list[dict] = []
         self.properties: dict[str, set[str]] = {"emails": set(), "deals": set()}
+        self.property_defs: dict[tuple[str, str], dict] = {}  # created through the API
+        self.property_groups: dict[str, set[str]] = {}
         self.pipelines: list[dict] = []
         self.calls: list[str] = []
         self.unindexed: set[str] = set()
@@ -208,9 +210,9 @@ class HubSpotStandin(OAuthEndpoints, LoopbackStandIn):
             return 200, {"results": self.pipelines}
         if path == f"/crm/owners/{V}" and method == "GET":
             return 200, {"results": self.owners}
-        props = re.fullmatch(rf"/crm/properties/{V}/(\w+)", path)
-        if props and method == "POST":
-            return self._create_property(props[1], body)
+        props = re.fullmatch(rf"/crm/properties/{V}/(\w+)(?:/(\w+))?(?:/(\w+))?", path)
+        if props:
+            return self._properties_api(method, props[1], props[2], props[3], body)
         return _error(404, "OBJECT_NOT_FOUND", "no such endpoint")
 
     def _public(self, obj: dict, wanted) -> dict:
@@ -295,10 +297,33 @@ class HubSpotStandin(OAuthEndpoints, LoopbackStandIn):
                 )
         return {"status": "COMPLETE", "results": results}
 
+    def _properties_api(self, method: str, kind: str, name: str | None, group: str | None, body: dict):
+        """Properties and property groups: read one, or create one (409 when it exists)."""
+        groups = self.property_groups.setdefault(kind, set())
+        if name == "groups" and method == "GET" and group:
+            return (200, {"name": group}) if group in groups else _error(404, "OBJECT_NOT_FOUND", "no group")
+        if name == "groups" and method == "POST" and not group:
+            if body["name"] in groups:
+                return _error(409, "OBJECT_ALREADY_EXISTS", f"A group named '{body['name']}' already exists.")
+            groups.add(body["name"])
+            return 201, body
+        if method == "GET" and name and not group:
+            if name in self.properties.setdefault(kind, set()):
+                return 200, {"name": name, **self.property_defs.get((kind, name), {})}
+            return _error(404, "OBJECT_NOT_FOUND", f"Unable to find property {name}")
+        if method == "POST" and not name:
+            if body.get("groupName") not in groups:
+                return _error(
+                    400, "VALIDATION_ERROR", f"property group {body.get('groupName')} does not exist"
+                )
+            return self._create_property(kind, body)
+        return _error(404, "OBJECT_NOT_FOUND", "no such endpoint")
+
     def _create_property(self, kind: str, body: dict):
         if body["name"] in self.properties.setdefault(kind, set()):
             return _error(409, "OBJECT_ALREADY_EXISTS", f"A property named '{body['name']}' already exists.")
         self.properties[kind].add(body["name"])
+        self.property_defs[(kind, body["name"])] = body
         return 201, {"name": body["name"], "label": body.get("label"), "type": body.get("type")}
 
 

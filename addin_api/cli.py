@@ -1,4 +1,4 @@
-"""The `addin-api` command: serve, db, demo-data, outbox drain, capture, purge, lexicon, manifest."""
+"""The `addin-api` command: serve, db, demo-data, outbox, capture, purge, lexicon, manifest, CRM setup."""
 
 from __future__ import annotations
 
@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("purge", help="delete records past their retention (ADDIN_*_RETENTION_* settings)")
     sub.add_parser("manifest", help="write or check the Outlook and Gmail manifests", add_help=False)
     sub.add_parser("lexicon", help="export or import an organisation's learned terms", add_help=False)
+    sub.add_parser(
+        "hubspot", help="`hubspot setup`: create the custom properties (ADDIN_CRM=hubspot)", add_help=False
+    )
     if argv is None:
         argv = sys.argv[1:]
     if argv[:1] == ["manifest"]:
@@ -46,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         from addin_api.lexicon_cli import main as lexicon_main
 
         return lexicon_main(argv[1:])
+    if argv[:1] == ["hubspot"]:
+        from addin_api.crm.hubspot.setup import main as hubspot_main
+
+        return hubspot_main(argv[1:])
     args = parser.parse_args(argv)
     from addin_api.config import SettingsError
     from addin_api.migrations import SchemaNotCurrent

@@ -160,6 +160,14 @@ class Settings:
         "Access token of the HubSpot app installed in the account (service key or private app).",
         secret=True,
     )
+    hubspot_client_id: str = _setting(
+        "",
+        "Client id of the HubSpot OAuth app; set (with the secret) to have each rep connect their own user.",
+    )
+    hubspot_client_secret: str = _setting("", "Client secret of the HubSpot OAuth app.", secret=True)
+    hubspot_auth_url: str = _setting(
+        "https://app.hubspot.com/oauth/authorize", "HubSpot's OAuth consent page (reps connect there)."
+    )
     hubspot_portal_id: str = _setting(
         "", "The HubSpot account (hub) id: keys our write-ahead records and makes deal links."
     )

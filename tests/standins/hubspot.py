@@ -5,7 +5,9 @@ String property values; objects CRUD, `batch/read` (also by `idProperty`), `sear
 labels), pipelines (stages with `writePermissions`), owners, properties; error bodies with `category`;
 429 bodies with `policyName` and X-HubSpot-RateLimit-* headers. `calls` logs every request; `lagging`
 hides new objects from search until `catch_up()`; `throttle(policy)` answers the next call with a 429;
-`lose_next_answer(path)` performs the next POST to `path` but fails its answer.
+`lose_next_answer(path)` performs the next POST to `path` but fails its answer. Linking an email to a
+deal recalculates the deal's activity roll-ups (`num_contacted_notes`, `notes_last_contacted` from logged
+outgoing emails, `hs_sales_email_last_replied` from incoming ones), which HubSpot does in the background.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import itertools
 import json
 import re
 import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from werkzeug.wrappers import Request, Response
 
+from tests.standins.hubspot_oauth import OAuthEndpoints
 from tests.standins.idp import LoopbackServer, LoopbackStandIn
 
 TOKEN = "pat-na1-standin"
@@ -26,14 +30,16 @@ TYPES = {"0-1": "contacts", "0-3": "deals", "0-49": "emails"}
 LABELS = {3: "deal_to_contact", 4: "contact_to_deal", 210: "email_to_deal", 198: "email_to_contact"}
 
 
-class HubSpotStandin(LoopbackStandIn):
-    """One HubSpot account (portal) with one deal pipeline."""
+class HubSpotStandin(OAuthEndpoints, LoopbackStandIn):
+    """One HubSpot account (portal) with one deal pipeline; its users connect through OAuth too."""
 
     def __init__(self):
         self.objects: dict[str, dict[str, dict]] = {"contacts": {}, "deals": {}, "emails": {}}
         self.links: set[tuple[str, str, str, str, str]] = set()  # (from type, from id, to type, to id, label)
         self.owners: list[dict] = []
         self.properties: dict[str, set[str]] = {"emails": set(), "deals": set()}
+        self.property_defs: dict[tuple[str, str], dict] = {}  # created through the API
+        self.property_groups: dict[str, set[str]] = {}
         self.pipelines: list[dict] = []
         self.calls: list[str] = []
         self.unindexed: set[str] = set()
@@ -43,6 +49,7 @@ class HubSpotStandin(LoopbackStandIn):
         self._ids = itertools.count(1001)
         self._clock = datetime(2026, 11, 20, 9, tzinfo=UTC)
         self._lock = threading.RLock()
+        self._init_oauth()
         self._server = LoopbackServer(self)
         self.url = self._server.url
 
@@ -113,6 +120,28 @@ class HubSpotStandin(LoopbackStandIn):
             for label in labels or ("",):
                 self.links.add((a_kind, a_id, b_kind, b_id, label))
                 self.links.add((b_kind, b_id, a_kind, a_id, label))
+            if {a_kind, b_kind} == {"emails", "deals"}:
+                self._roll_up(a_id if a_kind == "deals" else b_id)
+
+    def _roll_up(self, deal_id: str) -> None:
+        """The deal's activity roll-ups, recalculated from its emails (HubSpot does it in the background)."""
+        emails = [
+            self.objects["emails"][j]
+            for k, i, t, j, _ in self.links
+            if (k, i, t) == ("deals", deal_id, "emails")
+        ]
+        times = {e["id"]: _moment(e["properties"].get("hs_timestamp")) for e in emails}
+        out = [
+            times[e["id"]] for e in emails if e["properties"].get("hs_email_direction") != "INCOMING_EMAIL"
+        ]
+        replies = [
+            times[e["id"]] for e in emails if e["properties"].get("hs_email_direction") == "INCOMING_EMAIL"
+        ]
+        self.objects["deals"][deal_id]["properties"].update(
+            num_contacted_notes=str(len(out)),
+            notes_last_contacted=_stamp(max(out, default=None)),
+            hs_sales_email_last_replied=_stamp(max(replies, default=None)),
+        )
 
     # --- WSGI ----------------------------------------------------------------------------
 
@@ -122,7 +151,15 @@ class HubSpotStandin(LoopbackStandIn):
         return self._answer(request)(environ, start_response)
 
     def _answer(self, request: Request) -> Response:
-        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+        oauth = self._oauth(request)
+        if oauth is not None:
+            status, payload, headers = oauth
+            return Response(
+                json.dumps(payload) if payload else "", status, headers, mimetype="application/json"
+            )
+        authorization = request.headers.get("Authorization", "")
+        user = self.user_of(authorization)
+        if authorization != f"Bearer {TOKEN}" and user is None:
             return _error(401, "INVALID_AUTHENTICATION", "Authentication credentials not found.")
         if self._throttle:
             policy = self._throttle.pop(0)
@@ -141,7 +178,7 @@ class HubSpotStandin(LoopbackStandIn):
             )
         body = request.get_json(silent=True) or {}
         with self._lock:
-            answer = self._route(request.method, request.path, body, request.args)
+            answer = self._route(request.method, request.path, body, request.args, user)
             if request.method == "POST" and request.path in self._lose:
                 self._lose.discard(request.path)
                 return _error(502, "BAD_GATEWAY", "upstream answer lost")
@@ -150,7 +187,7 @@ class HubSpotStandin(LoopbackStandIn):
         status, payload = answer
         return Response(json.dumps(payload), status, _limit_headers(99), mimetype="application/json")
 
-    def _route(self, method: str, path: str, body: dict, args):
+    def _route(self, method: str, path: str, body: dict, args, user: str | None = None):
         objects = re.fullmatch(rf"/crm/objects/{V}/(\w+)(?:/(\w+))?(?:/(\w+))?", path)
         if objects and objects[1] in self.objects:
             kind, rest, sub = objects[1], objects[2], objects[3]
@@ -161,7 +198,8 @@ class HubSpotStandin(LoopbackStandIn):
             if method == "POST" and rest is None:
                 return 201, self._create_api(kind, body)
             if rest and rest in self.objects[kind] and method == "PATCH":
-                return 200, self._public(self.update(kind, rest, body.get("properties", {})), None)
+                editor = str(self._user(user)["userId"]) if user else None  # the app's token: no user
+                return 200, self._public(self.update(kind, rest, body.get("properties", {}), editor), None)
             if rest and rest in self.objects[kind] and method == "GET":
                 return 200, self._public(self.objects[kind][rest], (args.get("properties") or "").split(","))
             return _error(404, "OBJECT_NOT_FOUND", "resource not found")
@@ -172,9 +210,9 @@ class HubSpotStandin(LoopbackStandIn):
             return 200, {"results": self.pipelines}
         if path == f"/crm/owners/{V}" and method == "GET":
             return 200, {"results": self.owners}
-        props = re.fullmatch(rf"/crm/properties/{V}/(\w+)", path)
-        if props and method == "POST":
-            return self._create_property(props[1], body)
+        props = re.fullmatch(rf"/crm/properties/{V}/(\w+)(?:/(\w+))?(?:/(\w+))?", path)
+        if props:
+            return self._properties_api(method, props[1], props[2], props[3], body)
         return _error(404, "OBJECT_NOT_FOUND", "no such endpoint")
 
     def _public(self, obj: dict, wanted) -> dict:
@@ -259,11 +297,42 @@ class HubSpotStandin(LoopbackStandIn):
                 )
         return {"status": "COMPLETE", "results": results}
 
+    def _properties_api(self, method: str, kind: str, name: str | None, group: str | None, body: dict):
+        """Properties and property groups: read one, or create one (409 when it exists)."""
+        groups = self.property_groups.setdefault(kind, set())
+        if name == "groups" and method == "GET" and group:
+            return (200, {"name": group}) if group in groups else _error(404, "OBJECT_NOT_FOUND", "no group")
+        if name == "groups" and method == "POST" and not group:
+            if body["name"] in groups:
+                return _error(409, "OBJECT_ALREADY_EXISTS", f"A group named '{body['name']}' already exists.")
+            groups.add(body["name"])
+            return 201, body
+        if method == "GET" and name and not group:
+            if name in self.properties.setdefault(kind, set()):
+                return 200, {"name": name, **self.property_defs.get((kind, name), {})}
+            return _error(404, "OBJECT_NOT_FOUND", f"Unable to find property {name}")
+        if method == "POST" and not name:
+            if body.get("groupName") not in groups:
+                return _error(
+                    400, "VALIDATION_ERROR", f"property group {body.get('groupName')} does not exist"
+                )
+            return self._create_property(kind, body)
+        return _error(404, "OBJECT_NOT_FOUND", "no such endpoint")
+
     def _create_property(self, kind: str, body: dict):
         if body["name"] in self.properties.setdefault(kind, set()):
             return _error(409, "OBJECT_ALREADY_EXISTS", f"A property named '{body['name']}' already exists.")
         self.properties[kind].add(body["name"])
+        self.property_defs[(kind, body["name"])] = body
         return 201, {"name": body["name"], "label": body.get("label"), "type": body.get("type")}
+
+
+def _moment(raw: str | None) -> datetime:
+    return datetime.fromisoformat((raw or "1970-01-01T00:00:00Z").replace("Z", "+00:00"))
+
+
+def _stamp(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else ""
 
 
 def _s(value) -> str:
@@ -303,7 +372,7 @@ def load_dataset(hs: HubSpotStandin, dataset: dict, case_properties: dict[str, s
         )
     stage_ids = {}
     stages = []
-    from tests.contract.conftest import PIPELINE  # noqa: PLC0415 - the pipeline belongs to the dataset
+    from tests.contract.conftest import PIPELINE  # the pipeline belongs to the dataset
 
     for order, label in enumerate([*PIPELINE[:4], "Legal hold", *PIPELINE[4:]]):
         stage_ids[label] = re.sub(r"\W+", "", label.lower())
@@ -375,3 +444,11 @@ def load_dataset(hs: HubSpotStandin, dataset: dict, case_properties: dict[str, s
                 if who in by_email:
                     hs.link("emails", email, "contacts", by_email[who])
     return ids
+
+
+@contextmanager
+def holding(dataset: dict, case_properties: dict[str, str]):
+    """A running stand-in loaded with `dataset`; its `ids` map the dataset's deal keys to HubSpot ids."""
+    with HubSpotStandin() as standin:
+        standin.ids = load_dataset(standin, dataset, case_properties)
+        yield standin

@@ -1,4 +1,4 @@
-"""HubSpotCrm: the CRM port over HubSpot's date-versioned CRM APIs, with an account-level app token.
+"""HubSpotCrm: the CRM port over HubSpot's date-versioned CRM APIs, as each rep or with the account's token.
 
 Docs: https://developers.hubspot.com/docs/api-reference (objects, associations, pipelines, owners).
 HubSpot has no conditional update and no idempotent email create: see update_deal and emails.py.
@@ -18,9 +18,11 @@ from addin_api import domain as d
 from addin_api.config import SettingsError
 from addin_api.crm.email_claims import EmailClaims
 from addin_api.crm.hubspot import mapping as m
-from addin_api.crm.hubspot.client import VERSION, HubSpotClient
+from addin_api.crm.hubspot.auth import AppToken, OAuthConnection
+from addin_api.crm.hubspot.client import VERSION, HubSpotClient, RepApi
 from addin_api.crm.hubspot.emails import EmailWriter
 from addin_api.crm.port import CrmConflict, CrmNotFound, CrmRejected
+from addin_api.crm.tokens import TokenStore
 
 META_TTL_SECONDS = 3600.0
 OBJECTS = f"/crm/objects/{VERSION}"
@@ -30,15 +32,15 @@ SEARCH_LIMIT = 200
 class _Cached:
     """One value refreshed after `ttl` seconds (pipelines and owners change rarely but do change)."""
 
-    def __init__(self, load: Callable[[], object], ttl: float, clock: Callable[[], float]):
+    def __init__(self, load: Callable[[RepApi], object], ttl: float, clock: Callable[[], float]):
         self.load, self.ttl, self.clock, self._lock = load, ttl, clock, threading.Lock()
         self._value, self._expires = None, 0.0
 
-    def get(self):
-        """The cached value, loaded again once expired."""
+    def get(self, api: RepApi):
+        """The cached value, loaded again (as the rep asking) once expired."""
         with self._lock:
             if self._value is None or self._expires <= self.clock():
-                self._value, self._expires = self.load(), self.clock() + self.ttl
+                self._value, self._expires = self.load(api), self.clock() + self.ttl
             return self._value
 
 
@@ -49,7 +51,6 @@ class HubSpotCrm:
     display_name = "HubSpot"
     # Single-line text properties hold up to 65,536 characters; hs_next_step's own cap is unconfirmed.
     limits = d.FieldLimits(next_step_max=65536)
-    connector = None  # acts through the account's app token; per-rep OAuth is not offered yet
 
     def __init__(
         self,
@@ -62,25 +63,26 @@ class HubSpotCrm:
         clock: Callable[[], float] = time.monotonic,
     ):
         self.client, self.names, self.portal = client, names, portal
+        # Reps connect their own user only with an OAuth app; the account's token needs nothing from them.
+        self.connector = client.credentials if isinstance(client.credentials, OAuthConnection) else None
         self._pipelines = _Cached(self._load_pipelines, ttl, clock)
         self._owners = _Cached(self._load_owners, ttl, clock)
         self._deal_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._locks_lock = threading.Lock()
-        self.emails = EmailWriter(client, names, claims, portal)
+        self.emails = EmailWriter(names, claims, portal)
 
     @classmethod
     def from_settings(cls, settings, *, engine, http: requests.Session | None = None) -> HubSpotCrm:
         """Build from ADDIN_HUBSPOT_* settings on the app's pooled HTTP session and store engine."""
-        if not settings.hubspot_access_token:
-            raise SettingsError("ADDIN_HUBSPOT_ACCESS_TOKEN is required for the HubSpot CRM")
         try:
             case = json.loads(settings.hubspot_business_case_properties or "{}")
         except ValueError:
             raise SettingsError("ADDIN_HUBSPOT_BUSINESS_CASE_PROPERTIES: expected a JSON object") from None
+        http = http or requests.Session()
         client = HubSpotClient(
-            http or requests.Session(),
+            http,
             settings.hubspot_api_url,
-            settings.hubspot_access_token,
+            credentials(settings, http, engine),
             settings.crm_timeout_seconds,
             settings.hubspot_rate_limit_wait_seconds,
         )
@@ -99,15 +101,16 @@ class HubSpotCrm:
         wanted = sorted({e.strip().lower() for e in emails if e and e.strip()})
         if not wanted:
             return []
-        contacts = self._read("contacts", wanted, m.CONTACT_PROPERTIES, id_property="email")
-        links = self._associations("contacts", "deals", [c["id"] for c in contacts])
+        api = self.client.acting_as(rep)
+        contacts = _read(api, "contacts", wanted, m.CONTACT_PROPERTIES, id_property="email")
+        links = _associations(api, "contacts", "deals", [c["id"] for c in contacts])
         people: dict[str, list[tuple[d.Stakeholder, str]]] = defaultdict(list)
         for c in contacts:
             for deal_id, labels in links.get(c["id"], []):
                 people[deal_id].append(_stakeholder(m.to_contact(c), labels))
-        deals = {
-            x.id: x for x in self._deals(self._read("deals", list(people), self._deal_properties()), people)
-        }
+        # Health from the deals' own activity roll-ups: no emails read, three calls per open.
+        records = _read(api, "deals", list(people), [*self._deal_properties(), *m.ROLLUP_PROPERTIES])
+        deals = {x.id: x for x in self._deals(api, records, people, with_emails=False)}
         return [
             d.ContactDeals(
                 m.to_contact(c),
@@ -120,20 +123,24 @@ class HubSpotCrm:
         """One deal with its pipeline's stages, contacts by association label, logged emails and version."""
         if not str(deal_id).isdigit():  # HubSpot ids are numbers: anything else cannot exist
             raise CrmNotFound(f"no deal {deal_id}")
-        records = self._read("deals", [deal_id], self._deal_properties())
+        return self._get_deal(self.client.acting_as(rep), deal_id)
+
+    def _get_deal(self, api: RepApi, deal_id: str) -> d.Deal:
+        records = _read(api, "deals", [deal_id], self._deal_properties())
         if not records:
             raise CrmNotFound(f"no deal {deal_id}")
-        links = self._associations("deals", "contacts", [deal_id]).get(deal_id, [])
+        links = _associations(api, "deals", "contacts", [deal_id]).get(deal_id, [])
         contacts = {
             c["id"]: m.to_contact(c)
-            for c in self._read("contacts", [i for i, _ in links], m.CONTACT_PROPERTIES)
+            for c in _read(api, "contacts", [i for i, _ in links], m.CONTACT_PROPERTIES)
         }
         people = {deal_id: [_stakeholder(contacts[i], labels) for i, labels in links if i in contacts]}
-        return self._deals(records, people)[0]
+        return self._deals(api, records, people)[0]
 
     def open_deals_of(self, rep: d.Principal) -> list[d.Deal]:
         """The open deals the rep owns (search: fine for reads, though it lags writes by seconds)."""
-        owner = self.owner_of(rep)
+        api = self.client.acting_as(rep)
+        owner = self._owner(api, rep)
         if owner is None:
             return []
         body = {
@@ -143,8 +150,8 @@ class HubSpotCrm:
             "properties": self._deal_properties(),
             "limit": SEARCH_LIMIT,
         }
-        records = self.client.call("POST", f"{OBJECTS}/deals/search", body).get("results", [])
-        return [x for x in self._deals(records, {}) if not x.is_closed]
+        records = api.call("POST", f"{OBJECTS}/deals/search", body).get("results", [])
+        return [x for x in self._deals(api, records, {}) if not x.is_closed]
 
     def update_deal(self, rep: d.Principal, deal_id: str, changes: d.DealChanges) -> d.Deal:
         """Re-read, compare what the rep saw with HubSpot's values now, then PATCH (no conditional update).
@@ -154,8 +161,11 @@ class HubSpotCrm:
         """
         if problems := self.limits.problems(changes.next_step):
             raise CrmRejected(problems["next_step"])
+        if not str(deal_id).isdigit():
+            raise CrmNotFound(f"no deal {deal_id}")
+        api = self.client.acting_as(rep)
         with self._lock_for(deal_id):
-            current = self.get_deal(rep, deal_id)
+            current = self._get_deal(api, deal_id)
             if d.conflicts_with(current, changes):
                 raise CrmConflict(current)
             if changes.stage_id is not None and current.stage_by_id(changes.stage_id) is None:
@@ -167,65 +177,59 @@ class HubSpotCrm:
             }
             if not props:
                 return current
-            props[self.names.changed_by] = rep.email  # who, since the app token writes as the app
-            self.client.call("PATCH", f"{OBJECTS}/deals/{deal_id}", {"properties": props})
-            return self.get_deal(rep, deal_id)
+            props[self.names.changed_by] = rep.email  # who, also when the account's token writes as the app
+            api.call("PATCH", f"{OBJECTS}/deals/{deal_id}", {"properties": props})
+            return self._get_deal(api, deal_id)
 
     def log_email(self, rep: d.Principal, deal_id: str, email: d.EmailLog) -> str:
         """Log the email on the deal once per (deal, Message-ID); a repeat only updates the rating."""
         if not str(deal_id).isdigit():
             raise CrmNotFound(f"no deal {deal_id}")
-        owner = self.owner_of(rep)
-        return self.emails.log(deal_id, email, owner.id if owner else None)
+        api = self.client.acting_as(rep)
+        owner = self._owner(api, rep)
+        return self.emails.log(api, deal_id, email, owner.id if owner else None)
 
     def owner_of(self, rep: d.Principal) -> m.Owner | None:
         """The HubSpot owner with the rep's address (reps map to owners by email)."""
-        return next((o for o in self._owners.get().values() if o.email == rep.email.lower()), None)
+        return self._owner(self.client.acting_as(rep), rep)
+
+    def _owner(self, api: RepApi, rep: d.Principal) -> m.Owner | None:
+        return next((o for o in self._owners.get(api).values() if o.email == rep.email.lower()), None)
 
     # --- helpers -------------------------------------------------------------------------
 
     def _deal_properties(self) -> list[str]:
         return [*m.DEAL_PROPERTIES, self.names.changed_by, *self.names.business_case.values()]
 
-    def _read(self, kind: str, ids: list[str], properties, id_property: str | None = None) -> list[dict]:
-        """Batch read by id (or a unique property); absent ones are simply not in the answer."""
-        if not ids:
-            return []
-        body = {"inputs": [{"id": i} for i in ids], "properties": list(properties)}
-        if id_property:
-            body["idProperty"] = id_property
-        return self.client.call("POST", f"{OBJECTS}/{kind}/batch/read", body).get("results", [])
-
-    def _associations(
-        self, source: str, target: str, ids: list[str]
-    ) -> dict[str, list[tuple[str, list[str]]]]:
-        """source id → [(target id, association labels)] in one batch call."""
-        if not ids:
-            return {}
-        path = f"/crm/associations/{VERSION}/{source}/{target}/batch/read"
-        body = self.client.call("POST", path, {"inputs": [{"id": i} for i in ids]})
-        out: dict[str, list[tuple[str, list[str]]]] = {}
-        for result in body.get("results", []):
-            out[str(result["from"]["id"])] = [
-                (str(t["toObjectId"]), [x["label"] for x in t.get("associationTypes", []) if x.get("label")])
-                for t in result.get("to", [])
-            ]
-        return out
-
-    def _deals(self, records: list[dict], people: dict[str, list[tuple[d.Stakeholder, str]]]) -> list[d.Deal]:
-        activities = self._activities([r["id"] for r in records])
-        pipelines, owners = self._pipelines.get(), self._owners.get()
+    def _deals(
+        self,
+        api: RepApi,
+        records: list[dict],
+        people: dict[str, list[tuple[d.Stakeholder, str]]],
+        *,
+        with_emails: bool = True,
+    ) -> list[d.Deal]:
+        """Domain deals; `with_emails` reads their logged emails, else health comes from the roll-ups."""
+        activities = self._activities(api, [r["id"] for r in records]) if with_emails else None
+        pipelines, owners = self._pipelines.get(api), self._owners.get(api)
         return [
-            _to_deal(r, pipelines, owners, people.get(r["id"], []), activities.get(r["id"], []), self.names)
+            _to_deal(
+                r,
+                pipelines,
+                owners,
+                people.get(r["id"], []),
+                None if activities is None else activities.get(r["id"], []),
+                self.names,
+            )
             for r in records
         ]
 
-    def _activities(self, deal_ids: list[str]) -> dict[str, list[d.EmailActivity]]:
+    def _activities(self, api: RepApi, deal_ids: list[str]) -> dict[str, list[d.EmailActivity]]:
         """Each deal's logged emails, newest first: one associations call and one batch read."""
-        links = self._associations("deals", "emails", deal_ids)
+        links = _associations(api, "deals", "emails", deal_ids)
         ids = sorted({i for targets in links.values() for i, _ in targets})
         props = [*m.EMAIL_PROPERTIES, self.names.rating, self.names.message_id]
-        emails = {r["id"]: m.to_activity(r, self.names) for r in self._read("emails", ids, props)}
+        emails = {r["id"]: m.to_activity(r, self.names) for r in _read(api, "emails", ids, props)}
         return {
             deal_id: sorted(
                 (emails[i] for i, _ in targets if emails.get(i)), key=lambda a: a.sent_at, reverse=True
@@ -233,14 +237,14 @@ class HubSpotCrm:
             for deal_id, targets in links.items()
         }
 
-    def _load_pipelines(self) -> dict[str, tuple[d.Stage, ...]]:
-        body = self.client.call("GET", f"/crm/pipelines/{VERSION}/deals")
+    def _load_pipelines(self, api: RepApi) -> dict[str, tuple[d.Stage, ...]]:
+        body = api.call("GET", f"/crm/pipelines/{VERSION}/deals")
         return {p["id"]: m.pipeline_stages(p) for p in body.get("results", []) if not p.get("archived")}
 
-    def _load_owners(self) -> dict[str, m.Owner]:
+    def _load_owners(self, api: RepApi) -> dict[str, m.Owner]:
         owners, after = {}, None
         while True:
-            body = self.client.call("GET", f"/crm/owners/{VERSION}", params={"limit": 500, "after": after})
+            body = api.call("GET", f"/crm/owners/{VERSION}", params={"limit": 500, "after": after})
             for o in body.get("results", []):
                 name = " ".join(x for x in (o.get("firstName"), o.get("lastName")) if x)
                 owners[str(o["id"])] = m.Owner(
@@ -253,6 +257,49 @@ class HubSpotCrm:
     def _lock_for(self, deal_id: str) -> threading.Lock:
         with self._locks_lock:
             return self._deal_locks[deal_id]
+
+
+def credentials(settings, http: requests.Session, engine) -> OAuthConnection | AppToken:
+    """Each rep's own connection when an OAuth app is configured, else the account's app token."""
+    if settings.hubspot_client_id and settings.hubspot_client_secret:
+        try:
+            store = TokenStore(engine, settings.secret_key, "hubspot")
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
+        return OAuthConnection(http, settings, store)
+    if not settings.hubspot_access_token:
+        raise SettingsError(
+            "ADDIN_HUBSPOT_ACCESS_TOKEN (or ADDIN_HUBSPOT_CLIENT_ID and ADDIN_HUBSPOT_CLIENT_SECRET) "
+            "is required for the HubSpot CRM"
+        )
+    return AppToken(settings.hubspot_access_token)
+
+
+def _read(api: RepApi, kind: str, ids: list[str], properties, id_property: str | None = None) -> list[dict]:
+    """Batch read by id (or a unique property); absent ones are simply not in the answer."""
+    if not ids:
+        return []
+    body = {"inputs": [{"id": i} for i in ids], "properties": list(properties)}
+    if id_property:
+        body["idProperty"] = id_property
+    return api.call("POST", f"{OBJECTS}/{kind}/batch/read", body).get("results", [])
+
+
+def _associations(
+    api: RepApi, source: str, target: str, ids: list[str]
+) -> dict[str, list[tuple[str, list[str]]]]:
+    """source id → [(target id, association labels)] in one batch call."""
+    if not ids:
+        return {}
+    path = f"/crm/associations/{VERSION}/{source}/{target}/batch/read"
+    body = api.call("POST", path, {"inputs": [{"id": i} for i in ids]})
+    out: dict[str, list[tuple[str, list[str]]]] = {}
+    for result in body.get("results", []):
+        out[str(result["from"]["id"])] = [
+            (str(t["toObjectId"]), [x["label"] for x in t.get("associationTypes", []) if x.get("label")])
+            for t in result.get("to", [])
+        ]
+    return out
 
 
 def _stakeholder(contact: d.Contact, labels: list[str]) -> tuple[d.Stakeholder, str]:
@@ -296,8 +343,8 @@ def _to_deal(raw, pipelines, owners, people, activities, names: m.Names) -> d.De
         stakeholders=tuple(s for s, _ in people),
         team_emails=tuple(team),
         business_case=d.BusinessCase(**{k: p.get(v) for k, v in names.business_case.items()}),
-        activities=tuple(activities),
-        stats=m.stats_of(activities),
+        activities=tuple(activities or ()),
+        stats=m.rollup_stats(p) if activities is None else m.stats_of(activities),
         changed_by=editor.email if editor else p.get(names.changed_by) or None,
         changed_at=m.parse_time(p.get("hs_lastmodifieddate")),
     )

@@ -10,10 +10,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 import requests
 
 from addin_api.crm.port import CrmAuthError, CrmError, CrmNotFound, CrmRejected, CrmUnavailable
+from addin_api.domain import Principal
 
 VERSION = "2026-03"
 SECONDLY_POLICIES = {"SECONDLY", "TEN_SECONDLY_ROLLING"}  # back off and retry; DAILY waits for the reset
@@ -49,6 +51,13 @@ class RateBudget:
             self.block(_interval(headers))
 
 
+class Credentials(Protocol):
+    """Access tokens acting as a rep: the account's app token, or the rep's own OAuth connection."""
+
+    def token(self, rep: Principal, stale: str | None = None) -> str:
+        """The rep's access token; `stale` (refused with a 401) asks for a new one, or CrmAuthError."""
+
+
 class HubSpotClient:
     """JSON calls with a bearer token; `wait_budget` bounds the time one request spends waiting on 429s."""
 
@@ -56,24 +65,31 @@ class HubSpotClient:
         self,
         http: requests.Session,
         base_url: str,
-        token: str,
+        credentials: Credentials,
         timeout: float,
         wait_budget: float,
         *,
         budget: RateBudget | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ):
-        self.http, self.base_url, self.token, self.timeout = http, base_url.rstrip("/"), token, timeout
+        self.http, self.base_url, self.timeout = http, base_url.rstrip("/"), timeout
+        self.credentials = credentials
         self.wait_budget, self.budget, self.sleep = wait_budget, budget or RateBudget(), sleep
 
-    def call(self, method: str, path: str, body: dict | None = None, params: dict | None = None) -> dict:
+    def acting_as(self, rep: Principal) -> RepApi:
+        """Calls made with the rep's access token."""
+        return RepApi(self, rep)
+
+    def send(
+        self, token: str, method: str, path: str, body: dict | None = None, params: dict | None = None
+    ) -> dict:
         """One API call; secondly 429s are waited out within the budget, everything else is mapped."""
         waited = 0.0
         while True:
             pause = self.budget.blocked_for()
             if pause:
                 waited = self._wait(pause, waited)
-            resp = self._send(method, path, body, params)
+            resp = self._send(token, method, path, body, params)
             if resp.status_code != 429:  # a 429 says itself how long to wait
                 self.budget.observe(resp.headers)
                 return _answer(resp)
@@ -89,20 +105,38 @@ class HubSpotClient:
         self.sleep(pause)
         return waited + pause
 
-    def _send(self, method: str, path: str, body: dict | None, params: dict | None) -> requests.Response:
+    def _send(
+        self, token: str, method: str, path: str, body: dict | None, params: dict | None
+    ) -> requests.Response:
         try:
             return self.http.request(
                 method,
                 self.base_url + path,
                 json=body,
                 params=params,
-                headers={"Authorization": f"Bearer {self.token}", "Accept": "application/json"},
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:
             # Path only: tokens travel in headers, buyers' addresses in bodies.
             log.warning("hubspot %s %s failed: %s", method, path.split("?")[0], type(exc).__name__)
             raise CrmUnavailable("HubSpot did not answer") from None
+
+
+class RepApi:
+    """The client bound to one rep: a 401 gets one new access token and one retry, then CrmAuthError."""
+
+    def __init__(self, client: HubSpotClient, rep: Principal):
+        self.client, self.rep = client, rep
+
+    def call(self, method: str, path: str, body: dict | None = None, params: dict | None = None) -> dict:
+        """One API call as the rep."""
+        token = self.client.credentials.token(self.rep)
+        try:
+            return self.client.send(token, method, path, body, params)
+        except CrmAuthError:
+            renewed = self.client.credentials.token(self.rep, stale=token)
+            return self.client.send(renewed, method, path, body, params)
 
 
 def _interval(headers) -> float:

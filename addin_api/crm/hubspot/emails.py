@@ -18,7 +18,7 @@ from datetime import timedelta
 from addin_api import domain as d
 from addin_api.crm.email_claims import Claim, EmailClaims
 from addin_api.crm.hubspot import mapping as m
-from addin_api.crm.hubspot.client import VERSION, HubSpotClient
+from addin_api.crm.hubspot.client import VERSION, RepApi
 from addin_api.crm.port import CrmUnavailable
 
 EMAILS = f"/crm/objects/{VERSION}/emails"
@@ -29,39 +29,41 @@ EMAIL_TO_DEAL, EMAIL_TO_CONTACT = 210, 198  # HUBSPOT_DEFINED association type i
 class EmailWriter:
     """Create-once, re-rate-in-place email logging for one portal."""
 
-    def __init__(self, client: HubSpotClient, names: m.Names, claims: EmailClaims, portal: str):
-        self.client, self.names, self.claims, self.portal = client, names, claims, portal
+    def __init__(self, names: m.Names, claims: EmailClaims, portal: str):
+        self.names, self.claims, self.portal = names, claims, portal
         self._locks: defaultdict[tuple, threading.Lock] = defaultdict(threading.Lock)
         self._guard = threading.Lock()
 
-    def log(self, deal_id: str, email: d.EmailLog, owner_id: str | None) -> str:
+    def log(self, api: RepApi, deal_id: str, email: d.EmailLog, owner_id: str | None) -> str:
         """The HubSpot id of the deal's email with this Message-ID, created if need be; the rating set."""
         key = hashlib.sha256(email.message_id.encode()).hexdigest()
         with self._lock(deal_id, key):  # this process's threads queue; other workers meet the claim row
             claim = self.claims.claim(self.portal, deal_id, key)
             if claim.mine:
-                return self._create(deal_id, key, email, owner_id)
-            email_id = claim.email_id or self._find(deal_id, email.message_id)
+                return self._create(api, deal_id, key, email, owner_id)
+            email_id = claim.email_id or self._find(api, deal_id, email.message_id)
             if email_id:
                 if not claim.email_id:
                     self.claims.complete(self.portal, deal_id, key, email_id)
-                self._rate(email_id, email.rating)
+                self._rate(api, email_id, email.rating)
                 return email_id
-            return self._after_lost_answer(deal_id, key, claim, email, owner_id)
+            return self._after_lost_answer(api, deal_id, key, claim, email, owner_id)
 
-    def _after_lost_answer(self, deal_id: str, key: str, claim: Claim, email: d.EmailLog, owner_id) -> str:
+    def _after_lost_answer(
+        self, api: RepApi, deal_id: str, key: str, claim: Claim, email: d.EmailLog, owner_id
+    ) -> str:
         if not EmailClaims.is_stale(claim, CLAIM_STALE):
             raise CrmUnavailable("HubSpot has not confirmed the email yet; it is checked again shortly")
         if self.claims.take_over(self.portal, deal_id, key, claim) is None:
             raise CrmUnavailable("the email is being logged by another request; it is checked again shortly")
-        return self._create(deal_id, key, email, owner_id)
+        return self._create(api, deal_id, key, email, owner_id)
 
-    def _create(self, deal_id: str, key: str, email: d.EmailLog, owner_id: str | None) -> str:
+    def _create(self, api: RepApi, deal_id: str, key: str, email: d.EmailLog, owner_id: str | None) -> str:
         associations = [_to(deal_id, EMAIL_TO_DEAL)] + [
-            _to(c, EMAIL_TO_CONTACT) for c in self._contacts(email)
+            _to(c, EMAIL_TO_CONTACT) for c in self._contacts(api, email)
         ]
         body = {"properties": self._properties(email, owner_id), "associations": associations}
-        created = self.client.call("POST", EMAILS, body)  # an exception here leaves the claim pending
+        created = api.call("POST", EMAILS, body)  # an exception here leaves the claim pending
         self.claims.complete(self.portal, deal_id, key, str(created["id"]))
         return str(created["id"])
 
@@ -85,29 +87,27 @@ class EmailWriter:
             props["hubspot_owner_id"] = owner_id
         return props
 
-    def _contacts(self, email: d.EmailLog) -> list[str]:
+    def _contacts(self, api: RepApi, email: d.EmailLog) -> list[str]:
         """HubSpot ids of the participants who are contacts (one batch read by email)."""
         addresses = sorted({a.lower() for a in (email.from_address, *email.to, *email.cc) if a})
         body = {"idProperty": "email", "inputs": [{"id": a} for a in addresses], "properties": ["email"]}
         return [
             r["id"]
-            for r in self.client.call("POST", f"/crm/objects/{VERSION}/contacts/batch/read", body).get(
-                "results", []
-            )
+            for r in api.call("POST", f"/crm/objects/{VERSION}/contacts/batch/read", body).get("results", [])
         ]
 
-    def _find(self, deal_id: str, message_id: str) -> str | None:
+    def _find(self, api: RepApi, deal_id: str, message_id: str) -> str | None:
         filters = [
             {"propertyName": self.names.message_id, "operator": "EQ", "value": message_id},
             {"propertyName": "associations.deal", "operator": "EQ", "value": deal_id},
         ]
         body = {"filterGroups": [{"filters": filters}], "properties": [self.names.message_id], "limit": 1}
-        results = self.client.call("POST", f"{EMAILS}/search", body).get("results", [])
+        results = api.call("POST", f"{EMAILS}/search", body).get("results", [])
         return str(results[0]["id"]) if results else None
 
-    def _rate(self, email_id: str, rating: d.Rating | None) -> None:
+    def _rate(self, api: RepApi, email_id: str, rating: d.Rating | None) -> None:
         value = rating.value if rating else ""
-        self.client.call("PATCH", f"{EMAILS}/{email_id}", {"properties": {self.names.rating: value}})
+        api.call("PATCH", f"{EMAILS}/{email_id}", {"properties": {self.names.rating: value}})
 
     def _lock(self, deal_id: str, key: str) -> threading.Lock:
         with self._guard:

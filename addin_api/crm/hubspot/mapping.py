@@ -21,6 +21,16 @@ DEAL_PROPERTIES = (
     "hs_lastmodifieddate",
     "hs_updated_by_user_id",
 )
+# Deal-level activity roll-ups HubSpot maintains itself: the sidebar's health without reading emails.
+# notes_last_contacted / num_contacted_notes ("Last Contacted", "Number of times contacted") count every
+# logged outreach (call, meeting, sales email), not only emails; the reply dates are the latest buyer reply
+# HubSpot saw to a logged email. HubSpot keeps no count of replies on a deal.
+ROLLUP_PROPERTIES = (
+    "notes_last_contacted",
+    "num_contacted_notes",
+    "hs_sales_email_last_replied",
+    "hs_latest_sales_email_reply_date",
+)
 CONTACT_PROPERTIES = ("email", "firstname", "lastname", "jobtitle", "company")
 EMAIL_PROPERTIES = ("hs_timestamp", "hs_email_subject", "hs_email_direction")
 INBOUND = "INCOMING_EMAIL"  # hs_email_direction of a buyer's email; ours are EMAIL
@@ -99,6 +109,21 @@ def stats_of(activities: list[d.EmailActivity]) -> d.ActivityStats:
     outbound = [a.sent_at for a in activities if a.direction == d.Direction.OUTBOUND]
     return d.ActivityStats(
         len(inbound), len(outbound), max(inbound, default=None), max(outbound, default=None)
+    )
+
+
+def rollup_stats(props: dict) -> d.ActivityStats:
+    """Approximate stats from the deal's roll-ups: a reply date counts as one inbound (at least one)."""
+    replies = [
+        parse_time(props.get(k)) for k in ("hs_sales_email_last_replied", "hs_latest_sales_email_reply_date")
+    ]
+    last_inbound = max((r for r in replies if r), default=None)
+    try:
+        outbound = int(float(props.get("num_contacted_notes") or 0))
+    except ValueError:
+        outbound = 0
+    return d.ActivityStats(
+        1 if last_inbound else 0, outbound, last_inbound, parse_time(props.get("notes_last_contacted"))
     )
 
 

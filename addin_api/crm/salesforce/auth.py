@@ -11,13 +11,12 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from urllib.parse import urlencode
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 
 from addin_api.config import SettingsError
-from addin_api.crm.oauth import pkce_pair
+from addin_api.crm.oauth import authorize_url, pkce_pair
 from addin_api.crm.port import CrmAuthError, CrmError, CrmWrongAccount
 from addin_api.crm.salesforce.client import InvalidGrant, SalesforceClient, SfSession
 from addin_api.crm.tokens import TokenStore
@@ -169,16 +168,8 @@ class WebServerAuth(_Auth):
 
     def authorize_url(self, redirect_uri: str, state: str, code_challenge: str) -> str:
         """Where to send the rep's browser to connect their Salesforce account."""
-        query = {
-            "response_type": "code",
-            "client_id": self.client_id,
-            "redirect_uri": redirect_uri,
-            "scope": SCOPES,
-            "state": state,
-            "code_challenge": code_challenge,
-            "code_challenge_method": "S256",
-        }
-        return f"{self.login_url}/services/oauth2/authorize?{urlencode(query)}"
+        page = f"{self.login_url}/services/oauth2/authorize"
+        return authorize_url(page, self.client_id, redirect_uri, SCOPES, state, code_challenge)
 
     def use_ticket(self, ticket_id: str, max_age: float) -> bool:
         """Record a connect link as opened; False if it was opened before (links are single-use)."""

@@ -73,3 +73,29 @@ def days_ago(days: int | None) -> str:
     if days is None:
         return NONE
     return "today" if days <= 0 else "yesterday" if days == 1 else f"{days} days ago"
+
+
+class Formatter:
+    """One rep's formatting: their locale and time zone (from the Gmail event, or defaults)."""
+
+    def __init__(self, locale: str | None = None, zone: str | None = None):
+        self.locale, self.zone = locale_of(locale), zone_of(zone)
+
+    @classmethod
+    def from_event(cls, event: dict) -> Formatter:
+        """From a Workspace add-on event: commonEventObject.userLocale and timeZone.id."""
+        common = event.get("commonEventObject") or {}
+        zone = common.get("timeZone") or {}
+        return cls(common.get("userLocale"), zone.get("id") if isinstance(zone, dict) else None)
+
+    def money(self, amount, currency: str) -> str:
+        """'$184,000' (no amount: '—')."""
+        return money(amount, currency, self.locale)
+
+    def day(self, value) -> str:
+        """'Jan 9, 2027'."""
+        return day(value, self.locale)
+
+    def relative_day(self, moment: datetime | None, now: datetime) -> str:
+        """'today', 'yesterday' or the day, in the rep's time zone."""
+        return relative_day(moment, now, self.zone, self.locale)

@@ -31,10 +31,13 @@ class CardState:
     stage: str | None = None
     next_step: str | None = None
     rating: str | None = None  # "positive" | "negative" | "" (clear)
-    choice: str | None = None  # conflict: "theirs" | "mine"
+    choice: str | None = None  # conflict: "theirs" | "mine"; a closed stage: "confirmed"
+    email: str | None = None  # a participant not in the CRM yet
+    name: str | None = None
+    company: str | None = None
 
 
-_SHORT = dict(zip((f.name for f in fields(CardState)), "dvmcsnrk", strict=True))
+_SHORT = dict(zip((f.name for f in fields(CardState)), "dvmcsnrkeao", strict=True))
 _LONG = {short: name for name, short in _SHORT.items()}
 
 

@@ -85,11 +85,14 @@ def test_the_stage_dropdown_offers_only_the_deals_stages_with_the_current_one_se
         ("technical_fit", True),
         ("contract_sent", False),
     ]
-    assert _state(screen, "stage") == {
-        "handler": "on_change_stage",
+    assert "onChangeAction" not in dropdown, "a stage is saved with the Save button, never on change"
+    assert _state(screen, "Save") == {
+        "handler": "on_save_deal",
         "deal_id": "7",
         "version": "3.abc",
         "message_id": MSG,
+        "stage": "technical_fit",
+        "next_step": "Security questionnaire",
     }
 
 
@@ -103,8 +106,8 @@ def test_the_next_step_input_is_limited_to_255_characters():
 def test_the_deal_card_shows_amount_close_date_owner_stakeholders_case_health_and_a_crm_link():
     screen = _screen(views.deal_card(_view(), _links(), MSG))
     for text in (
-        "USD 184,000",
-        "2026-06-30",
+        "$184,000",
+        "Jun 30, 2026",
         "Riley Rep",
         "Nadia Patel",
         "Champion (primary)",
@@ -118,15 +121,15 @@ def test_the_deal_card_shows_amount_close_date_owner_stakeholders_case_health_an
     assert crm[0]["onClick"] == {"openLink": {"url": "https://crm.example/deals/7"}}
 
 
-@pytest.mark.parametrize("rating, filled", [(None, []), (d.Rating.POSITIVE, ["👍 Good sign"])])
-def test_rating_buttons_show_the_current_rating_and_pressing_it_again_clears_it(rating, filled):
+@pytest.mark.parametrize("rating, up_label", [(None, "👍 Positive"), (d.Rating.POSITIVE, "✓ 👍 Positive")])
+def test_rating_buttons_show_the_current_rating_and_pressing_it_again_clears_it(rating, up_label):
     activity = d.EmailActivity(MSG, "Re: pilot", d.Direction.INBOUND, NOW, rating)
     screen = _screen(views.deal_card(_view(activities=(activity,)), _links(), MSG))
     buttons = [b for s in screen.widgets("buttonList") for b in s["buttons"]]
-    assert [b["text"] for b in buttons if b["type"] == "FILLED"] == filled
-    up = _state(screen, "👍 Good sign")
+    assert not [b for b in buttons if "type" in b], "button types are for Chat apps, not Workspace add-ons"
+    up = _state(screen, up_label)
     assert up["handler"] == "on_rate_email" and up["rating"] == ("" if rating else "positive")
-    assert _state(screen, "👎 Bad sign")["rating"] == "negative"
+    assert _state(screen, "👎 Negative")["rating"] == "negative"
 
 
 def test_without_an_open_email_there_is_nothing_to_rate_or_log():
@@ -157,7 +160,7 @@ def test_a_saved_change_says_so():
 
 def test_a_queued_change_shows_its_state_and_a_check_again_button():
     screen = _screen(views.change_card(_change("queued", reason="CRM timed out"), _view(), _links(), MSG))
-    assert screen.has_text("Syncing") and screen.has_text("State: queued · 1 attempt(s)")
+    assert screen.has_text("Saved, syncing to CRM…") and not screen.has_text("attempt")
     assert _state(screen, "Check again") == {
         "handler": "on_check_change",
         "change_id": "c-1",
@@ -168,7 +171,7 @@ def test_a_queued_change_shows_its_state_and_a_check_again_button():
 
 def test_a_queued_change_is_shown_even_when_the_deal_cannot_be_read():
     screen = _screen(views.change_card(_change("queued"), None, _links(), MSG))
-    assert screen.has_text("Syncing")
+    assert screen.has_text("Saved, syncing to CRM…")
 
 
 def test_a_rejected_change_shows_the_crms_own_words():

@@ -13,7 +13,7 @@ from addin_api.api.schemas import NewDealSchema
 from addin_api.domain import DealChanges, NewContact, Rating
 from addin_api.errors import AddinError, ServiceUnavailable, Unauthorized, error_body
 from addin_api.formatting import Formatter
-from addin_api.gmail import people_cards
+from addin_api.gmail import cards, people_cards
 from addin_api.gmail import views as cards_for
 from addin_api.gmail.gmail_api import GmailClient, MessageRef
 from addin_api.gmail.responses import notify, push_card, update_card
@@ -49,13 +49,29 @@ def homepage():
 @bp.post("/message")
 def message():
     """The deals of the open email's participants, from its headers only (the body is not read)."""
+    return _email_deals(open_clear=True)
+
+
+def on_email_deals(state: CardState) -> dict:
+    """Every deal of the open email's people (from a deal that opened directly), and who is not in the CRM."""
+    return _email_deals(open_clear=False)
+
+
+def _email_deals(open_clear: bool) -> dict:
+    """The context card; on opening, the deal itself when it is clearly it (a single stakeholder match)."""
     st = get_state()
     msg = _gmail().headers(MessageRef.from_event(g.event))
+    message_id = msg.message_id or None
     contacts = views.email_context(
-        st.crm, g.rep, msg.participants, st.settings.going_dark_days, msg.message_id or None, st.ledger
+        st.crm, g.rep, msg.participants, st.settings.going_dark_days, message_id, st.ledger
     )
+    clear = views.clear_deal(contacts) if open_clear else None
+    if clear is not None:
+        more = cards.button("All deals for this email", _links().call("on_email_deals"))
+        return push_card(cards_for.deal_card(clear, _links(), message_id, more=more))
     unknown = views.unknown_people(g.rep, msg.participants, contacts)
-    return push_card(cards_for.context_card(contacts, msg.subject, msg.message_id or None, _links(), unknown))
+    card = cards_for.context_card(contacts, msg.subject, message_id, _links(), unknown)
+    return push_card(card, from_action=not open_clear)
 
 
 @bp.post("/action")
@@ -201,6 +217,7 @@ ACTIONS = {
         on_pick_deal,
         on_refresh_deal,
         on_save_deal,
+        on_email_deals,
         on_new_contact,
         on_add_contact,
         on_attach,

@@ -108,7 +108,11 @@ def close_card(deal: Deal, stage: Stage, next_step: str | None, links: Links, me
 
 
 def deal_card(
-    view: DealView, links: Links, message_id: str | None = None, banner: dict | None = None
+    view: DealView,
+    links: Links,
+    message_id: str | None = None,
+    banner: dict | None = None,
+    more: dict | None = None,
 ) -> dict:
     """One deal: stage and next step (editable or read-only), facts, health, this email, stakeholders."""
     deal = view.deal
@@ -127,7 +131,7 @@ def deal_card(
             _email_section(view, links, message_id),
             cards.section(_stakeholders(deal), header="Stakeholders", collapsed_after=3),
             cards.section(_business_case(deal.business_case), header="Business case", collapsed_after=2),
-            cards.section([cards.buttons(refresh, crm)]),
+            cards.section([cards.buttons(refresh, crm), cards.buttons(more)]),
         ],
         subtitle=deal.account_name,
     )

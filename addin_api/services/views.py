@@ -169,3 +169,11 @@ def pipeline(crm: CrmPort, rep: Principal, going_dark_days: int) -> list[DealVie
             v.deal.close_date or now.date(),
         ),
     )
+
+
+def clear_deal(found: list[ContactView]) -> DealView | None:
+    """The deal that is clearly it: the only deal a participant is a stakeholder of (else None)."""
+    on_deal = {
+        v.deal.id: v for c in found for v in c.deals if v.match and v.match.reason == DealMatch.STAKEHOLDER
+    }
+    return next(iter(on_deal.values())) if len(on_deal) == 1 else None

@@ -278,6 +278,86 @@ class FieldLimits:
 
 
 @dataclass(frozen=True)
+class DealMatch:
+    """Why a deal is shown for an email: a participant is its stakeholder, or works at its account."""
+
+    STAKEHOLDER, ACCOUNT = "stakeholder", "account"
+
+    reason: str
+    contact: str  # the participant's address
+    role: str | None = None
+
+
+def match_of(deal: Deal, contact: Contact) -> DealMatch:
+    """A stakeholder match (with the role) when the contact is on the deal, else a same-account match."""
+    email = contact.email.lower()
+    role = next(
+        (s for s in deal.stakeholders if s.email.lower() == email or s.contact_id == contact.id), None
+    )
+    if role is not None:
+        return DealMatch(DealMatch.STAKEHOLDER, email, role.role or None)
+    return DealMatch(DealMatch.ACCOUNT, email)
+
+
+@dataclass(frozen=True)
+class NewContact:
+    """A person to add to the CRM from an email: address, display name and company."""
+
+    email: str
+    name: str
+    company: str = ""
+    title: str = ""
+
+    @property
+    def domain(self) -> str:
+        """The address's domain, lower-cased: how an account is found for the person."""
+        return self.email.rpartition("@")[2].strip().lower()
+
+    def first_last(self) -> tuple[str, str]:
+        """(first name, last name); a CRM needs the last name, so a one-word name is the last name."""
+        first, _, last = self.name.strip().rpartition(" ")
+        return first.strip(), (last or self.email.partition("@")[0])[:80]
+
+    def company_or_domain(self) -> str:
+        """The company as given, else one guessed from the domain."""
+        return self.company.strip() or company_from_domain(self.domain)
+
+
+def company_from_domain(domain: str) -> str:
+    """'northwind.example' → 'Northwind', 'mail.acme-corp.com' → 'Acme Corp' (a prefill, not a fact)."""
+    labels = [p for p in domain.lower().split(".") if p]
+    core = labels[-2] if len(labels) >= 2 else (labels[0] if labels else "")
+    return " ".join(w.capitalize() for w in core.replace("_", "-").split("-") if w)
+
+
+def name_from_address(email: str) -> str:
+    """'nadia.patel@x' → 'Nadia Patel': a prefill when the email client gives no display name."""
+    local = email.partition("@")[0].split("+")[0]
+    return " ".join(w.capitalize() for w in local.replace("_", ".").replace("-", ".").split(".") if w)
+
+
+@dataclass(frozen=True)
+class NewDeal:
+    """A deal a rep creates for a person's account, with the person as its first stakeholder."""
+
+    name: str
+    stage_id: str
+    close_date: date
+    contact: NewContact
+    amount: Decimal | None = None
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class CrmOptions:
+    """What the CRM accepts for new records: stakeholder roles, stages of a new deal, its currency."""
+
+    roles: tuple[str, ...]
+    stages: tuple[Stage, ...]
+    currency: str
+
+
+@dataclass(frozen=True)
 class DealChanges:
     """A rep's edit: fields left None are not touched; an empty next step clears it."""
 

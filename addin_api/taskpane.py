@@ -136,6 +136,7 @@ def _preview_message(n: int, deal: dict, people: dict, subject: str, cc: list[st
         "to": [_address(email["to"][0], DEMO_REPS.get(email["to"][0], ""))],
         "cc": [_address(people[k]["email"], people[k]["name"]) for k in cc],
         "internetMessageId": email["message_id"],
+        "conversationId": f"AAQkADemo-{deal['key']}",
         "dateTimeCreated": email["sent_at"],
         "body": body,
     }
@@ -152,6 +153,7 @@ def _newsletter(n: int, rep: str, sent_at: str) -> dict:
         "dateTimeCreated": sent_at,
         "body": NEWSLETTER["body"],
         "internetMessageId": "<summit-early-bird@conference.example>",
+        "conversationId": "AAQkADemo-newsletter",
     }
 
 

@@ -59,6 +59,28 @@ class FaultyCrm:
         self.writes.append(("log_email", deal_id, email.message_id, email.rating))
         return result
 
+    def crm_options(self, rep):
+        self._read_gate(rep)
+        return self.inner.crm_options(rep)
+
+    def add_contact(self, rep, person):
+        self._write_gate(rep)
+        contact = self.inner.add_contact(rep, person)
+        self.writes.append(("add_contact", person.email))
+        return contact
+
+    def add_stakeholder(self, rep, deal_id, person, role):
+        self._write_gate(rep)
+        deal = self.inner.add_stakeholder(rep, deal_id, person, role)
+        self.writes.append(("add_stakeholder", deal_id, person.email, role))
+        return deal
+
+    def create_deal(self, rep, new):
+        self._write_gate(rep)
+        deal = self.inner.create_deal(rep, new)
+        self.writes.append(("create_deal", new.name, new.contact.email))
+        return deal
+
 
 class FakeCrm:
     """A dict-backed CRM with the port's semantics, for service tests without a database."""

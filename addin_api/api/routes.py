@@ -13,6 +13,7 @@ from addin_api.errors import Conflict, Forbidden, Unprocessable
 from addin_api.errors_http import error_response
 from addin_api.json_door import SafeArgumentsParser
 from addin_api.services import changes, views, writes
+from addin_api.services.crm_errors import crm_call
 from addin_api.state import get_state
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Deals of the people on an email.")
@@ -52,7 +53,7 @@ def _respond(result: writes.WriteResult):
         raise Unprocessable(
             change.reason or "The CRM refused the change.", change_id=change.id, reason="crm_rejected"
         )
-    return {"change": change, "deal": result.deal}, STATUS[change.state]
+    return {"change": change, "deal": result.deal, "contact": result.contact}, STATUS[change.state]
 
 
 @bp.route("/context")
@@ -61,12 +62,11 @@ class Context(MethodView):
     @bp.response(200, sc.ContextSchema)
     def get(self, email, message_id=None):
         """Contacts among the open message's participants and their open deals, most active first."""
-        st = get_state()
-        return {
-            "contacts": views.email_context(
-                st.crm, current_rep(), email, st.settings.going_dark_days, message_id, st.ledger, st.capture
-            )
-        }
+        st, rep = get_state(), current_rep()
+        found = views.email_context(
+            st.crm, rep, email, st.settings.going_dark_days, message_id, st.ledger, st.capture
+        )
+        return {"contacts": found, "unknown": views.unknown_people(rep, email, found)}
 
 
 @bp.route("/pipeline")
@@ -130,6 +130,50 @@ class DealEmails(MethodView):
         )
         key = (g.idempotency or (None,))[0]
         return _respond(writes.log_email(st.write_deps(), rep, deal_id, email, key))
+
+
+@bp.route("/crm/options")
+class CrmOptions(MethodView):
+    @bp.response(200, sc.CrmOptionsSchema)
+    def get(self):
+        """Stakeholder roles and the stages a new deal may take, from the CRM's picklists."""
+        return crm_call(get_state().crm.crm_options, current_rep())
+
+
+@bp.route("/contacts")
+class Contacts(MethodView):
+    @bp.arguments(sc.NewContactSchema)
+    @bp.response(200, sc.WriteResultSchema)
+    @bp.alt_response(202, schema=sc.WriteResultSchema, description="Saved; syncing to the CRM.")
+    def post(self, data):
+        """Add a participant as a contact (account by email domain); an address already known is returned."""
+        key = (g.idempotency or (None,))[0]
+        return _respond(writes.add_contact(get_state().write_deps(), current_rep(), data["contact"], key))
+
+
+@bp.route("/deals")
+class Deals(MethodView):
+    @bp.arguments(sc.NewDealSchema)
+    @bp.response(200, sc.WriteResultSchema)
+    @bp.alt_response(202, schema=sc.WriteResultSchema, description="Saved; syncing to the CRM.")
+    def post(self, new):
+        """Create a deal for a participant's account (made if needed), owned by you, with them on it."""
+        key = (g.idempotency or (None,))[0]
+        return _respond(writes.create_deal(get_state().write_deps(), current_rep(), new, key))
+
+
+@bp.route("/deals/<deal_id>/stakeholders")
+class DealStakeholders(MethodView):
+    @bp.arguments(sc.StakeholderAddSchema)
+    @bp.response(200, sc.WriteResultSchema)
+    @bp.alt_response(202, schema=sc.WriteResultSchema, description="Saved; syncing to the CRM.")
+    def post(self, data, deal_id):
+        """Put a participant (added as a contact if new) on the deal with a role; a repeat sets the role."""
+        key = (g.idempotency or (None,))[0]
+        deps = get_state().write_deps()
+        return _respond(
+            writes.add_stakeholder(deps, current_rep(), deal_id, data["contact"], data["role"], key)
+        )
 
 
 @bp.route("/changes")

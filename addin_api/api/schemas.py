@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_dump, validate, validates
 
-from addin_api.domain import ChangeState, DealChanges, DealWarning, Direction, EmailLog, Rating, utcnow
+from addin_api.domain import (
+    ChangeState,
+    DealChanges,
+    DealWarning,
+    Direction,
+    EmailLog,
+    NewContact,
+    NewDeal,
+    Rating,
+    utcnow,
+)
 from addin_api.services.changes import LISTABLE
 
 ADDRESS_MAX = 320  # RFC 5321: 64 local part + @ + 255 domain
@@ -153,6 +163,16 @@ class HealthSchema(BaseSchema):
     capture = fields.Nested(CaptureStatusSchema)
 
 
+class MatchSchema(BaseSchema):
+    """Why a deal is shown for the email: a participant is its stakeholder, or works at its account."""
+
+    reason = fields.String(metadata={"description": "`stakeholder` or `account`."})
+    contact = fields.String(metadata={"description": "The participant's address."})
+    role = fields.String(
+        allow_none=True, metadata={"description": "Their role on the deal, if a stakeholder."}
+    )
+
+
 class DealSchema(BaseSchema):
     """A deal with its valid stages, health and the opaque version to send back on update."""
 
@@ -182,6 +202,11 @@ class DealSchema(BaseSchema):
     activities = fields.List(fields.Nested(ActivitySchema))
     health = fields.Nested(HealthSchema)
     editable = fields.Boolean(metadata={"description": "False when this rep may only read the deal."})
+    match = fields.Nested(
+        MatchSchema,
+        allow_none=True,
+        metadata={"description": "On /context: why this deal is shown; else null."},
+    )
 
     @pre_dump
     def _flatten(self, view, **_):
@@ -190,6 +215,7 @@ class DealSchema(BaseSchema):
             **{f: getattr(deal, f) for f in self.fields if hasattr(deal, f)},
             "health": view.health,
             "editable": view.editable,
+            "match": view.match,
         }
 
 
@@ -210,10 +236,78 @@ class ContactDealsSchema(BaseSchema):
     deals = fields.List(fields.Nested(DealSchema))
 
 
+class PersonSchema(BaseSchema):
+    """A participant to add as a contact: address, name and company (prefilled from the email)."""
+
+    email = _address(required=True)
+    name = fields.String(load_default="", validate=_text(200))
+    company = fields.String(load_default="", validate=_text(200))
+    title = fields.String(load_default="", validate=_text(128))
+
+    @post_load
+    def _person(self, data, **_):
+        return NewContact(
+            data["email"].strip().lower(), data["name"].strip(), data["company"].strip(), data["title"]
+        )
+
+
 class ContextSchema(BaseSchema):
-    """The deals of the people on an email."""
+    """The deals of the people on an email, and the participants the CRM does not know."""
 
     contacts = fields.List(fields.Nested(ContactDealsSchema))
+    unknown = fields.List(
+        fields.Nested(PersonSchema),
+        metadata={"description": "Participants not in the CRM, with a name and company guessed to prefill."},
+    )
+
+
+class NewContactSchema(BaseSchema):
+    """Add a participant as a contact."""
+
+    contact = fields.Nested(PersonSchema, required=True)
+
+
+class StakeholderAddSchema(BaseSchema):
+    """Put a participant on the deal with one of the CRM's roles (see GET /crm/options)."""
+
+    contact = fields.Nested(PersonSchema, required=True)
+    role = fields.String(load_default="", validate=_text(80))
+
+
+class NewDealSchema(BaseSchema):
+    """A deal for a participant's account, with them as its primary stakeholder."""
+
+    name = fields.String(required=True, validate=_text(120, 1))
+    stage = fields.String(required=True, validate=_text(255, 1))
+    close_date = fields.Date(required=True)
+    amount = fields.Decimal(
+        load_default=None,
+        allow_none=True,
+        places=2,
+        validate=validate.Range(min=0, max=10**15),
+        metadata={"type": "string", "format": "decimal"},
+    )
+    role = fields.String(load_default="", validate=_text(80))
+    contact = fields.Nested(PersonSchema, required=True)
+
+    @post_load
+    def _deal(self, data, **_):
+        return NewDeal(
+            data["name"].strip(),
+            data["stage"],
+            data["close_date"],
+            data["contact"],
+            data["amount"],
+            data["role"],
+        )
+
+
+class CrmOptionsSchema(BaseSchema):
+    """What the CRM accepts for new records."""
+
+    roles = fields.List(fields.String(), metadata={"description": "Stakeholder roles (the CRM's picklist)."})
+    stages = fields.List(fields.Nested(StageSchema), metadata={"description": "Open stages of a new deal."})
+    currency = fields.String()
 
 
 class ContextQuerySchema(BaseSchema):
@@ -315,8 +409,12 @@ class ChangeSchema(BaseSchema):
         validate=validate.OneOf([ChangeState.QUEUED, ChangeState.NEEDS_CONNECT, *ChangeState.SETTLED]),
         metadata={"description": "`needs_connect`: sent as soon as the rep reconnects their CRM."},
     )
-    op = fields.String()
-    deal_id = fields.String()
+    op = fields.String(
+        metadata={
+            "description": "`update_deal`, `log_email`, `add_contact`, `add_stakeholder`, `create_deal`."
+        }
+    )
+    deal_id = fields.String(allow_none=True, metadata={"description": "Null until a created deal exists."})
     attempts = fields.Integer()
     updated_at = fields.AwareDateTime()
     reason = fields.String(allow_none=True)
@@ -341,6 +439,9 @@ class WriteResultSchema(BaseSchema):
 
     change = fields.Nested(ChangeSchema)
     deal = fields.Nested(DealSchema, allow_none=True)
+    contact = fields.Nested(
+        ContactSchema, allow_none=True, metadata={"description": "Added contact (once saved)."}
+    )
 
 
 class ErrorResponseSchema(BaseSchema):

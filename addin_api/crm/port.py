@@ -7,11 +7,15 @@ from typing import Protocol, runtime_checkable
 
 from addin_api.domain import (
     CapturedActivity,
+    Contact,
     ContactDeals,
+    CrmOptions,
     Deal,
     DealChanges,
     EmailLog,
     FieldLimits,
+    NewContact,
+    NewDeal,
     Principal,
 )
 
@@ -100,6 +104,21 @@ class CrmPort(Protocol):
 
     def log_email(self, rep: Principal, deal_id: str, email: EmailLog) -> str:
         """Log the email on the deal with its rating, idempotent by Message-ID; returns the CRM's id."""
+
+    def crm_options(self, rep: Principal) -> CrmOptions:
+        """Stakeholder roles and the open stages a new deal may take, from the CRM's own picklists."""
+
+    def add_contact(self, rep: Principal, person: NewContact) -> Contact:
+        """The contact with this address, created (with an account found by domain or name) if none has it."""
+
+    def add_stakeholder(self, rep: Principal, deal_id: str, person: NewContact, role: str) -> Deal:
+        """Put the person (added as a contact if new) on the deal with `role`; a repeat only sets the role."""
+
+    def create_deal(self, rep: Principal, new: NewDeal) -> Deal:
+        """An open deal owned by the rep for the person's account, the person its primary stakeholder.
+
+        Idempotent: the rep's open deal of the same name on that account is returned instead of a second one.
+        """
 
 
 @runtime_checkable

@@ -76,9 +76,12 @@ def dropdown(
     return {"selectionInput": body}
 
 
-def text_input(name: str, label: str, value: str = "", hint: str = "", max_chars: int | None = None) -> dict:
-    """A single-line text input, with a character limit Google enforces while typing."""
-    body: dict = {"name": name, "label": label, "type": "SINGLE_LINE", "value": value}
+def text_input(
+    name: str, label: str, value: str = "", hint: str = "", max_chars: int | None = None, lines: int = 1
+) -> dict:
+    """A text input (several lines if `lines` > 1), with a character limit Google enforces while typing."""
+    kind = "MULTIPLE_LINE" if lines > 1 else "SINGLE_LINE"
+    body: dict = {"name": name, "label": label, "type": kind, "value": value}
     if hint:
         body["hintText"] = hint
     if max_chars:
@@ -92,10 +95,13 @@ def buttons(*items: dict | None) -> dict | None:
     return {"buttonList": {"buttons": kept}} if kept else None
 
 
-def button(text: str, action: dict | None = None, url: str = "", filled: bool = False) -> dict:
-    """A button that calls back (`action`) or opens `url`; `filled` marks the current or main choice."""
+def button(text: str, action: dict | None = None, url: str = "") -> dict:
+    """A button that calls back (`action`) or opens `url`.
+
+    No `type` (OUTLINED/FILLED): Google's card reference lists it for Chat apps, not Workspace add-ons.
+    """
     on_click = {"action": action} if action else {"openLink": {"url": url}}
-    return {"text": text, "onClick": on_click, "type": "FILLED" if filled else "OUTLINED"}
+    return {"text": text, "onClick": on_click}
 
 
 def action(function_url: str, parameters: dict[str, str]) -> dict:

@@ -1,4 +1,4 @@
-"""The Gmail add-on's HTTP endpoints: verify the request, call one service, answer with a card or a notification."""
+"""The Gmail add-on's HTTP endpoints: verify the request, call one service, answer with a card or a notice."""
 
 from __future__ import annotations
 
@@ -6,16 +6,21 @@ import hashlib
 import logging
 
 from flask import Blueprint, g, jsonify, request
+from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from addin_api.domain import DealChanges, Rating, Sentiment
+from addin_api.api.schemas import NewDealSchema
+from addin_api.domain import DealChanges, NewContact, Rating, Sentiment
 from addin_api.errors import AddinError, Forbidden, ServiceUnavailable, Unauthorized, error_body
+from addin_api.formatting import Formatter
+from addin_api.gmail import cards, people_cards
 from addin_api.gmail import views as cards_for
 from addin_api.gmail.gmail_api import GmailClient, MessageRef
 from addin_api.gmail.responses import notify, push_card, update_card
 from addin_api.gmail.state import CardState, StateSigner, form_value, parameter
 from addin_api.gmail.verify import GoogleVerifier
 from addin_api.services import changes, views, writes
+from addin_api.services.crm_errors import crm_call
 from addin_api.signals import service as signals
 from addin_api.state import get_state
 
@@ -44,28 +49,39 @@ def homepage():
 @bp.post("/message")
 def message():
     """The deals of the open email's participants and how the email reads (its body is read, never kept)."""
+    return _email_deals(open_clear=True)
+
+
+def on_email_deals(state: CardState) -> dict:
+    """Every deal of the open email's people (from a deal that opened directly), and who is not in the CRM."""
+    return _email_deals(open_clear=False)
+
+
+def _email_deals(open_clear: bool) -> dict:
+    """The context card; on opening, the deal itself when it is clearly it (a single stakeholder match)."""
     st = get_state()
     ref = MessageRef.from_event(g.event)
     try:
         msg = _gmail().full(ref)
     except Forbidden:  # a deployment without the read-only scope still finds the deals from the headers
         msg = _gmail().headers(ref)
+    message_id = msg.message_id or None
     contacts = views.email_context(
-        st.crm,
-        g.rep,
-        msg.participants,
-        st.settings.going_dark_days,
-        msg.message_id or None,
-        st.ledger,
-        st.capture,
+        st.crm, g.rep, msg.participants, st.settings.going_dark_days, message_id, st.ledger, st.capture
     )
-    card = cards_for.context_card(contacts, msg.subject, msg.message_id or None, _links(), _reading(msg))
-    return push_card(card)
+    reading = _reading(msg)
+    clear = views.clear_deal(contacts) if open_clear else None
+    if clear is not None:
+        more = cards.button("All deals for this email", _links().call("on_email_deals"))
+        return push_card(cards_for.deal_card(clear, _links(), message_id, more=more, reading=reading))
+    unknown = views.unknown_people(g.rep, msg.participants, contacts)
+    card = cards_for.context_card(contacts, msg.subject, message_id, _links(), unknown, reading)
+    return push_card(card, from_action=not open_clear)
 
 
 @bp.post("/action")
 def action():
-    """Every card callback: the `action` parameter names a registered handler, whose signed state is checked first."""
+    """Every card callback: `action` names a registered handler; its signed state is checked first."""
     handler = ACTIONS.get(parameter(g.event, "action") or "")
     if handler is None:
         return notify("This button is no longer supported. Close the add-on and open it again.")
@@ -88,19 +104,31 @@ def on_refresh_deal(state: CardState) -> dict:
     return update_card(cards_for.deal_card(view, _links(), state.message_id, reading=_kept_reading(state)))
 
 
-def on_change_stage(state: CardState) -> dict:
-    """Save the stage picked in the dropdown, with the version the rep saw."""
+def on_save_deal(state: CardState) -> dict:
+    """Save what changed of stage and next step (vs what the card showed); a closed stage asks first."""
+    if state.choice == "confirmed":  # from the closed-stage question: its stage, and the reason if given
+        reason = (form_value(g.event, "close_reason") or "").strip()
+        deal = _deal(state.deal_id, state.message_id).deal
+        label = (deal.stage_by_id(state.stage or "") or deal.stage).label
+        step = f"{label}: {reason}" if reason else state.next_step
+        return _update(state, DealChanges(state.version or "", stage_id=state.stage, next_step=step))
     stage = form_value(g.event, "stage")
-    if not stage:
-        return notify("Pick a stage first.")
-    return _update(state, DealChanges(state.version or "", stage_id=stage))
-
-
-def on_save_next_step(state: CardState) -> dict:
-    """Save the typed next step (empty clears it), with the version the rep saw."""
-    return _update(
-        state, DealChanges(state.version or "", next_step=(form_value(g.event, "next_step") or "").strip())
+    step = form_value(g.event, "next_step")
+    changes = DealChanges(
+        state.version or "",
+        stage_id=stage if stage and stage != state.stage else None,
+        next_step=step.strip() if step is not None and step.strip() != (state.next_step or "") else None,
     )
+    if not changes.fields():
+        return notify("Nothing changed.")
+    target = changes.stage_id and _deal(state.deal_id, state.message_id).deal
+    closing = target and target.stage_by_id(changes.stage_id)
+    if closing and closing.is_closed:
+        card = cards_for.close_card(
+            target, closing, changes.next_step, _links(), state.message_id, _kept_reading(state)
+        )
+        return push_card(card, from_action=True)
+    return _update(state, changes)
 
 
 def on_rate_email(state: CardState) -> dict:
@@ -131,13 +159,77 @@ def on_resolve_conflict(state: CardState) -> dict:
     return _update(state, DealChanges(state.version or "", stage_id=state.stage, next_step=state.next_step))
 
 
+def on_new_contact(state: CardState) -> dict:
+    """The form that adds a participant as a contact, prefilled from the email."""
+    person = NewContact(state.email or "", state.name or "", state.company or "")
+    return push_card(people_cards.person_card(person, _links(), state.message_id), from_action=True)
+
+
+def on_add_contact(state: CardState) -> dict:
+    """Add the contact (never twice for one address), then offer a deal for them."""
+    st = get_state()
+    person = NewContact(
+        state.email or "",
+        (form_value(g.event, "name") or "").strip(),
+        (form_value(g.event, "company") or "").strip(),
+    )
+    result = writes.add_contact(st.write_deps(), g.rep, person, _idempotency_key())
+    if result.change.state not in ("done", "queued"):
+        return notify(result.change.reason or "The CRM refused the contact.")
+    deals = views.pipeline(st.crm, g.rep, st.settings.going_dark_days)
+    options = crm_call(st.crm.crm_options, g.rep)
+    queued = result.change.state == "queued"
+    card = people_cards.next_card(person, queued, deals, options, _links(), state.message_id)
+    return update_card(card, notice="Syncing to the CRM" if queued else "Contact added")
+
+
+def on_attach(state: CardState) -> dict:
+    """Put the new contact on the chosen deal with the chosen role."""
+    deal_id = form_value(g.event, "deal") or ""
+    person = NewContact(state.email or "", state.name or "", state.company or "")
+    result = writes.add_stakeholder(
+        get_state().write_deps(),
+        g.rep,
+        deal_id,
+        person,
+        form_value(g.event, "role") or "",
+        _idempotency_key(),
+    )
+    return _outcome(result, CardState(deal_id=deal_id, message_id=state.message_id))
+
+
+def on_create_deal(state: CardState) -> dict:
+    """Create a deal for the new contact's account, owned by the rep."""
+    try:
+        new = NewDealSchema().load(
+            {
+                "name": form_value(g.event, "deal_name") or "",
+                "stage": form_value(g.event, "new_stage") or "",
+                "close_date": form_value(g.event, "close_date") or "",
+                "amount": (form_value(g.event, "amount") or "").strip() or None,
+                "role": form_value(g.event, "deal_role") or "",
+                "contact": {"email": state.email, "name": state.name or "", "company": state.company or ""},
+            }
+        )
+    except ValidationError as exc:
+        field, problems = next(iter(exc.normalized_messages().items()))
+        first = problems[0] if isinstance(problems, list) else problems
+        return notify(f"{field.replace('_', ' ').capitalize()}: {first}")
+    result = writes.create_deal(get_state().write_deps(), g.rep, new, _idempotency_key())
+    return _outcome(result, CardState(deal_id=result.change.deal_id, message_id=state.message_id))
+
+
 ACTIONS = {
     f.__name__: f
     for f in (
         on_pick_deal,
         on_refresh_deal,
-        on_change_stage,
-        on_save_next_step,
+        on_save_deal,
+        on_email_deals,
+        on_new_contact,
+        on_add_contact,
+        on_attach,
+        on_create_deal,
         on_rate_email,
         on_log_email,
         on_check_change,
@@ -200,9 +292,13 @@ def _outcome(
     view = (
         result.theirs
         or result.deal
-        or (None if parked else _deal_or_none(result.change.deal_id, state.message_id))
+        or (
+            None
+            if parked or not result.change.deal_id
+            else _deal_or_none(result.change.deal_id, state.message_id)
+        )
     )
-    notice = {"done": "Saved", "queued": "Saved here, syncing to the CRM"}.get(result.change.state, "")
+    notice = {"done": "Saved", "queued": "Saved, syncing to CRM…"}.get(result.change.state, "")
     if note:  # e.g. the email's Date header was replaced by the time Gmail received it
         notice = f"{notice}. {note}" if notice else note
     card = cards_for.change_card(
@@ -230,10 +326,25 @@ def _idempotency_key() -> str:
     parts = [
         parameter(g.event, "action"),
         parameter(g.event, "state"),
-        form_value(g.event, "stage"),
-        form_value(g.event, "next_step"),
+        *(form_value(g.event, name) for name in FORM_FIELDS),
     ]
     return "gmail:" + hashlib.sha256("\x1f".join(p or "" for p in parts).encode()).hexdigest()
+
+
+FORM_FIELDS = (
+    "stage",
+    "next_step",
+    "close_reason",
+    "name",
+    "company",
+    "deal",
+    "role",
+    "deal_name",
+    "new_stage",
+    "amount",
+    "close_date",
+    "deal_role",
+)
 
 
 def _called_url() -> str:
@@ -247,6 +358,7 @@ def _links() -> cards_for.Links:
     return cards_for.Links(
         st.settings.public_base_url.rstrip("/") + bp.url_prefix + "/action",
         lambda card_state: _signer().sign(g.rep, card_state),
+        Formatter.from_event(g.event),
         st.crm.limits,
     )
 

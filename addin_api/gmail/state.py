@@ -31,11 +31,14 @@ class CardState:
     stage: str | None = None
     next_step: str | None = None
     rating: str | None = None  # "positive" | "negative" | "" (clear)
-    choice: str | None = None  # conflict: "theirs" | "mine"
+    choice: str | None = None  # conflict: "theirs" | "mine"; a closed stage: "confirmed"
     reading: list | None = None  # the open email's sentiment [score, label, [[term, weight], ...]]
+    email: str | None = None  # a participant not in the CRM yet
+    name: str | None = None
+    company: str | None = None
 
 
-_SHORT = dict(zip((f.name for f in fields(CardState)), "dvmcsnrke", strict=True))
+_SHORT = dict(zip((f.name for f in fields(CardState)), "dvmcsnrkelao", strict=True))
 _LONG = {short: name for name, short in _SHORT.items()}
 
 

@@ -3,31 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from addin_api.domain import (
     BusinessCase,
     CaptureStatus,
     Deal,
+    DealMatch,
     FieldLimits,
     Health,
+    NewContact,
     Rating,
     Sentiment,
+    Stage,
     utcnow,
 )
+from addin_api.formatting import Formatter, days_ago
 from addin_api.gmail import cards
 from addin_api.gmail.state import CardState
 from addin_api.services.changes import ChangeStatus
 from addin_api.services.views import ContactView, DealView
 
-RATING_TEXT = {Rating.POSITIVE: "👍 Good sign", Rating.NEGATIVE: "👎 Bad sign"}
-# With a reading shown, the same two ratings are worded as agreeing or disagreeing with it.
-AGREE_TEXT = {
-    ("positive", Rating.POSITIVE): "👍 Agree, good sign",
-    ("positive", Rating.NEGATIVE): "👎 Disagree, bad sign",
-    ("negative", Rating.NEGATIVE): "👎 Agree, bad sign",
-    ("negative", Rating.POSITIVE): "👍 Disagree, good sign",
-}
+RATING_TEXT = {Rating.POSITIVE: "👍 Positive", Rating.NEGATIVE: "👎 Negative"}  # as in the Outlook pane
+SYNCING = "Saved, syncing to CRM…"  # the Outlook pane's words for a queued change
+# With a positive or negative reading shown, the buttons agree or disagree with it (as in the Outlook pane):
+# agreeing rates the email as it reads, disagreeing the opposite way; the rating stays what the rep means.
+AGREE, DISAGREE = "👍 Agree", "👎 Disagree"
+OPPOSITE = {Rating.POSITIVE: Rating.NEGATIVE, Rating.NEGATIVE: Rating.POSITIVE}
 SPARK = "▁▂▃▄▅▆▇█"  # score -1 → ▁ … +1 → █
 READING_TERMS = 4
 CASE_LABELS = {
@@ -46,6 +48,7 @@ class Links:
 
     url: str
     sign: Callable[[CardState], str]
+    fmt: Formatter = field(default_factory=Formatter)  # the rep's locale and time zone
     limits: FieldLimits = FieldLimits()  # the configured CRM's, so the card asks for what it accepts
 
     def call(self, handler: str, **state) -> dict:
@@ -65,26 +68,69 @@ def context_card(
     subject: str,
     message_id: str | None,
     links: Links,
+    unknown: Sequence[NewContact] = (),
     reading: Sentiment | None = None,
 ) -> dict:
-    """The CRM contacts among the open email's participants, each with their open deals.
+    """The email's CRM contacts with their open deals (and why each matched), then people not in the CRM.
 
     With `reading` (the open email's sentiment), a first section shows how it reads and, when the email
     belongs to exactly one deal the rep may edit, 👍/👎 to agree or disagree before opening it.
     """
+    strangers = _strangers(unknown, links, message_id)
     if not contacts:
         text = "None of the people on this email is a contact in the CRM."
         return cards.card(
-            "No CRM contacts on this email", [cards.section([cards.paragraph(text)])], subtitle=subject
+            "No CRM contacts on this email",
+            [cards.section([cards.paragraph(text)]), strangers],
+            subtitle=subject,
         )
     shown: set[str] = set()
     sections = [_reading_section(contacts, message_id, links, reading)]
     for contact in contacts:
-        rows = [_deal_row(v, links, message_id, reading) for v in contact.deals if v.deal.id not in shown]
+        who = contact.contact.name
+        rows = [
+            _deal_row(v, links, message_id, who, reading) for v in contact.deals if v.deal.id not in shown
+        ]
         shown.update(v.deal.id for v in contact.deals)
         empty = "Their open deals are listed above." if contact.deals else "No open deals."
         sections.append(cards.section([_contact_row(contact), *(rows or [cards.paragraph(empty)])]))
-    return cards.card(subject or "(no subject)", sections, subtitle="Deals of the people on this email")
+    return cards.card(
+        subject or "(no subject)", [*sections, strangers], subtitle="Deals of the people on this email"
+    )
+
+
+def match_text(match: DealMatch | None, who: str) -> str:
+    """Why a deal is shown, in the Outlook pane's words: 'Nadia is Champion', 'Same account as Nadia'."""
+    if match is None:
+        return ""
+    first = (who or match.contact).split(" ")[0]
+    if match.reason == DealMatch.STAKEHOLDER:
+        return f"{first} is {match.role}" if match.role else f"{first} is on this deal"
+    return f"Same account as {first}"
+
+
+def close_card(
+    deal: Deal,
+    stage: Stage,
+    next_step: str | None,
+    links: Links,
+    message_id: str | None,
+    reading: Sentiment | None = None,
+) -> dict:
+    """Moving to a closed stage asks first, with an optional reason (kept as the next step)."""
+    kept = {"deal_id": deal.id, "message_id": message_id, "reading": reading_state(reading)}
+    confirm = links.call(
+        "on_save_deal", **kept, version=deal.version, stage=stage.id, next_step=next_step, choice="confirmed"
+    )
+    cancel = links.call("on_refresh_deal", **kept)
+    outcome = "won" if stage.is_won else "lost"
+    widgets = [
+        cards.paragraph(f"It leaves your open pipeline as {outcome}."),
+        # The reason is saved as "<stage label>: <reason>", which must fit the CRM's next step.
+        cards.text_input("close_reason", "Reason (optional)", max_chars=links.limits.next_step_max - 40),
+        cards.buttons(cards.button(f"Yes, {stage.label.lower()}", confirm), cards.button("Cancel", cancel)),
+    ]
+    return cards.card(f"Move this deal to {stage.label}?", [cards.section(widgets)], subtitle=deal.name)
 
 
 def deal_card(
@@ -92,14 +138,16 @@ def deal_card(
     links: Links,
     message_id: str | None = None,
     banner: dict | None = None,
+    more: dict | None = None,
     reading: Sentiment | None = None,
 ) -> dict:
-    """One deal: stage and next step, facts, health (warnings, trend), this email and how it reads, people.
+    """One deal: stage and next step, facts, health (warnings, trend), recent emails, this email, people.
 
     `reading` is the open email's sentiment when its text was read; else a logged activity's is shown.
     """
     deal = view.deal
     top = _edit_widgets(deal, links, message_id, reading) if view.editable else _read_widgets(deal)
+    fmt = links.fmt
     kept = {"deal_id": deal.id, "message_id": message_id, "reading": reading_state(reading)}
     refresh = cards.button("Refresh", links.call("on_refresh_deal", **kept))
     crm = cards.button("Open in CRM", url=deal.url) if deal.url else None
@@ -108,12 +156,13 @@ def deal_card(
         [
             cards.section([banner]),
             cards.section(top),
-            cards.section(_facts(deal), header="Deal"),
-            cards.section(_health(view.health), header="Email health"),
+            cards.section(_facts(deal, fmt), header="Deal"),
+            cards.section(_health(view.health, deal.is_closed), header="Email health"),
+            cards.section(_recent(deal, fmt), header="Recent emails", collapsed_after=3),
             _email_section(view, links, message_id, reading),
             cards.section(_stakeholders(deal), header="Stakeholders", collapsed_after=3),
             cards.section(_business_case(deal.business_case), header="Business case", collapsed_after=2),
-            cards.section([cards.buttons(refresh, crm)]),
+            cards.section([cards.buttons(refresh, crm), cards.buttons(more)]),
         ],
         subtitle=deal.account_name,
     )
@@ -132,7 +181,7 @@ def change_card(
     banner = _banner(change, links, message_id)
     if view is None:  # the CRM cannot be read right now: show the outcome alone
         return cards.card("Your change", [cards.section([banner])])
-    return deal_card(view, links, message_id, banner, reading)
+    return deal_card(view, links, message_id, banner, reading=reading)
 
 
 def conflict_card(change: ChangeStatus, theirs: DealView, links: Links, message_id: str | None) -> dict:
@@ -163,7 +212,6 @@ def conflict_card(change: ChangeStatus, theirs: DealView, links: Links, message_
             stage=(fields.get("stage") or {}).get("yours"),
             next_step=(fields.get("next_step") or {}).get("yours"),
         ),
-        filled=True,
     )
     intro = cards.paragraph(
         "Someone changed this deal in the CRM after you opened it. Nothing was overwritten."
@@ -210,13 +258,21 @@ def _reading_section(
     return cards.section([*reading_widgets(reading), rate, hint], header="This email")
 
 
-def _deal_row(view: DealView, links: Links, message_id: str | None, reading: Sentiment | None = None) -> dict:
+def _deal_row(
+    view: DealView, links: Links, message_id: str | None, who: str = "", reading: Sentiment | None = None
+) -> dict:
     deal = view.deal
     warned = [w.message for w in view.health.warnings if w.code != "going_dark"]
-    bottom = " · ".join([_silence(view.health), *warned[:1]]) + ("" if view.editable else " · view only")
+    parts = (
+        match_text(view.match, who),
+        _silence(view.health, deal.is_closed),
+        *warned[:1],
+        "" if view.editable else "view only",
+    )
+    bottom = " · ".join(x for x in parts if x)
     return cards.info(
         deal.name,
-        top=f"{deal.stage.label} · {_amount(deal)}",
+        top=f"{deal.stage.label} · {_amount(deal, links.fmt)}",
         bottom=bottom,
         action=links.call(
             "on_pick_deal", deal_id=deal.id, message_id=message_id, reading=reading_state(reading)
@@ -225,23 +281,27 @@ def _deal_row(view: DealView, links: Links, message_id: str | None, reading: Sen
 
 
 def _edit_widgets(deal: Deal, links: Links, message_id: str | None, reading: Sentiment | None) -> list:
+    # The dropdown does not save on change (a slip to "Closed lost" must not be written at once): Save
+    # sends what changed, compared with the stage and next step this card showed (carried in its state).
     state = {
         "deal_id": deal.id,
         "version": deal.version,
         "message_id": message_id,
         "reading": reading_state(reading),
     }
+    shown = {"stage": deal.stage.id, "next_step": deal.next_step}
     stages = [(s.label, s.id, s.id == deal.stage.id) for s in deal.stages]
     return [
-        cards.dropdown("stage", "Stage", stages, on_change=links.call("on_change_stage", **state)),
+        cards.dropdown("stage", "Stage", stages),
         cards.text_input(
             "next_step",
             "Next step",
             deal.next_step,
             hint=f"At most {links.limits.next_step_max} characters",
             max_chars=links.limits.next_step_max,
+            lines=3,
         ),
-        cards.buttons(cards.button("Save next step", links.call("on_save_next_step", **state))),
+        cards.buttons(cards.button("Save", links.call("on_save_deal", **state, **shown))),
     ]
 
 
@@ -254,24 +314,25 @@ def _read_widgets(deal: Deal) -> list:
     ]
 
 
-def _facts(deal: Deal) -> list:
-    close = deal.close_date.isoformat() if deal.close_date else "—"
+def _facts(deal: Deal, fmt: Formatter) -> list:
+    close = fmt.day(deal.close_date)
     probability = f"{deal.probability}%" if deal.probability is not None else "—"
     return [
-        cards.info(_amount(deal), top="Amount", icon="DOLLAR"),
+        cards.info(_amount(deal, fmt), top="Amount", icon="DOLLAR"),
         cards.info(close, top="Close date", bottom=f"Probability {probability}", icon="CLOCK"),
         cards.info(deal.owner_name or deal.owner_email, top="Owner", bottom=deal.owner_email, icon="PERSON"),
     ]
 
 
-def _health(health: Health) -> list:
+def _health(health: Health, closed: bool) -> list:
     counts = f"{health.inbound_count} from the buyer · {health.outbound_count} from us"
+    dark = health.going_dark and not closed
     warnings = [cards.info(w.message, top="Warning") for w in health.warnings if w.code != "going_dark"]
     top = "Emails" if health.capture.source == CaptureStatus.MAILBOX else "Emails logged"
     return [
         *warnings,
         cards.info(counts, top=top, bottom=health.capture.describe(utcnow()), icon="EMAIL"),
-        cards.info(_silence(health), top="Going dark" if health.going_dark else "Buyer activity"),
+        cards.info(_silence(health, closed), top="Going dark" if dark else "Buyer activity"),
         _trend(health),
     ]
 
@@ -303,17 +364,19 @@ def reading_widgets(reading: Sentiment | None) -> list:
 
 
 def rate_buttons(links: Links, deal_id: str, message_id: str, rating, reading: Sentiment | None) -> dict:
-    """👍/👎 for this email on this deal, worded as agree/disagree with the reading when there is one."""
+    """👍/👎 for this email on this deal: Agree/Disagree with a positive or negative reading, else plain."""
     state = {"deal_id": deal_id, "message_id": message_id, "reading": reading_state(reading)}
-    label = reading.label if reading else "neutral"
+    said = next((r for r in OPPOSITE if reading and r.value == reading.label), None)
+    choices = (
+        [(AGREE, said), (DISAGREE, OPPOSITE[said])] if said else [(t, r) for r, t in RATING_TEXT.items()]
+    )
     return cards.buttons(
         *[
             cards.button(
-                AGREE_TEXT.get((label, value), text),
+                f"✓ {text}" if rating is value else text,
                 links.call("on_rate_email", **state, rating="" if rating is value else value.value),
-                filled=rating is value,
             )
-            for value, text in RATING_TEXT.items()
+            for text, value in choices
         ]
     )
 
@@ -334,13 +397,35 @@ def reading_from_state(value) -> Sentiment | None:
         return None
 
 
-def _silence(health: Health) -> str:
+def _silence(health: Health, closed: bool = False) -> str:
     days = health.days_since_inbound
+    dark = health.going_dark and not closed  # a won or lost deal cannot go dark
     if days is None:
-        return "Going dark: the buyer never replied" if health.going_dark else "No emails yet"
-    if health.going_dark:
+        return "Going dark: the buyer never replied" if dark else "No emails yet"
+    if dark:
         return f"Going dark: {days} days without a reply"
-    return f"Buyer wrote {days} days ago" if days != 1 else "Buyer wrote yesterday"
+    return f"Buyer wrote {days_ago(days)}"
+
+
+def _recent(deal: Deal, fmt: Formatter) -> list:
+    """The deal's logged emails: direction, day, the rep's rating and how the email read."""
+    now = utcnow()
+    return [
+        cards.info(
+            a.subject or "(no subject)",
+            top=("↘ In" if a.direction.value == "inbound" else "↗ Out")
+            + f" · {fmt.relative_day(a.sent_at, now)}",
+            bottom=" · ".join(
+                x
+                for x in (
+                    RATING_TEXT[a.rating] if a.rating else "",
+                    f"Reads {a.sentiment.label}" if a.sentiment else "",
+                )
+                if x
+            ),
+        )
+        for a in deal.activities
+    ]
 
 
 def _email_section(
@@ -355,7 +440,7 @@ def _email_section(
     reading = reading or (activity.sentiment if activity else None)
     state = {"deal_id": deal.id, "message_id": message_id, "reading": reading_state(reading)}
     log = cards.button(
-        "Log email again" if logged else "Log email",
+        "Log email again" if logged else "Log without rating",
         links.call("on_log_email", **state, rating=rating.value if rating else ""),
     )
     status = (
@@ -390,7 +475,7 @@ def _business_case(case: BusinessCase) -> list:
 
 
 def _banner(change: ChangeStatus, links: Links, message_id: str | None) -> dict:
-    what = "The email was logged" if change.op == "log_email" else "Your change was saved"
+    what = WHAT.get(change.op, "Your change was saved")
     if change.state == "done":
         return cards.info(f"{what} in the CRM.", top="Saved")
     if change.state == "queued":
@@ -400,8 +485,7 @@ def _banner(change: ChangeStatus, links: Links, message_id: str | None) -> dict:
         )
         return cards.info(
             f"{what} here. The CRM is not reachable yet; it will be sent automatically.",
-            top="Syncing",
-            bottom=f"State: queued · {change.attempts} attempt(s)",
+            top=SYNCING,
             button=check,
         )
     if change.state == "conflict":
@@ -416,5 +500,32 @@ def _banner(change: ChangeStatus, links: Links, message_id: str | None) -> dict:
     return cards.info(change.reason or "The CRM refused the change.", top="Not saved: the CRM refused it")
 
 
-def _amount(deal: Deal) -> str:
-    return f"{deal.currency} {deal.amount:,.0f}" if deal.amount is not None else "No amount"
+def _amount(deal: Deal, fmt: Formatter) -> str:
+    return fmt.money(deal.amount, deal.currency) if deal.amount is not None else "No amount"
+
+
+WHAT = {
+    "log_email": "The email was logged",
+    "add_contact": "The contact was added",
+    "add_stakeholder": "They were added to the deal",
+    "create_deal": "The deal was created",
+}
+
+
+def _strangers(unknown: Sequence[NewContact], links: Links, message_id: str | None) -> dict | None:
+    rows = [
+        cards.info(
+            p.name or p.email,
+            top=p.company,
+            bottom=p.email,
+            icon="PERSON",
+            button=cards.button(
+                "Add to the CRM",
+                links.call(
+                    "on_new_contact", email=p.email, name=p.name, company=p.company, message_id=message_id
+                ),
+            ),
+        )
+        for p in unknown
+    ]
+    return cards.section(rows, header="Not in the CRM")

@@ -20,7 +20,7 @@ class ChangeStatus:
     id: str
     state: str
     op: str
-    deal_id: str
+    deal_id: str | None
     attempts: int
     updated_at: datetime
     reason: str | None = None
@@ -57,12 +57,19 @@ def status_of(row: ChangeRow) -> ChangeStatus:
         row.id,
         row.state,
         row.op,
-        row.deal_id,
+        public_deal_id(row, result),
         row.attempts,
         row.updated_at,
         reason=result.get("reason") or (row.last_error if waiting else None),
         conflict=result.get("conflict"),
     )
+
+
+def public_deal_id(row: ChangeRow, result: dict) -> str | None:
+    """The deal a change is about: a created deal's id once made; none yet for a person's queued records."""
+    if result.get("deal_id"):
+        return result["deal_id"]
+    return None if row.deal_id.startswith("person:") else row.deal_id
 
 
 def change_status(outbox: OutboxPort, rep: Principal, change_id: str) -> ChangeStatus:

@@ -13,12 +13,17 @@ from addin_api.domain import (
     Contact,
     ContactDeals,
     Deal,
+    DealMatch,
     Direction,
     EmailActivity,
     Health,
+    NewContact,
     Principal,
     Rating,
     Sentiment,
+    company_from_domain,
+    match_of,
+    name_from_address,
     utcnow,
 )
 from addin_api.errors import NotFound
@@ -37,6 +42,7 @@ class DealView:
     deal: Deal
     health: Health
     editable: bool
+    match: DealMatch | None = None  # on an email's context: why the deal is shown
 
 
 @dataclass(frozen=True)
@@ -125,13 +131,34 @@ def email_context(
     views = []
     for match in found:
         deals = sorted(
-            (captured.view(dl, rep, going_dark_days, now) for dl in match.deals),
-            key=lambda v: last_activity(v.deal.stats) or _EPOCH,
-            reverse=True,
+            (
+                replace(captured.view(dl, rep, going_dark_days, now), match=match_of(dl, match.contact))
+                for dl in match.deals
+            ),
+            key=lambda v: _rank(v, others),
         )
         views.append(ContactView(match.contact, tuple(deals)))
     order = {e: i for i, e in enumerate(others)}
     return sorted(views, key=lambda v: order.get(v.contact.email.lower(), len(order)))
+
+
+def _rank(view: DealView, participants: list[str]) -> tuple:
+    """Deals the person is on first, then those with more of the email's people on them, then most active."""
+    on_deal = sum(1 for s in view.deal.stakeholders if s.email.lower() in participants)
+    latest = last_activity(view.deal.stats) or _EPOCH
+    return (view.match.reason != DealMatch.STAKEHOLDER, -on_deal, -latest.timestamp())
+
+
+def unknown_people(rep: Principal, emails: Sequence[str], found: list[ContactView]) -> list[NewContact]:
+    """Participants the CRM does not know (the rep dropped), with a name and company guessed to prefill."""
+    known = {v.contact.email.lower() for v in found} | {rep.email.lower()}
+    ours = rep.email.rpartition("@")[2].lower()  # colleagues are not prospects
+    wanted = dict.fromkeys(e.strip().lower() for e in emails if e.strip())
+    return [
+        NewContact(e, name_from_address(e), company_from_domain(e.rpartition("@")[2]))
+        for e in list(wanted)[:MAX_PARTICIPANTS]
+        if e not in known and e.rpartition("@")[2] != ours
+    ]
 
 
 def deal_view(
@@ -207,3 +234,11 @@ def pipeline(
             v.deal.close_date or now.date(),
         ),
     )
+
+
+def clear_deal(found: list[ContactView]) -> DealView | None:
+    """The deal that is clearly it: the only deal a participant is a stakeholder of (else None)."""
+    on_deal = {
+        v.deal.id: v for c in found for v in c.deals if v.match and v.match.reason == DealMatch.STAKEHOLDER
+    }
+    return next(iter(on_deal.values())) if len(on_deal) == 1 else None

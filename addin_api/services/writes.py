@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -21,11 +22,14 @@ from addin_api.crm.port import (
 from addin_api.domain import (
     TRACKED,
     ChangeState,
+    Contact,
     Deal,
     DealChanges,
     Direction,
     EmailLog,
     FieldLimits,
+    NewContact,
+    NewDeal,
     Principal,
     Rating,
     Sentiment,
@@ -36,7 +40,8 @@ from addin_api.domain import (
     utcnow,
 )
 from addin_api.errors import Forbidden, NotFound, Unprocessable
-from addin_api.services.changes import ChangeStatus, status_of
+from addin_api.services import people
+from addin_api.services.changes import ChangeStatus, public_deal_id, status_of
 from addin_api.services.ports import ChangeRow, LedgerPort, LexiconPort, OutboxPort
 from addin_api.services.views import DealView, view_of, with_sentiment
 from addin_api.signals import service as signals
@@ -83,6 +88,7 @@ class WriteResult:
     change: ChangeStatus
     deal: DealView | None = None
     theirs: DealView | None = field(default=None)
+    contact: Contact | None = None  # the contact an add_contact made or found
     lease_lost: bool = False  # someone else applied the change meanwhile: `change` is what they recorded
 
     @property
@@ -118,23 +124,57 @@ def log_email(
     deps: WriteDeps, rep: Principal, deal_id: str, email: EmailLog, idempotency_key: str | None = None
 ) -> WriteResult:
     """Log/rate an email on a deal; the same Message-ID on the same deal stays one activity."""
-    if idempotency_key and (row := deps.outbox.by_idempotency_key(rep.key, idempotency_key)):
+    payload = email_payload(email, _reading(deps, rep, email))
+    teach = _teach(deps, rep, email)
+    return _record_on_deal(deps, rep, deal_id, LOG_EMAIL, payload, idempotency_key, teach=teach)
+
+
+def add_contact(
+    deps: WriteDeps, rep: Principal, person: NewContact, idempotency_key: str | None = None
+) -> WriteResult:
+    """Add a participant as a contact (their account found or made by domain); never two for one address."""
+    payload = {"contact": people.contact_payload(person)}
+    return _record_new(
+        deps, rep, people.person_queue(person.email), people.ADD_CONTACT, payload, idempotency_key
+    )
+
+
+def add_stakeholder(
+    deps: WriteDeps,
+    rep: Principal,
+    deal_id: str,
+    person: NewContact,
+    role: str,
+    idempotency_key: str | None = None,
+) -> WriteResult:
+    """Put a participant (added as a contact if new) on one of the rep's deals with a CRM role."""
+    payload = {"contact": people.contact_payload(person), "role": role}
+    check = functools.partial(people.check_role, deps.crm, rep, role)  # judged once the deal is readable
+    return _record_on_deal(deps, rep, deal_id, people.ADD_STAKEHOLDER, payload, idempotency_key, check)
+
+
+def _record_on_deal(
+    deps: WriteDeps,
+    rep: Principal,
+    deal_id: str,
+    op: str,
+    payload: dict,
+    key: str | None,
+    check=None,
+    teach=None,
+) -> WriteResult:
+    """Record a change to one deal the rep may edit and try it now; a reused key answers as recorded.
+
+    `check` runs once the deal is readable; `teach` runs in the transaction that records the change.
+    """
+    if key and (row := deps.outbox.by_idempotency_key(rep.key, key)):
         return _as_recorded(deps, rep, row)
     deal = _read_for_write(deps, rep, deal_id)
     if isinstance(deal, Deal):
         _authorize(rep, deal)
-    payload = email_payload(email, _reading(deps, rep, email))
-    row, created = deps.outbox.record(
-        rep,
-        deps.crm.name,
-        deal_id,
-        LOG_EMAIL,
-        payload,
-        None,
-        idempotency_key,
-        deps.lease,
-        _teach(deps, rep, email),
-    )
+        if check:
+            check()
+    row, created = deps.outbox.record(rep, deps.crm.name, deal_id, op, payload, None, key, deps.lease, teach)
     return _attempt_now(deps, row, deal) if created else _as_recorded(deps, rep, row)
 
 
@@ -163,6 +203,31 @@ def _teach(deps: WriteDeps, rep: Principal, email: EmailLog):
     return teach
 
 
+def create_deal(
+    deps: WriteDeps, rep: Principal, new: NewDeal, idempotency_key: str | None = None
+) -> WriteResult:
+    """A deal owned by the rep for a participant's account, with them as its primary stakeholder."""
+    people.check_role(deps.crm, rep, new.role)
+    payload = {"deal": people.deal_payload(new)}
+    queue = people.person_queue(new.contact.email)
+    return _record_new(deps, rep, queue, people.CREATE_DEAL, payload, idempotency_key)
+
+
+def _record_new(
+    deps: WriteDeps, rep: Principal, queue: str, op: str, payload: dict, key: str | None
+) -> WriteResult:
+    """Record a new-record change on the person's queue and try it now (queued if the CRM is down)."""
+    if key and (row := deps.outbox.by_idempotency_key(rep.key, key)):
+        return _as_recorded(deps, rep, row)
+    row, created = deps.outbox.record(rep, deps.crm.name, queue, op, payload, None, key, deps.lease)
+    if not created:
+        return _as_recorded(deps, rep, row)
+    if deps.outbox.has_earlier_pending(row):
+        deps.outbox.release(row)
+        return WriteResult(status_of(row))
+    return apply_row(deps, row)
+
+
 def apply_row(deps: WriteDeps, row: ChangeRow, deal: Deal | None = None) -> WriteResult:
     """Try one recorded change (whose lease we hold) against the CRM and settle, reschedule or park it."""
     rep = Principal(**row.user)
@@ -189,17 +254,27 @@ def apply_row(deps: WriteDeps, row: ChangeRow, deal: Deal | None = None) -> Writ
     # rep never received its new version. A change saved in the request answered with it.
     chain = (
         {"base_version": row.payload.get("version"), "new_version": new.version}
-        if new and deal is None
+        if row.op == UPDATE and new and deal is None
+        else {"deal_id": new.id}
+        if row.op == people.CREATE_DEAL
         else None
     )
     if not deps.outbox.settle(row, DONE, chain):
         return _lost(deps, rep, row)
-    return WriteResult(_settled(row, DONE), _view(deps, rep, new) if new else None)
+    done = dataclasses.replace(_settled(row, DONE), deal_id=public_deal_id(row, chain or {}))
+    if isinstance(new, Contact):
+        return WriteResult(done, contact=new)
+    return WriteResult(done, _view(deps, rep, new) if new else None)
 
 
-def _deliver(deps: WriteDeps, rep: Principal, row: ChangeRow, deal: Deal | None) -> Deal | None:
+def _deliver(deps: WriteDeps, rep: Principal, row: ChangeRow, deal: Deal | None) -> Deal | Contact | None:
     if row.op == UPDATE:
         return _apply_update(deps, rep, row, deal)
+    if row.op in people.OPS:
+        if row.op == people.ADD_STAKEHOLDER and deal is None:  # drained later: the rep's right, checked now
+            _authorize(rep, deps.crm.get_deal(rep, row.deal_id))
+        _hold(deps, row)
+        return people.deliver(deps.crm, rep, row)
     if deal is None:  # drained later: the rep's right to the deal is checked against the CRM now
         _authorize(rep, deps.crm.get_deal(rep, row.deal_id))
     email = email_from_payload(row.payload)
@@ -482,7 +557,8 @@ def _settled(
     attempted: bool = True,
 ) -> ChangeStatus:
     attempts = row.attempts + (1 if attempted else 0)
-    return ChangeStatus(row.id, state, row.op, row.deal_id, attempts, utcnow(), reason, conflict)
+    deal_id = public_deal_id(row, {})
+    return ChangeStatus(row.id, state, row.op, deal_id, attempts, utcnow(), reason, conflict)
 
 
 def _reason(exc: Exception) -> str:

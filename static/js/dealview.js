@@ -3,13 +3,15 @@
 // the open email beside its tone (sentiment.js), warnings and tone trend (dealsignals.js), recent emails,
 // stakeholders and business case.
 
+import { closeConfirm } from "./closeconfirm.js";
 import { conflictView } from "./conflictview.js";
-import { DealSignals, recentEmails } from "./dealsignals.js";
+import { DealSignals } from "./dealsignals.js";
 import { h, replace, uid } from "./dom.js";
 import { draftOf, keepDraft } from "./drafts.js";
 import { day, money } from "./format.js";
 import { ratingChoices, readingOf, showReading } from "./sentiment.js";
 import { clearStatus, state } from "./state.js";
+import { recentEmails } from "./recent.js";
 import { healthBadges } from "./views.js";
 
 const CASE_FIELDS = [
@@ -83,7 +85,7 @@ export class DealView {
     const field = this.parts.form.querySelector(`[name="${name}"]`);
     if (!field) return;
     field.focus();
-    if (field.type === "text") field.setSelectionRange(field.value.length, field.value.length);
+    if (field.type === "text" || field.type === "textarea") field.setSelectionRange(field.value.length, field.value.length);
   }
 
   header(deal) {
@@ -111,10 +113,11 @@ export class DealView {
     const shown = { ...base(), ...(draft ? draft.fields : {}) };
     const stage = h("select", { id: this.ids.stage, name: "stage" },
       deal.stages.map((s) => h("option", { value: s.id, selected: s.id === shown.stage }, s.label)));
-    const step = h("input", {
-      id: this.ids.step, name: "next_step", type: "text", maxLength: max, value: shown.next_step,
+    const step = h("textarea", {
+      id: this.ids.step, name: "next_step", rows: 3, maxLength: max,
       autocomplete: "off", "aria-describedby": this.ids.count, placeholder: "What happens next, and when?",
     });
+    step.value = shown.next_step; // a textarea's text is its value, not an attribute
     const count = h("span", { id: this.ids.count, class: "counter", "aria-live": "off" });
     const save = h("button", { type: "submit", class: "button primary" }, "Save");
     const unsaved = h("span", { class: "unsaved" }, "Not saved yet");
@@ -150,6 +153,8 @@ export class DealView {
         event.preventDefault();
         const fields = changed();
         if (!Object.keys(fields).length) return;
+        const target = fields.stage && deal.stages.find((st) => st.id === fields.stage);
+        if (target && target.is_closed) return this.confirmClose(target, fields, max);
         this.refocus = this.lastEdited || Object.keys(fields)[0];
         this.actions.save(fields);
       },
@@ -157,6 +162,25 @@ export class DealView {
     h("label", { for: this.ids.stage }, "Stage"), stage,
     h("div", { class: "label-row" }, h("label", { for: this.ids.step }, "Next step"), count), step,
     h("div", { class: "form-actions" }, save, unsaved));
+  }
+
+  /** Ask before a closed stage; the optional reason is saved as the next step. */
+  confirmClose(stage, fields, max) {
+    const form = this.parts.form.firstChild;
+    const back = () => {
+      confirm.remove();
+      form.hidden = false;
+      this.focusField("stage");
+    };
+    const confirm = closeConfirm(stage, max, (reason) => {
+      confirm.remove();
+      form.hidden = false;
+      const next = reason ? { next_step: `${stage.label}: ${reason}`.slice(0, max) } : {};
+      this.refocus = "stage";
+      this.actions.save({ ...fields, ...next });
+    }, back);
+    form.hidden = true;
+    this.parts.form.append(confirm);
   }
 
   readOnly(deal) {
@@ -209,10 +233,14 @@ export class DealView {
       title: current === rating ? `Remove the ${rating} rating` : `Rate this email ${rating}`,
       onclick: () => this.actions.rate(current === rating ? null : rating),
     }, h("span", { class: "emoji", "aria-hidden": "true" }, emoji), text, hint ? h("span", { class: "sr-only" }, hint) : "");
+    // Outlook can log an email on the deal without rating it (Gmail always could).
+    const logOnly = !logged && !progress ? h("button", {
+      type: "button", class: "button log-only", onclick: () => this.actions.rate(null, true),
+    }, "Log without rating") : "";
     const summary = progress ? progress.text
       : current ? `You rated this email ${current}.` : logged ? "Logged on this deal, not rated yet." : "Not rated yet.";
     return replace(this.parts.rate, h("section", { class: "rate", "aria-label": "Rate this email" }, title, this.readingEl,
-      h("div", { class: "rate-buttons", role: "group", "aria-label": "Rating" }, ratingChoices(reading).map(button)),
+      h("div", { class: "rate-buttons", role: "group", "aria-label": "Rating" }, ratingChoices(reading).map(button), logOnly),
       h("p", { class: `rate-status status-${progress ? progress.kind : "idle"}`, role: "status" },
         busy ? h("span", { class: "spinner", "aria-hidden": "true" }) : "", summary)));
   }

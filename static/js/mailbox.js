@@ -22,6 +22,7 @@ export function createMailbox(office) {
         subject: item.subject || "",
         from, to, cc,
         messageId: item.internetMessageId || null, // missing on some freshly sent items
+        conversationId: item.conversationId || null, // the thread: the rep's deal pick is remembered per thread
         sentAt: toIso(item.dateTimeCreated),
         // The rep's own address matches nobody's deal; the server drops it too, but it need not leave the pane.
         participants: unique([from, ...to, ...cc].map((a) => a.email)).filter((e) => e !== user.email),

@@ -63,6 +63,7 @@ function messageItem(data, office) {
     to: data.to || [],
     cc: data.cc || [],
     internetMessageId: data.internetMessageId,
+    conversationId: data.conversationId,
     dateTimeCreated: new Date(data.dateTimeCreated),
     body: {
       getAsync(coercionType, options, callback) {

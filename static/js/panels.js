@@ -8,7 +8,10 @@ import { connected, notePending } from "./pending.js";
 import { replace } from "./dom.js";
 import { applyMine, keepTheirs, rateEmail, saveDeal } from "./saves.js";
 import { isCurrent, rememberDeal, selectMessage, state } from "./state.js";
-import { dealChoices, messageHeader, notice, picker, pipelineList, skeleton } from "./views.js";
+import { pickFor, rememberPick } from "./picks.js";
+import { pipelineView } from "./pipelineview.js";
+import { strangers } from "./stranger.js";
+import { clearChoice, dealChoices, messageHeader, notice, picker, skeleton } from "./views.js";
 
 export const panels = {};
 export const mounted = { email: null, pipeline: null }; // the DealView shown in each panel, if any
@@ -41,9 +44,13 @@ export async function openMessage(message) {
     if (!isCurrent(token)) return;
     const choices = dealChoices(context);
     choices.forEach(({ deal }) => rememberDeal(deal));
-    if (!choices.length) return show("email", null, messageHeader(message), noDeals(context));
-    if (choices.length === 1) return showDeal(token, choices[0].deal.id, choices);
-    return showPicker(token, choices);
+    const others = () => strangers(context.unknown, message, () => openMessage(state.message));
+    if (!choices.length) return show("email", null, messageHeader(message), noDeals(context), others());
+    const picked = await pickFor(message.conversationId);
+    if (!isCurrent(token)) return;
+    const chosen = choices.some((c) => c.deal.id === picked) ? picked : clearChoice(choices);
+    if (chosen) return showDeal(token, chosen, choices, false, others);
+    return showPicker(token, choices, null, others);
   } catch (error) {
     if (isCurrent(token)) showProblem("email", error, () => openMessage(state.message), messageHeader(message));
   }
@@ -52,25 +59,33 @@ export async function openMessage(message) {
 function noDeals(context) {
   const known = (context.contacts || []).map((c) => c.contact.name || c.contact.email);
   if (!known.length) {
-    return notice({ title: "No deals for this email", text: "Nobody on this email is a contact in the CRM.", icon: "🔍" });
+    const text = context.unknown && context.unknown.length
+      ? "Nobody on this email is a contact in the CRM yet. Add them below." : "Nobody on this email is a contact in the CRM.";
+    return notice({ title: "No deals for this email", text, icon: "🔍" });
   }
   const text = `${known.join(", ")} ${known.length === 1 ? "is" : "are"} in the CRM, but on no open deal.`;
   return notice({ title: "No open deals", text, icon: "🗂️" });
 }
 
-function showPicker(token, choices, focusId = null) {
+function showPicker(token, choices, focusId = null, others = () => "") {
   if (!isCurrent(token)) return;
-  show("email", null, messageHeader(state.message), picker(choices, (id) => showDeal(token, id, choices, true)));
+  const pick = (id) => {
+    rememberPick(state.message && state.message.conversationId, id); // the next visit opens it directly
+    showDeal(token, id, choices, true, others);
+  };
+  show("email", null, messageHeader(state.message), picker(choices, pick), others());
   if (focusId) panels.email.querySelector(`[data-deal-id="${CSS.escape(focusId)}"]`)?.focus();
 }
 
-function showDeal(token, dealId, choices, focus = false) {
+function showDeal(token, dealId, choices, focus = false, others = () => "") {
   if (!isCurrent(token)) return;
   const message = state.message;
   const back = choices.length > 1
-    ? { back: () => showPicker(token, choices, dealId), backLabel: `All ${choices.length} deals for this email` } : {};
+    ? { back: () => showPicker(token, choices, dealId, others), backLabel: `All ${choices.length} deals for this email` }
+    : {};
   const view = new DealView(dealId, message, { ...actionsFor(dealId, message), ...back });
   show("email", view, messageHeader(message));
+  panels.email.append(others()); // people not in the CRM, under the deal
   if (focus) view.focusTitle();
 }
 
@@ -78,7 +93,7 @@ function actionsFor(dealId, message) {
   // Bound to this deal and this email now: a save or rating finishes against them whatever is selected later.
   return {
     save: (fields) => saveDeal(dealId, fields),
-    rate: (rating) => rateEmail(dealId, message, rating),
+    rate: (rating, logOnly = false) => rateEmail(dealId, message, rating, logOnly),
     keepTheirs: () => keepTheirs(dealId),
     applyMine: () => applyMine(dealId),
   };
@@ -99,7 +114,8 @@ export async function loadPipeline() {
 
 function showPipeline(token, ids, focusId = null) {
   if (token !== pipelineToken) return;
-  show("pipeline", null, pipelineList(ids.map((id) => state.deals.get(id)), (id) => {
+  const me = state.mailbox ? state.mailbox.user.email : "";
+  show("pipeline", null, pipelineView(ids.map((id) => state.deals.get(id)), me, (id) => {
     const back = { back: () => showPipeline(token, ids, id), backLabel: "My pipeline" };
     const view = new DealView(id, null, { ...actionsFor(id, null), ...back });
     show("pipeline", view);

@@ -93,13 +93,16 @@ export function applyMine(dealId) {
   return saveDeal(dealId, status.fields, status.conflict.current_version || state.deals.get(dealId).version);
 }
 
-export async function rateEmail(dealId, message, rating) {
+export async function rateEmail(dealId, message, rating, logOnly = false) {
   const key = `${dealId} ${message.messageId}`;
   const show = (progress) => {
     state.rating.set(key, progress);
     emit("rating", dealId);
   };
-  show({ kind: "saving", pending: rating, text: rating ? "Saving your rating…" : "Removing your rating…" });
+  // `logOnly`: the email is logged on the deal without a rating (nothing to remove).
+  const busy = rating ? "Saving your rating…" : logOnly ? "Logging this email…" : "Removing your rating…";
+  const doneText = rating ? `Saved: you rated this email ${rating}.` : logOnly ? "Logged on this deal." : "Rating removed.";
+  show({ kind: "saving", pending: rating, text: busy });
   let payload;
   try {
     payload = await emailPayload(message, rating);
@@ -109,7 +112,7 @@ export async function rateEmail(dealId, message, rating) {
   const { status, data } = await send("POST", `/deals/${encodeURIComponent(dealId)}/emails`, payload);
   const settled = () => {
     markRated(dealId, message, rating);
-    show({ kind: "saved", text: rating ? `Saved: you rated this email ${rating}.` : "Rating removed." });
+    show({ kind: "saved", text: doneText });
   };
   if (status === 200) return settled();
   if (status === 202) {

@@ -1,9 +1,9 @@
 // Screens of the pane that are not the deal itself: message header, skeleton, notices, deal picker,
 // pipeline list and health badges. Pure rendering: callers pass data and callbacks.
 
-import { warningBadge, warningsOf } from "./dealsignals.js";
+import { warningBadge } from "./dealsignals.js";
 import { h } from "./dom.js";
-import { day, money, names, plural, when } from "./format.js";
+import { daysAgo, matchReason, plural, when } from "./format.js";
 
 export function messageHeader(message) {
   const sender = message.from.name || message.from.email;
@@ -40,10 +40,11 @@ export function healthBadges(deal) {
       h("span", { "aria-hidden": "true" }, "↗"), plural(health.outbound_count || 0, "outbound", "outbound")),
   ];
   const days = health.days_since_inbound;
-  if (health.going_dark) {
+  const closed = Boolean(deal.stage && deal.stage.is_closed); // a won or lost deal cannot go dark
+  if (health.going_dark && !closed) {
     badges.unshift(h("span", { class: "badge badge-warning" }, `Going dark · ${plural(days ?? 0, "day")}`));
   } else if (days !== null && days !== undefined) {
-    badges.push(h("span", { class: "badge" }, `Last reply ${days === 0 ? "today" : `${plural(days, "day")} ago`}`));
+    badges.push(h("span", { class: "badge" }, `Last reply ${daysAgo(days)}`));
   }
   badges.unshift(warningBadge(deal));
   if (!deal.editable) badges.push(h("span", { class: "badge badge-muted" }, "View only"));
@@ -51,41 +52,36 @@ export function healthBadges(deal) {
 }
 
 export function dealChoices(context) {
-  // The same deal can match several people on the email: list it once, with everyone it matched.
+  // The same deal can match several people on the email: list it once, with why it matched each of them.
+  // Deals a participant is a stakeholder of come first, those with more of them first (the server's order
+  // within a person already puts stakeholder deals and recent activity first).
   const byId = new Map();
   for (const { contact, deals } of context.contacts || []) {
     for (const deal of deals) {
-      if (!byId.has(deal.id)) byId.set(deal.id, { deal, contacts: [] });
-      byId.get(deal.id).contacts.push(contact);
+      if (!byId.has(deal.id)) byId.set(deal.id, { deal, contacts: [], reasons: [], stakeholders: 0 });
+      const choice = byId.get(deal.id);
+      choice.contacts.push(contact);
+      choice.reasons.push(matchReason(deal.match, contact));
+      if (deal.match && deal.match.reason === "stakeholder") choice.stakeholders += 1;
     }
   }
-  return [...byId.values()];
+  return [...byId.values()].sort((a, b) => b.stakeholders - a.stakeholders);
+}
+
+/** The deal that is clearly it: the only deal, or the only one a participant is a stakeholder of. */
+export function clearChoice(choices) {
+  if (choices.length === 1) return choices[0].deal.id;
+  const onDeal = choices.filter((c) => c.stakeholders > 0);
+  return onDeal.length === 1 ? onDeal[0].deal.id : null;
 }
 
 export function picker(choices, onPick) {
   return h("section", { class: "picker", "aria-labelledby": "picker-title" },
     h("h2", { id: "picker-title", class: "section-title" }, `${plural(choices.length, "deal")} match this email`),
-    h("ul", { class: "choice-list" }, choices.map(({ deal, contacts }) => h("li", {},
+    h("ul", { class: "choice-list" }, choices.map(({ deal, reasons }) => h("li", {},
       h("button", { type: "button", class: "choice", dataset: { dealId: deal.id }, onclick: () => onPick(deal.id) },
         h("span", { class: "choice-name" }, deal.name),
         h("span", { class: "choice-meta" }, `${deal.account_name} · ${deal.stage.label}`),
-        h("span", { class: "choice-meta" }, `With ${names(contacts)}`),
-        healthBadges(deal))))));
-}
-
-export function pipelineList(deals, onOpen) {
-  if (!deals.length) {
-    return notice({ title: "No open deals", text: "Deals you own or are on the team of appear here.", icon: "📭" });
-  }
-  const dark = deals.filter((d) => d.health && d.health.going_dark).length;
-  return h("section", { class: "pipeline", "aria-labelledby": "pipeline-title" },
-    h("h2", { id: "pipeline-title", class: "section-title" }, `${plural(deals.length, "open deal")}`,
-      dark ? h("span", { class: "muted" }, ` · ${dark} going dark`) : ""),
-    h("ul", { class: "choice-list" }, deals.map((deal) => h("li", {},
-      h("button", { type: "button", class: `choice${warningsOf(deal).length ? " choice-warned" : ""}`,
-        dataset: { dealId: deal.id }, onclick: () => onOpen(deal.id) },
-        h("span", { class: "choice-name" }, deal.name),
-        h("span", { class: "choice-meta" }, `${deal.account_name} · ${deal.stage.label}`),
-        h("span", { class: "choice-meta" }, `${money(deal.amount, deal.currency)} · closes ${day(deal.close_date)}`),
+        h("span", { class: "choice-meta choice-why" }, reasons.filter(Boolean).join(" · ")),
         healthBadges(deal))))));
 }

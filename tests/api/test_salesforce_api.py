@@ -107,3 +107,52 @@ def test_validation_rule_rejection_shows_salesforces_words(sf_app, idp, sf):
     )
     r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "stage": "Closed won"})
     assert r.status_code == 422 and r.get_json()["message"] == "Close date must be in the future to close."
+
+
+def test_a_stranger_becomes_a_contact_with_a_new_opportunity_in_salesforce_once(sf_app, idp, sf):
+    api = client(sf_app, idp)
+    mia = {"email": "mia@woodgrove.example", "name": "Mia Jones", "company": "Woodgrove Bank"}
+    roles = api.get("/api/v1/crm/options").get_json()["roles"]
+    assert "Economic Buyer" in roles  # the org's OpportunityContactRole.Role picklist
+    body = {
+        "name": "Woodgrove pilot",
+        "stage": "Technical fit",
+        "close_date": "2027-01-09",
+        "amount": "184000",
+    }
+    new = {**body, "role": "Economic Buyer", "contact": mia}
+    first = api.post("/api/v1/deals", json=new, headers={"Idempotency-Key": "sf-new-1"})
+    assert first.status_code == 200
+    deal = first.get_json()["deal"]
+    assert (deal["account_name"], deal["amount"], deal["stakeholders"][0]["role"]) == (
+        "Woodgrove Bank",
+        "184000.00",
+        "Economic Buyer",
+    )
+    # A retry under a new key (e.g. from another device) finds the opportunity instead of a second one.
+    again = api.post("/api/v1/deals", json=new, headers={"Idempotency-Key": "sf-new-2"})
+    assert again.get_json()["deal"]["id"] == deal["id"]
+    assert [r["Email"] for r in sf.org.rows("Contact") if r["Email"] == "mia@woodgrove.example"] == [
+        mia["email"]
+    ]
+    assert [r["Name"] for r in sf.org.rows("Opportunity") if r["Name"] == "Woodgrove pilot"] == [
+        "Woodgrove pilot"
+    ]
+    assert [r["Name"] for r in sf.org.rows("Account") if r["Website"] == "woodgrove.example"] == [
+        "Woodgrove Bank"
+    ]
+
+
+def test_attaching_a_stranger_while_salesforce_is_down_is_queued_then_delivered(sf_app, idp, sf):
+    api = client(sf_app, idp)
+    deal_id = sf_app.deal_ids["nw-analytics"]
+    sf.fail("/composite", 503, "SERVER_UNAVAILABLE", times=3)  # the deal read answers 503: the CRM is down
+    r = api.post(
+        f"/api/v1/deals/{deal_id}/stakeholders",
+        json={"contact": {"email": "mia@woodgrove.example", "name": "Mia Jones"}, "role": "Influencer"},
+    )
+    assert r.status_code == 202 and r.get_json()["change"]["state"] == "queued"
+    sf.faults.clear()
+    drain_once(sf_app.extensions["addin_api"].write_deps())
+    deal = api.get(f"/api/v1/deals/{deal_id}").get_json()
+    assert ("mia@woodgrove.example", "Influencer") in {(s["email"], s["role"]) for s in deal["stakeholders"]}

@@ -19,6 +19,9 @@ EMAIL = {
 }
 
 
+PERSON = {"email": "mia@woodgrove.example", "name": "Mia Jones", "company": "Woodgrove"}
+
+
 def _requests(deal_id: str, change_id: str) -> dict[str, tuple[str, str, dict | None]]:
     """One real request per /api/v1 route (keyed by the route's rule), as a signed-in rep would send it."""
     return {
@@ -36,6 +39,18 @@ def _requests(deal_id: str, change_id: str) -> dict[str, tuple[str, str, dict | 
         "/api/v1/sentiment": ("post", "/api/v1/sentiment", {"text": "Love it, but the budget moved."}),
         "/api/v1/lexicon": ("get", "/api/v1/lexicon", None),
         "/api/v1/crm/connect": ("post", "/api/v1/crm/connect", None),
+        "/api/v1/crm/options": ("get", "/api/v1/crm/options", None),
+        "/api/v1/contacts": ("post", "/api/v1/contacts", {"contact": PERSON}),
+        "/api/v1/deals": (
+            "post",
+            "/api/v1/deals",
+            {"name": "Pilot", "stage": "problem_identified", "close_date": "2027-01-09", "contact": PERSON},
+        ),
+        "/api/v1/deals/<deal_id>/stakeholders": (
+            "post",
+            f"/api/v1/deals/{deal_id}/stakeholders",
+            {"contact": PERSON, "role": "Champion"},
+        ),
     }
 
 

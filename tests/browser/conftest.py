@@ -180,9 +180,13 @@ class Pane:
         self.frame.get_by_role("button", name="Sign in").click()
 
     def pick(self, deal_name: str) -> None:
-        """Choose a deal in the picker and wait for its view."""
-        self.frame.get_by_role("button", name=deal_name).click()
-        self.frame.get_by_role("heading", name=deal_name, exact=True).wait_for()
+        """Choose a deal in the picker (unless the email opened it directly) and wait for its view."""
+        heading = self.frame.get_by_role("heading", name=deal_name, exact=True)
+        button = self.frame.get_by_role("button", name=deal_name)
+        heading.or_(button).first.wait_for()
+        if not heading.is_visible():
+            button.click()
+        heading.wait_for()
 
     def open_deal(self, sender: str, deal_name: str, first: bool = True) -> None:
         """Open an email, sign in if this is the first one, and open one of its deals."""

@@ -184,7 +184,11 @@ def test_my_pipeline_lists_open_deals_going_dark_first(pane, served, shot):
     pane.open_email(MARIA)
     pane.sign_in()
     pane.frame.get_by_role("tab", name="My pipeline").click()
-    expected = [d["name"] for d in served.api("GET", "/pipeline").get_json()["deals"]]
+    deals = served.api("GET", "/pipeline").get_json()["deals"]
+    # The rep's own deals under "My pipeline" first, deals they are only on the team of under "Team deals".
+    expected = [d["name"] for d in deals if d["owner_email"] == REP] + [
+        d["name"] for d in deals if d["owner_email"] != REP
+    ]
     cards = pane.frame.locator(".pipeline .choice-name")
     expect(cards).to_have_text(expected)
     first = pane.frame.locator(".pipeline .choice").first
@@ -211,9 +215,13 @@ def test_a_keyboard_only_rep_can_pick_a_deal_and_save(pane, page, served):
     page.keyboard.press("Tab")
     expect(pane.frame.get_by_label("Next step")).to_be_focused()
     page.keyboard.type(" (by keyboard)")
-    page.keyboard.press("Enter")  # submits the form
+    page.keyboard.press("Enter")  # a new line: the next step has several
+    page.keyboard.type("then the order form")
+    page.keyboard.press("Tab")
+    expect(pane.frame.get_by_role("button", name="Save")).to_be_focused()
+    page.keyboard.press("Enter")
     expect(pane.frame.locator(".status-saved")).to_be_visible()
-    assert served.deal("nw-fleet")["next_step"].endswith("(by keyboard)")
+    assert served.deal("nw-fleet")["next_step"].endswith("(by keyboard)\nthen the order form")
 
 
 # --- sign-in as in Outlook: nested app authentication ---------------------------------------------------
@@ -279,7 +287,8 @@ def test_in_outlook_the_pane_signs_in_with_nested_app_auth_and_sends_the_api_tok
         "request", lambda r: bearers.append(r.headers.get("authorization")) if "/api/v1/" in r.url else None
     )
     tab.goto(f"{served_entra.url}/taskpane.html")
-    expect(tab.get_by_role("button", name=FLEET)).to_be_visible()  # no click: Outlook brokers the popup
+    # No click: Outlook brokers the popup. Nadia is a stakeholder of one deal only, so it opens directly.
+    expect(tab.get_by_role("heading", name=FLEET, exact=True)).to_be_visible()
 
     scope = f"api://{CLIENT_ID}/access_as_user"
     calls = tab.evaluate("() => window.msalCalls")

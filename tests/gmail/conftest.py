@@ -188,6 +188,13 @@ def strict_card(card: dict) -> Card:
     """Parse with Google's own Card message (unknown fields rejected) and reject snake_case keys."""
     snake = [k for k, _ in _walk(card) if "_" in k]
     assert not snake, f"snake_case keys are accepted by the proto parser but are not canonical: {snake}"
+    # Google's card reference lists a button's `type` (OUTLINED, FILLED, ...) for Chat apps only.
+    typed = [
+        v.get("text")
+        for k, v in _walk(card)
+        if k in ("buttons", "button") and isinstance(v, dict) and "type" in v
+    ]
+    assert not typed, f"Chat-only `type` on buttons: {typed}"
     return Card.from_json(json.dumps(card))
 
 

@@ -53,19 +53,19 @@ def test_open_pick_change_stage_rate_twice_log_and_refresh(app, addon, google, e
     assert deal.navigation == "pushCard" and _stage_of(deal) == "technical_fit"
     assert deal.has_text("Reads positive"), "the reading comes along to the deal, without reading again"
 
-    saved = addon.click(deal, "stage", inputs={"stage": "business_case_approved"}, gmail_id=email)
+    saved = addon.click(deal, "Save", inputs={"stage": "business_case_approved"}, gmail_id=email)
     assert (saved.navigation, saved.notification) == ("updateCard", "Saved")
     assert _stage_of(saved) == "business_case_approved" and saved.has_text(
         "Your change was saved in the CRM."
     )
     assert google.gmail_calls("full") == full + 1, "the body is read on open, then only to log or rate"
 
-    up = addon.click(saved, "👍 Agree, good sign", gmail_id=email)
-    assert up.has_text("Logged on this deal, rated 👍 Good sign") and google.gmail_calls("full") == full + 2
-    down = addon.click(up, "👎 Disagree, bad sign", gmail_id=email)
+    up = addon.click(saved, "👍 Agree", gmail_id=email)  # the email reads positive: agreeing rates it so
+    assert up.has_text("Logged on this deal, rated 👍 Positive") and google.gmail_calls("full") == full + 2
+    down = addon.click(up, "👎 Disagree", gmail_id=email)
     logged = addon.click(down, "Log email again", gmail_id=email)
     refreshed = addon.click(logged, "Refresh", gmail_id=email)
-    assert refreshed.navigation == "updateCard" and refreshed.has_text("rated 👎 Bad sign")
+    assert refreshed.navigation == "updateCard" and refreshed.has_text("rated 👎 Negative")
     assert google.gmail_calls("full") == full + 4 and google.gmail_calls("metadata") == metadata
 
     assert _activities(app, deal_id) == [("negative", "We are ready to start the pilot.\n-- Nadia")]
@@ -78,8 +78,8 @@ def test_open_pick_change_stage_rate_twice_log_and_refresh(app, addon, google, e
 
 
 def test_pressing_the_current_rating_again_clears_it(app, addon, email, deal_ids):
-    up = addon.click(_deal_card(addon, email), "👍 Agree, good sign", gmail_id=email)
-    cleared = addon.click(up, "👍 Agree, good sign", gmail_id=email)
+    up = addon.click(_deal_card(addon, email), "👍 Agree", gmail_id=email)
+    cleared = addon.click(up, "✓ 👍 Agree", gmail_id=email)  # the current rating is marked
     assert cleared.has_text("Logged on this deal, not rated")
     assert [r for r, _ in _activities(app, deal_ids["nw-fleet"])] == [None]
 
@@ -87,7 +87,7 @@ def test_pressing_the_current_rating_again_clears_it(app, addon, email, deal_ids
 def test_a_double_click_writes_once(addon, email, crm):
     deal = _deal_card(addon, email)
     for _ in range(2):
-        addon.click(deal, "Save next step", inputs={"next_step": "Pilot kickoff on Monday"}, gmail_id=email)
+        addon.click(deal, "Save", inputs={"next_step": "Pilot kickoff on Monday"}, gmail_id=email)
     assert [w[0] for w in crm.writes] == ["update_deal"]
 
 
@@ -101,11 +101,11 @@ def test_the_homepage_lists_the_pipeline_going_dark_first_and_opens_deals_withou
 
 def test_a_change_made_while_the_crm_is_down_is_queued_then_confirmed_by_check_again(app, addon, email, crm):
     crm.down = True
-    queued = addon.click(_deal_card(addon, email), "stage", inputs={"stage": "contract_sent"}, gmail_id=email)
-    assert queued.notification == "Saved here, syncing to the CRM"
-    assert queued.has_text("Syncing") and queued.has_text("State: queued · 1 attempt(s)")
+    queued = addon.click(_deal_card(addon, email), "Save", inputs={"stage": "contract_sent"}, gmail_id=email)
+    assert queued.notification == "Saved, syncing to CRM…"  # the Outlook pane's words
+    assert queued.has_text("Saved, syncing to CRM…") and not queued.has_text("attempt")
     still = addon.click(queued, "Check again", gmail_id=email)
-    assert still.has_text("State: queued")
+    assert still.has_text("Saved, syncing to CRM…")
 
     crm.down = False
     assert drain_once(app.extensions["addin_api"].write_deps())["done"] == 1
@@ -122,7 +122,7 @@ def test_a_change_made_meanwhile_in_the_crm_shows_theirs_vs_yours_and_apply_mine
     theirs = api2.patch(f"/api/v1/deals/{deal_id}", json={"version": version, "stage": "solution_evaluation"})
     assert theirs.status_code == 200
 
-    conflict = addon.click(deal, "stage", inputs={"stage": "contract_sent"}, gmail_id=email)
+    conflict = addon.click(deal, "Save", inputs={"stage": "contract_sent"}, gmail_id=email)
     assert conflict.card["header"]["title"] == "This deal changed meanwhile"
     assert conflict.has_text("Solution evaluation") and conflict.has_text("Contract sent")
     mine = addon.click(conflict, "Apply mine", gmail_id=email)
@@ -136,7 +136,7 @@ def test_keep_theirs_writes_nothing(addon, api2, email, crm, deal_ids):
     version = api2.get(f"/api/v1/deals/{deal_id}").get_json()["version"]
     api2.patch(f"/api/v1/deals/{deal_id}", json={"version": version, "next_step": "Their plan"})
     theirs_only = list(crm.writes)
-    conflict = addon.click(deal, "Save next step", inputs={"next_step": "My plan"}, gmail_id=email)
+    conflict = addon.click(deal, "Save", inputs={"next_step": "My plan"}, gmail_id=email)
     kept = addon.click(conflict, "Keep theirs", gmail_id=email)
     assert kept.notification == "Kept the values in the CRM."
     assert [t["value"] for t in kept.widgets("textInput")] == ["Their plan"] and crm.writes == theirs_only
@@ -144,7 +144,7 @@ def test_keep_theirs_writes_nothing(addon, api2, email, crm, deal_ids):
 
 def test_a_tampered_card_state_is_refused_and_nothing_is_written(addon, email, crm, deal_ids):
     deal = _deal_card(addon, email)
-    action = deal.action_of("stage")
+    action = deal.action_of("Save")
     params = {p["key"]: p["value"] for p in action["parameters"]}
     compressed = params["state"].startswith(".")  # itsdangerous zlib-compresses when that is shorter
     payload, rest = params["state"].removeprefix(".").split(".", 1)
@@ -164,7 +164,7 @@ def test_an_expired_card_state_is_refused_and_nothing_is_written(addon, email, c
     state = old.sign(_rep(), CardState(deal_id=deal_ids["nw-fleet"], version="1.x", message_id=MID))
     event = addon.event(
         gmail_id=email,
-        parameters={"action": "on_change_stage", "state": state},
+        parameters={"action": "on_save_deal", "state": state},
         inputs={"stage": "contract_sent"},
     )
     screen = addon.call(ACTION_URL, event)
@@ -173,7 +173,7 @@ def test_an_expired_card_state_is_refused_and_nothing_is_written(addon, email, c
 
 def test_another_reps_card_is_refused(addon, email, crm):
     deal = _deal_card(addon, email)
-    screen = addon.click(deal, "stage", inputs={"stage": "contract_sent"}, gmail_id=email, user=REP2)
+    screen = addon.click(deal, "Save", inputs={"stage": "contract_sent"}, gmail_id=email, user=REP2)
     assert "another session" in screen.notification and crm.writes == []
 
 
@@ -191,7 +191,7 @@ def test_a_rep_who_does_not_own_the_deal_sees_it_read_only_and_cannot_write(addo
         _rep(REP2), state
     )  # a valid card state: only the rights check stops it
     event = addon.event(
-        REP2, "18f2b0000000cafe", {"action": "on_change_stage", "state": forged}, {"stage": "contract_sent"}
+        REP2, "18f2b0000000cafe", {"action": "on_save_deal", "state": forged}, {"stage": "contract_sent"}
     )
     screen = addon.call(ACTION_URL, event)
     assert (
@@ -200,9 +200,7 @@ def test_a_rep_who_does_not_own_the_deal_sees_it_read_only_and_cannot_write(addo
 
 
 def test_a_next_step_over_255_characters_is_refused_with_the_reason(addon, email, crm):
-    screen = addon.click(
-        _deal_card(addon, email), "Save next step", inputs={"next_step": "x" * 256}, gmail_id=email
-    )
+    screen = addon.click(_deal_card(addon, email), "Save", inputs={"next_step": "x" * 256}, gmail_id=email)
     assert screen.notification == "At most 255 characters (256 given)." and crm.writes == []
 
 

@@ -79,7 +79,7 @@ def test_a_bad_user_token_is_refused_before_gmail_is_read(addon, google, email, 
 
 def test_a_refused_write_changes_nothing(addon, google, crm, deal_ids):
     screen = addon.click(addon.homepage(), "Northwind fleet visibility")
-    action = screen.action_of("stage")
+    action = screen.action_of("Save")
     params = {p["key"]: p["value"] for p in action["parameters"]}
     event = addon.event(
         parameters=params, inputs={"stage": "contract_sent"}, user_token=_user(google, email_verified=False)
@@ -127,7 +127,7 @@ def test_tokens_and_bodies_never_reach_the_logs(addon, google, email, caplog):
     bad = addon.event(gmail_id=email, user_token="eyJhbGciOiJSUzI1NiJ9.not-a-token")
     addon.post(MESSAGE_URL, bad)
     deal = addon.click(addon.open(email), "Northwind fleet visibility", gmail_id=email)
-    addon.click(deal, "👍 Agree, good sign", gmail_id=email)
+    addon.click(deal, "👍 Agree", gmail_id=email)
     secrets = [google.oauth_token, google.access_tokens[email], "not-a-token", "ready to start the pilot"]
     assert not [s for s in secrets if s in caplog.text]
 

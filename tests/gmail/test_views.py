@@ -85,11 +85,14 @@ def test_the_stage_dropdown_offers_only_the_deals_stages_with_the_current_one_se
         ("technical_fit", True),
         ("contract_sent", False),
     ]
-    assert _state(screen, "stage") == {
-        "handler": "on_change_stage",
+    assert "onChangeAction" not in dropdown, "a stage is saved with the Save button, never on change"
+    assert _state(screen, "Save") == {
+        "handler": "on_save_deal",
         "deal_id": "7",
         "version": "3.abc",
         "message_id": MSG,
+        "stage": "technical_fit",
+        "next_step": "Security questionnaire",
     }
 
 
@@ -103,8 +106,8 @@ def test_the_next_step_input_is_limited_to_255_characters():
 def test_the_deal_card_shows_amount_close_date_owner_stakeholders_case_health_and_a_crm_link():
     screen = _screen(views.deal_card(_view(), _links(), MSG))
     for text in (
-        "USD 184,000",
-        "2026-06-30",
+        "$184,000",
+        "Jun 30, 2026",
         "Riley Rep",
         "Nadia Patel",
         "Champion (primary)",
@@ -118,15 +121,15 @@ def test_the_deal_card_shows_amount_close_date_owner_stakeholders_case_health_an
     assert crm[0]["onClick"] == {"openLink": {"url": "https://crm.example/deals/7"}}
 
 
-@pytest.mark.parametrize("rating, filled", [(None, []), (d.Rating.POSITIVE, ["👍 Good sign"])])
-def test_rating_buttons_show_the_current_rating_and_pressing_it_again_clears_it(rating, filled):
+@pytest.mark.parametrize("rating, up_label", [(None, "👍 Positive"), (d.Rating.POSITIVE, "✓ 👍 Positive")])
+def test_rating_buttons_show_the_current_rating_and_pressing_it_again_clears_it(rating, up_label):
     activity = d.EmailActivity(MSG, "Re: pilot", d.Direction.INBOUND, NOW, rating)
     screen = _screen(views.deal_card(_view(activities=(activity,)), _links(), MSG))
     buttons = [b for s in screen.widgets("buttonList") for b in s["buttons"]]
-    assert [b["text"] for b in buttons if b["type"] == "FILLED"] == filled
-    up = _state(screen, "👍 Good sign")
+    assert not [b for b in buttons if "type" in b], "button types are for Chat apps, not Workspace add-ons"
+    up = _state(screen, up_label)
     assert up["handler"] == "on_rate_email" and up["rating"] == ("" if rating else "positive")
-    assert _state(screen, "👎 Bad sign")["rating"] == "negative"
+    assert _state(screen, "👎 Negative")["rating"] == "negative"
 
 
 def test_without_an_open_email_there_is_nothing_to_rate_or_log():
@@ -157,7 +160,7 @@ def test_a_saved_change_says_so():
 
 def test_a_queued_change_shows_its_state_and_a_check_again_button():
     screen = _screen(views.change_card(_change("queued", reason="CRM timed out"), _view(), _links(), MSG))
-    assert screen.has_text("Syncing") and screen.has_text("State: queued · 1 attempt(s)")
+    assert screen.has_text("Saved, syncing to CRM…") and not screen.has_text("attempt")
     assert _state(screen, "Check again") == {
         "handler": "on_check_change",
         "change_id": "c-1",
@@ -168,7 +171,7 @@ def test_a_queued_change_shows_its_state_and_a_check_again_button():
 
 def test_a_queued_change_is_shown_even_when_the_deal_cannot_be_read():
     screen = _screen(views.change_card(_change("queued"), None, _links(), MSG))
-    assert screen.has_text("Syncing")
+    assert screen.has_text("Saved, syncing to CRM…")
 
 
 def test_a_rejected_change_shows_the_crms_own_words():
@@ -344,21 +347,36 @@ READING = d.Sentiment(-0.86, "negative", (("budget was reallocated", -4.5), ("on
 def test_the_deal_card_shows_how_the_open_email_reads_with_agree_and_disagree_before_rating():
     screen = _screen(views.deal_card(_view(), _links(), MSG, reading=READING))
     assert screen.has_text("Reads negative (-0.86)") and screen.has_text("budget was reallocated, on hold")
-    agree = _state(screen, "👎 Agree, bad sign")
+    agree = _state(screen, "👍 Agree")  # agreeing with a negative reading rates the email negative
     assert agree["handler"] == "on_rate_email" and agree["rating"] == "negative"
-    assert _state(screen, "👍 Disagree, good sign")["rating"] == "positive"
+    assert _state(screen, "👎 Disagree")["rating"] == "positive"
     assert agree["reading"] == [-0.86, "negative", [["budget was reallocated", -4.5], ["on hold", -3.75]]]
+
+
+def test_a_neutral_reading_keeps_the_plain_positive_and_negative_buttons():
+    neutral = d.Sentiment(0.05, "neutral", ())
+    screen = _screen(views.deal_card(_view(), _links(), MSG, reading=neutral))
+    assert screen.has_text("Reads neutral (+0.05)") and not screen.has_text("👍 Agree")
+    assert _state(screen, "👍 Positive")["rating"] == "positive"
+    assert _state(screen, "👎 Negative")["rating"] == "negative"
+
+
+def test_recent_emails_show_direction_rating_and_how_each_read():
+    acts = (d.EmailActivity("<1@x>", "Budget news", d.Direction.INBOUND, NOW, d.Rating.NEGATIVE, READING),)
+    screen = _screen(views.deal_card(_view(activities=acts), _links(), MSG))
+    assert screen.has_text("Budget news") and screen.has_text("↘ In")
+    assert screen.has_text("👎 Negative · Reads negative")
 
 
 def test_the_message_card_offers_agree_or_disagree_when_the_email_belongs_to_one_deal():
     contact = d.Contact("1", "nadia@northwind.example", "Nadia Patel")
     screen = _screen(
-        views.context_card([ContactView(contact, (_view(),))], "Re: pilot", MSG, _links(), READING)
+        views.context_card([ContactView(contact, (_view(),))], "Re: pilot", MSG, _links(), reading=READING)
     )
     assert screen.has_text("Reads negative (-0.86)") and screen.has_text("Because of: budget was reallocated")
-    assert _state(screen, "👎 Agree, bad sign")["deal_id"] == "7"
+    assert _state(screen, "👍 Agree")["deal_id"] == "7"
     two = [ContactView(contact, (_view(), _view(id="8", name="Northwind analytics")))]
-    screen = _screen(views.context_card(two, "Re: pilot", MSG, _links(), READING))
+    screen = _screen(views.context_card(two, "Re: pilot", MSG, _links(), reading=READING))
     assert screen.has_text("Open a deal below to agree or disagree with this reading.")
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.standins.salesforce_org import Org, SfError
+from tests.standins.salesforce_org import CONTACT_ROLES, Org, SfError
 from tests.standins.soql import SoqlError
 
 API = "/services/data/v67.0"
@@ -91,6 +91,8 @@ class DataApi:
             return self._picklist(parts[4])
         if route[:2] == ("POST", "sobjects") and len(parts) == 2:
             return 201, {"id": self.org.insert(parts[1], body or {}), "success": True, "errors": []}
+        if route == ("GET", "sobjects", 3) and parts[2] == "describe":
+            return self._describe(parts[1])
         if route[1:] == ("sobjects", 3):
             return self._row(method, parts[1], parts[2], args, headers, body)
         if route[1:] == ("sobjects", 4):
@@ -151,6 +153,19 @@ class DataApi:
                 ]
                 out.append({"id": record["id"], "success": False, "errors": errors})
         return 200, out
+
+    def _describe(self, obj: str) -> tuple[int, object]:
+        """sObject Describe, cut to what a client reads: field names and the contact Role picklist."""
+        if obj not in self.org.schema:
+            return 404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
+        fields = [{"name": f, "picklistValues": []} for f in sorted(self.org.schema[obj])]
+        for f in fields:
+            if obj == "OpportunityContactRole" and f["name"] == "Role":
+                f["picklistValues"] = [
+                    {"active": True, "defaultValue": False, "label": r, "validFor": None, "value": r}
+                    for r in CONTACT_ROLES
+                ]
+        return 200, {"name": obj, "fields": fields}
 
     def _picklist(self, record_type: str) -> tuple[int, object]:
         names = self.org.record_types.get(record_type)

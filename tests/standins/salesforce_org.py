@@ -24,7 +24,7 @@ PREFIX = {
 }
 SCHEMA = {
     "Account": {"Id", "Name", "Website"},
-    "Contact": {"Id", "Name", "Email", "Title", "AccountId"},
+    "Contact": {"Id", "Name", "FirstName", "LastName", "Email", "Title", "AccountId"},
     "User": {"Id", "Username", "Email", "Name"},
     "Opportunity": {
         "Id",
@@ -106,6 +106,19 @@ PIPELINE = [
     ("Closed won", 100, True, True),
     ("Closed lost", 0, True, False),
 ]
+# The standard OpportunityContactRole.Role picklist of a new org.
+CONTACT_ROLES = [
+    "Business User",
+    "Decision Maker",
+    "Economic Buyer",
+    "Economic Decision Maker",
+    "Evaluator",
+    "Executive Sponsor",
+    "Influencer",
+    "Technical Buyer",
+    "Other",
+]
+REQUIRED = {"Contact": ("LastName",), "Opportunity": ("Name", "StageName", "CloseDate")}
 
 
 class SfError(Exception):
@@ -179,9 +192,10 @@ class Org:
                     f"duplicate value found: {name} duplicates value on record with id: {twin['Id']}",
                     [name],
                 )
-        for ref in ("RelatedToId", "WhatId", "EmailMessageId"):
+        for ref in ("RelatedToId", "WhatId", "EmailMessageId", "OpportunityId", "ContactId", "AccountId"):
             if fields.get(ref):
                 self.get(fields[ref], reference=True)
+        fields = self._on_insert(obj, fields)
         record_id = f"{PREFIX[obj]}{next(self._ids):012d}AAA"
         stamp = sf_time(self.tick())
         self.tables[obj][record_id] = {
@@ -194,6 +208,19 @@ class Org:
             "SystemModstamp": stamp,
         }
         return record_id
+
+    def _on_insert(self, obj: str, fields: dict) -> dict:
+        """Required fields, the compound Contact.Name, and an Opportunity's stage-derived fields and owner."""
+        if obj == "Contact" and "Name" in fields:  # the seed writes Name directly, as a data load would
+            return fields
+        missing = [f for f in REQUIRED.get(obj, ()) if not fields.get(f)]
+        if missing:
+            raise SfError(400, "REQUIRED_FIELD_MISSING", f"Required fields are missing: {missing}", missing)
+        if obj == "Contact":
+            return {**fields, "Name": " ".join(p for p in (fields.get("FirstName"), fields["LastName"]) if p)}
+        if obj == "Opportunity" and self.actor:
+            fields = {"OwnerId": self.actor, **self._opportunity_rules({}, fields)}
+        return fields
 
     def update(
         self, obj: str, record_id: str, fields: dict, unmodified_since: datetime | None = None

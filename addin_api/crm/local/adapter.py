@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from addin_api import domain as d
-from addin_api.crm.local import captured
+from addin_api.crm.local import captured, people
 from addin_api.crm.local import models as m
 from addin_api.crm.local.pages import deal_link
 from addin_api.crm.port import CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
@@ -106,6 +106,46 @@ class LocalCrm:
             # Most likely a simultaneous log of the same message won the insert: its row exists now, and
             # this second pass updates it. Any other integrity failure fails again and is refused.
             return self._log_email_once(deal_id, email)
+
+    def crm_options(self, rep: d.Principal) -> d.CrmOptions:
+        """The embedded CRM's roles and the open stages of its default pipeline."""
+        with self._session() as s:
+            return people.options(s)
+
+    def add_contact(self, rep: d.Principal, person: d.NewContact) -> d.Contact:
+        """The contact with this address, created (with its account, found by domain) if none has it."""
+        return self._retry_race(lambda s: self._contact(people.ensure_contact(s, person)))
+
+    def add_stakeholder(self, rep: d.Principal, deal_id: str, person: d.NewContact, role: str) -> d.Deal:
+        """Put the person on the deal with `role` (added as a contact if new); a repeat only sets the role."""
+
+        def run(s: Session) -> d.Deal:
+            deal = self._load(s, deal_id)
+            people.set_role(s, deal, people.ensure_contact(s, person), role)
+            s.flush()
+            return self._deals(s, [deal])[0]
+
+        return self._retry_race(run)
+
+    def create_deal(self, rep: d.Principal, new: d.NewDeal) -> d.Deal:
+        """The rep's open deal of this name on the person's account, else a new one with them on it."""
+
+        def run(s: Session) -> d.Deal:
+            deal = people.find_or_add_deal(s, rep, new, people.ensure_contact(s, new.contact))
+            return self._deals(s, [self._load(s, str(deal.id))])[0]
+
+        return self._retry_race(run)
+
+    def _retry_race(self, fn):
+        """Run `fn` in a transaction; once more if a simultaneous insert of the same record won."""
+        for attempt in (1, 2):
+            try:
+                with self._session() as s, s.begin():
+                    return fn(s)
+            except CrmRejected as exc:
+                if attempt == 2 or not isinstance(exc.__cause__, IntegrityError):
+                    raise
+        raise AssertionError("unreachable")
 
     def _update_once(self, rep: d.Principal, deal_id: str, changes: d.DealChanges) -> d.Deal:
         with self._session() as s, s.begin():

@@ -17,7 +17,7 @@ import requests
 from addin_api import domain as d
 from addin_api.config import SettingsError
 from addin_api.crm.port import CrmAuthError, CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
-from addin_api.crm.salesforce import captured, emails
+from addin_api.crm.salesforce import captured, emails, people
 from addin_api.crm.salesforce import mapping as m
 from addin_api.crm.salesforce.auth import WebServerAuth, build_auth
 from addin_api.crm.salesforce.client import (
@@ -191,6 +191,45 @@ class SalesforceCrm:
             _check_id(deal_id)
         return self._call(rep, lambda s: captured.write_counts(self.client, s, self.capture_fields, counts))
 
+    def crm_options(self, rep: d.Principal) -> d.CrmOptions:
+        """OpportunityContactRole.Role values and the org's open stages (the master record type's)."""
+
+        def run(s: SfSession) -> d.CrmOptions:
+            org = self._org(s)
+            return d.CrmOptions(
+                people.roles(self.client, s), tuple(st for st in org.stages if not st.is_closed), org.currency
+            )
+
+        return self._call(rep, run)
+
+    def add_contact(self, rep: d.Principal, person: d.NewContact) -> d.Contact:
+        """The Contact with this address, created (Account found by Website domain or Name) if none has it."""
+        return self._call(rep, lambda s: people.as_contact(people.ensure_contact(self.client, s, person)))
+
+    def add_stakeholder(self, rep: d.Principal, deal_id: str, person: d.NewContact, role: str) -> d.Deal:
+        """An OpportunityContactRole for the person (a Contact made if new); a repeat only sets the Role."""
+        _check_id(deal_id)
+
+        def run(s: SfSession) -> None:
+            self._only_existing(s, deal_id)
+            contact = people.ensure_contact(self.client, s, person)
+            people.set_role(self.client, s, deal_id, contact["Id"], role)
+
+        self._call(rep, run)
+        return self.get_deal(rep, deal_id)
+
+    def create_deal(self, rep: d.Principal, new: d.NewDeal) -> d.Deal:
+        """The rep's open Opportunity of this name on the person's Account, else a new one with their role."""
+
+        def run(s: SfSession) -> str:
+            if not s.user_id:
+                raise CrmAuthError("Salesforce did not say who the rep is")
+            contact = people.ensure_contact(self.client, s, new.contact)
+            stages = tuple(st for st in self._org(s).stages if not st.is_closed)
+            return people.find_or_create_opportunity(self.client, s, new, contact, stages)
+
+        return self.get_deal(rep, self._call(rep, run))
+
     def api_usage(self) -> dict | None:
         """The org's daily API usage from the last `Sforce-Limit-Info` seen, e.g. for a status page."""
         usage = self.client.api_usage
@@ -222,6 +261,15 @@ class SalesforceCrm:
             )
             self._orgs.put(s.instance_url, org)
         return results[: len(subs)], org
+
+    def _org(self, s: SfSession) -> _Org:
+        """The org's stages and currency, from the cache or one /composite."""
+        return self._orgs.get(s.instance_url) or self._read(s, [])[1]
+
+    def _only_existing(self, s: SfSession, deal_id: str) -> None:
+        (opps,), _ = self._read(s, [query_sub(f"SELECT Id FROM Opportunity WHERE Id = '{deal_id}'", "deal")])
+        if not _records(opps):
+            raise CrmNotFound(f"no opportunity {deal_id}")
 
     def _deals(self, s: SfSession, org: _Org, records: list[dict]) -> list[d.Deal]:
         allowed = self._allowed_stages(s, {r.get("RecordTypeId") or MASTER_RECORD_TYPE for r in records})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 
 from addin_api.domain import Sentiment
@@ -26,8 +27,12 @@ def score_text(body: str, subject: str = "", learned: Learned = NOTHING_LEARNED)
     total = sum(contrib.values())
     value = total / math.sqrt(total * total + 15.0)  # VADER's normalisation to (-1, 1)
     label = "positive" if value >= NEUTRAL_BAND else "negative" if value <= -NEUTRAL_BAND else "neutral"
-    top = sorted(contrib.items(), key=lambda kv: -abs(kv[1]))[:TOP_TERMS]
+    top = heapq.nlargest(TOP_TERMS, contrib.items(), key=_strength)  # stable: ties keep reading order
     return Sentiment(round(value, 4), label, tuple((t, round(w, 3)) for t, w in top if abs(w) >= 0.01))
+
+
+def _strength(item: tuple[str, float]) -> float:
+    return abs(item[1])
 
 
 def learnable_terms(body: str, subject: str = "") -> list[str]:
@@ -62,31 +67,24 @@ def _score_tokens(toks: list[str], weight: float, table: Table, contrib: dict) -
             e = words[word]
         except KeyError:
             e = table.miss(word)
-        kind = e.kind
-        if kind:
-            if kind == BREAK:
+        if e.kind:
+            if e.kind == BREAK:
                 if hits or found:
-                    cut = (
-                        pivot
-                        if pivot >= 0
-                        else comma
-                        if comma >= 0 and table.entry(toks[start]).concessive
-                        else -1
-                    )
+                    cut = _cut(pivot, comma, table.entry(toks[start]))
                     _flush(hits, found, blended, cut, weight, contrib)
                     hits, found, blended = [], [], []
                 start, pivot, comma, last_stop, prev, chain = i + 1, -1, -1, i, None, None
                 continue
-            if kind == COMMA:
+            if e.kind == COMMA:
                 comma = i if comma < 0 else comma
                 last_stop, prev, chain = i, e, None
                 continue
             pivot = i  # "but"/"however": the last one in the sentence is the pivot
         if e.active or chain is not None:
             negated = last_neg > last_stop and i - last_neg <= NEGATION_REACH
-            if i >= skip and (e.valence or e.trie):
+            if e.scores and i >= skip:
                 skip = _score_word(e, toks, i, prev, negated, table, hits, blended)
-            if e.content:  # the org's learned unigram ("not w" under a negator)
+            if e.taught:  # the org's learned unigram ("not w" under a negator)
                 hit = e.learned_not if negated else e.learned
                 if hit is not None:
                     found.append((hit, i))
@@ -96,25 +94,30 @@ def _score_tokens(toks: list[str], weight: float, table: Table, contrib: dict) -
                     found.append((hit, i - 1))
             if e.negator:
                 last_neg = i
-        prev, chain = e, e if e.bigrams is not None else None
+        prev, chain = e, e.chain
     if hits or found:
-        cut = pivot if pivot >= 0 else comma if comma >= 0 and table.entry(toks[start]).concessive else -1
-        _flush(hits, found, blended, cut, weight, contrib)
+        _flush(hits, found, blended, _cut(pivot, comma, table.entry(toks[start])), weight, contrib)
+
+
+def _cut(pivot: int, comma: int, first: Entry) -> int:
+    """Where the sentence's contrast turns: its last "but", or the comma of "although X, Y" (-1: none)."""
+    return pivot if pivot >= 0 else comma if comma >= 0 and first.concessive else -1
 
 
 def _flush(hits, found, blended, cut: int, weight: float, contrib: dict) -> None:
     """Add one sentence's contributions: after its last "but" words count 1½, before it ½."""
+    get = contrib.get
     for term, valence, pos in hits:
-        side = 1.0 if cut < 0 else BEFORE_BUT if pos < cut else AFTER_BUT
-        contrib[term] = contrib.get(term, 0.0) + valence * side * weight
+        side = weight if cut < 0 else weight * (BEFORE_BUT if pos < cut else AFTER_BUT)
+        contrib[term] = get(term, 0.0) + valence * side
     if not found:
         return
     seen = set(blended)  # a rated general word already took its learned weight; others count once
-    for (term, value, trust), pos in found:
+    for (term, _, _, pull), pos in found:
         if term not in seen:
             seen.add(term)
-            side = 1.0 if cut < 0 else BEFORE_BUT if pos < cut else AFTER_BUT
-            contrib[term] = contrib.get(term, 0.0) + value * trust * side * weight
+            side = weight if cut < 0 else weight * (BEFORE_BUT if pos < cut else AFTER_BUT)
+            contrib[term] = get(term, 0.0) + pull * side
 
 
 def _score_word(e: Entry, toks, i: int, prev: Entry | None, negated: bool, table, hits, blended) -> int:
@@ -132,7 +135,7 @@ def _score_word(e: Entry, toks, i: int, prev: Entry | None, negated: bool, table
         return i + len(phrase.stems)
     term, hit = e.word, e.learned_not if negated else e.learned
     if hit is not None:  # a general word the org has rated: its learned weight takes over as evidence grows
-        term, learned, trust = hit
+        term, learned, trust, _ = hit
         valence = (1.0 - trust) * valence + trust * learned
         blended.append(term)
     hits.append((term, valence, i))

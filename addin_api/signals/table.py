@@ -24,8 +24,8 @@ STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 # A sales-phrase trie node: (the phrase ending here or None, next stem → node or None).
 Node = tuple[Phrase | None, dict | None]
-# A learned term as the scorer uses it: (term, weight on VADER's scale, trust in [0, 1)).
-Hit = tuple[str, float, float]
+# A learned term as the scorer uses it: (term, weight on VADER's scale, trust in [0, 1), weight × trust).
+Hit = tuple[str, float, float, float]
 
 
 class Entry:
@@ -39,6 +39,9 @@ class Entry:
         "booster",
         "trie",
         "active",
+        "scores",
+        "taught",
+        "chain",
         "negator",
         "concessive",
         "content",
@@ -67,8 +70,10 @@ class Entry:
 
     def refresh(self) -> None:
         """Whether the scorer must look closer at this token (most tokens carry nothing)."""
-        learned = self.learned is not None or self.learned_not is not None
-        self.active = bool(self.valence or self.trie or self.negator or learned)
+        self.scores = bool(self.valence or self.trie)
+        self.taught = self.content and (self.learned is not None or self.learned_not is not None)
+        self.active = self.scores or self.negator or self.taught
+        self.chain = self if self.bigrams is not None else None  # may start a learned bigram
 
     def copy(self) -> Entry:
         """The same cold facts, with room for an org's learned terms."""
@@ -116,7 +121,7 @@ def org_table(weights: dict[str, tuple[float, float]]) -> Table:
         return words[word]
 
     for term, (weight, trust) in weights.items():
-        hit, parts = (term, weight, trust), term.split(" ")
+        hit, parts = (term, weight, trust, weight * trust), term.split(" ")
         if len(parts) == 1:
             own(parts[0]).learned = hit
             own(parts[0]).refresh()
@@ -125,6 +130,7 @@ def org_table(weights: dict[str, tuple[float, float]]) -> Table:
             if first.bigrams is None:
                 first.bigrams = {}
             first.bigrams[parts[1]] = hit
+            first.refresh()
             if parts[0] == "not":  # "not w" is also w read under any negator within reach
                 own(parts[1]).learned_not = hit
                 own(parts[1]).refresh()

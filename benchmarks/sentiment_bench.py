@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -109,6 +110,7 @@ def main() -> None:
     def cold(t):
         return score_text(*_prepared(t)).label
 
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(f"emails: {len(polar)} pos/neg ({len(train)} train, {len(test)} test) + {len(neutral)} neutral")
     for name, rows_ in (("test split", test), ("all pos/neg", polar), ("neutral slice", neutral)):
         plain, ours = accuracy(vader, rows_), accuracy(cold, rows_)
@@ -137,8 +139,13 @@ def main() -> None:
             )
         )
         print(
-            "  + version read (SQLite) p50 {:.3f}  p99 {:.3f}".format(
+            "  through service.score  p50 {:.3f}  p99 {:.3f}".format(
                 *timings(lambda: service.score(lexicon, "t", email), args.runs)
+            )
+        )
+        print(
+            "  its version read alone p50 {:.3f}  p99 {:.3f}".format(
+                *timings(lambda: lexicon.version("t"), args.runs)
             )
         )
         print(

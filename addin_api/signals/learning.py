@@ -6,22 +6,25 @@ import math
 from dataclasses import dataclass, field
 
 from addin_api.signals.lexicons import NEGATION_REACH, NEGATORS
+from addin_api.signals.table import MAX_WORD, STOPWORDS, Table, org_table
 
 MAX_TERMS = 200  # per email: enough for a long reply, bounded for the rating's transaction
-MAX_WORD = 40  # longer "words" are links or ids: never learned
-PRIOR = 1.0  # add-one smoothing of a term's counts
-CLASS_PRIOR = 10.0  # smoothing of the org's positive/negative balance (one vote must not zero it)
-SCALE, CAP = 1.5, 3.0  # log-odds → VADER's scale, capped so no single term decides alone
-EVIDENCE = 3.0  # votes at which a term's learned weight counts half against its cold weight
 
-_STOPWORDS_TEXT = """
-a an the and or of to in on at for from by with as is are was were be been being it its it's
-this that these those i we you he she they me us our your my their his her them i'm we're we've
-we'll you're i've i'll i'd we'd have has had do does did will would shall should can could may
-might must so if then than there here what which who when where how all any some just also about
-into over up out hi hello dear re fw fwd but however
-"""
-STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+
+@dataclass(frozen=True)
+class Params:
+    """How counts become weights; the defaults were chosen by cross-validation on the train split only."""
+
+    prior: float = 0.5  # add-`prior` smoothing of a term's counts
+    class_prior: float = 10.0  # smoothing of the org's positive/negative balance (one vote must not zero it)
+    scale: float = 1.5  # log-odds → VADER's scale
+    cap: float = 2.0  # no single term decides alone
+    evidence: float = 0.5  # votes at which a term's learned weight counts half against its cold weight
+    bigram: float = 1.0  # a bigram's weight relative to a unigram's
+    min_votes: int = 1  # ratings a term needs before it counts at all
+
+
+PARAMS = Params()
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class Learned:
 
     version: str = ""
     weights: dict[str, tuple[float, float]] = field(default_factory=dict)
+    table: Table | None = field(default=None, compare=False, repr=False)  # the scorer's merged lookup
 
 
 NOTHING_LEARNED = Learned()
@@ -56,15 +60,16 @@ def terms_at(toks: list[str]) -> dict[str, int]:
 
 
 def weights_from_counts(
-    version: str, pos_votes: int, neg_votes: int, terms: dict[str, tuple[int, int]]
+    version: str, pos_votes: int, neg_votes: int, terms: dict[str, tuple[int, int]], p: Params = PARAMS
 ) -> Learned:
     """Smoothed log-odds per term against the org's own balance, capped, with trust growing with votes."""
-    balance = math.log((pos_votes + CLASS_PRIOR) / (neg_votes + CLASS_PRIOR))
+    balance = math.log((pos_votes + p.class_prior) / (neg_votes + p.class_prior))
     weights = {}
     for term, (pos, neg) in terms.items():
         n = pos + neg
-        if n <= 0:
+        if n < max(1, p.min_votes):
             continue
-        odds = math.log((pos + PRIOR) / (neg + PRIOR)) - balance
-        weights[term] = (max(-CAP, min(CAP, SCALE * odds)), n / (n + EVIDENCE))
-    return Learned(version, weights)
+        odds = math.log((pos + p.prior) / (neg + p.prior)) - balance
+        scale = p.scale * p.bigram if " " in term and not term.startswith("not ") else p.scale
+        weights[term] = (max(-p.cap, min(p.cap, scale * odds)), n / (n + p.evidence))
+    return Learned(version, weights, org_table(weights))

@@ -57,26 +57,6 @@ class ColdLexicon:
     boosters: dict[str, float]
     phrases: dict[str, tuple[Phrase, ...]]
 
-    def may_score(self, word: str) -> bool:
-        """Whether a word is in VADER's lexicon or may start a sales phrase (cheap pre-check)."""
-        return _may_score(self, word)
-
-    def match(self, words: list[str], i: int) -> Phrase | None:
-        """The longest sales phrase starting at word i, if any (words compared by stem)."""
-        candidates = self.phrases.get(stem(words[i]))
-        if not candidates:
-            return None
-        following = tuple(stem(w) for w in words[i + 1 : i + len(candidates[0].stems)])
-        for phrase in candidates:
-            if following[: len(phrase.stems) - 1] == phrase.stems[1:]:
-                return phrase
-        return None
-
-
-@cache
-def _may_score(lex: ColdLexicon, word: str) -> bool:
-    return word in lex.words or stem(word) in lex.phrases
-
 
 @cache
 def cold_lexicon() -> ColdLexicon:

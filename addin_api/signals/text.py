@@ -25,6 +25,9 @@ _SIGN_OFF = re.compile(
     r"|sincerely|all the best|talk soon|br)[ \t]*[,.!]?[ \t]*$",
     re.MULTILINE | re.IGNORECASE,
 )
+# Words each pattern above cannot match without (lower case): a plain substring test skips most scans.
+_QUOTE_HINTS = ("wrote:", "original message", "__________", "from:", "forwarded message")
+_DISCLAIMER_HINTS = ("confidential", "disclaimer", "intended", "the information", "sent from my")
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fw|fwd|aw|sv|wg)\s*(?:\[\d+\])?:\s*)+", re.IGNORECASE)
 _NAME_BLOCK_LINES, _NAME_BLOCK_WIDTH = 6, 80
 
@@ -32,10 +35,15 @@ _NAME_BLOCK_LINES, _NAME_BLOCK_WIDTH = 6, 80
 def prepare(text: str, subject: str = "") -> tuple[str, str]:
     """(subject without Re:/Fwd:, body the buyer wrote now) — quotes, signature and disclaimer removed."""
     body = (text or "").replace("\r\n", "\n").replace("\r", "\n")
-    body = _cut(body, _QUOTE_HEADER)
-    body = "\n".join(line for line in body.split("\n") if not line.lstrip().startswith(">"))
-    body = _cut(body, _SIG_DELIMITER)
-    body = _cut(body, _DISCLAIMER)
+    low = body.lower()
+    if any(hint in low for hint in _QUOTE_HINTS):
+        body = _cut(body, _QUOTE_HEADER)
+    if ">" in body:
+        body = "\n".join(line for line in body.split("\n") if not line.lstrip().startswith(">"))
+    if "--" in body:
+        body = _cut(body, _SIG_DELIMITER)
+    if any(hint in low for hint in _DISCLAIMER_HINTS):
+        body = _cut(body, _DISCLAIMER)
     return _SUBJECT_PREFIX.sub("", subject or "").strip(), _without_sign_off(body).strip()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+
 import pytest
 
 from addin_api.signals import service
@@ -10,6 +12,12 @@ from addin_api.store.lexicon import LexiconVote, SqlLexicon
 
 STALL = "We need to table the initiative until the merger settles."
 SIMILAR = "The initiative is tabled until the merger."
+
+
+def _rate_in_another_process(url: str) -> None:
+    engine = make_engine(url)
+    service.learn(SqlLexicon(make_session_factory(engine)), "acme", "u2", "<m2@x>", STALL, "negative")
+    engine.dispose()
 
 
 @pytest.fixture
@@ -103,3 +111,17 @@ def test_import_refuses_a_document_of_another_kind(lexicon):
     with pytest.raises(ValueError):
         doc = {"format": service.EXPORT_FORMAT, "pos_votes": -1, "neg_votes": 0, "terms": []}
         service.import_document(lexicon, "acme", doc)
+
+
+def test_a_rating_in_another_process_shows_in_the_very_next_score_here(lexicon, database_url):
+    service.learn(
+        lexicon, "acme", "u1", "<m1@x>", "The initiative is a great fit for the merger.", "positive"
+    )
+    before = service.score(lexicon, "acme", SIMILAR)  # this process now holds acme's table
+    worker = multiprocessing.get_context("spawn").Process(
+        target=_rate_in_another_process, args=(database_url,)
+    )
+    worker.start()
+    worker.join(60)
+    assert worker.exitcode == 0
+    assert service.score(lexicon, "acme", SIMILAR).score < before.score

@@ -209,7 +209,9 @@ class Settings:
         120.0, "Longest Retry-After capture waits out; longer → that mailbox waits for the next pass.", float
     )
     capture_log_emails: bool = _setting(
-        False, "Also log each captured email on its deals as the pane does (needs body permission).", _bool
+        False,
+        "Log each captured email on its deals as the pane does; reads bodies (Mail.Read / gmail.readonly).",
+        _bool,
     )
     capture_salesforce_fields: str = _setting(
         "",

@@ -173,7 +173,9 @@ class CaptureStatus:
         if self.source != self.MAILBOX or self.last_pass_at is None:
             return "Only logged emails"
         minutes = max(0, int((now - self.last_pass_at).total_seconds() // 60))
-        ago = f"{minutes} min ago" if minutes < 120 else f"{minutes // 60} h ago"
+        ago = (
+            "just now" if minutes < 1 else f"{minutes} min ago" if minutes < 120 else f"{minutes // 60} h ago"
+        )
         return f"Captured from the mailbox, last pass {ago}"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_dump, validate, validates
 
 from addin_api.domain import (
+    CaptureStatus,
     ChangeState,
     DealChanges,
     DealWarning,
@@ -142,6 +143,16 @@ class CaptureStatusSchema(BaseSchema):
 
     source = fields.String(metadata={"enum": ["mailbox", "logged_only"]})
     last_pass_at = fields.AwareDateTime(allow_none=True, metadata={"description": "Last capture pass."})
+    description = fields.Method(
+        "_describe",
+        metadata={
+            "type": "string",
+            "description": "The same in words for reps: 'Captured from the mailbox, last pass 3 min ago'.",
+        },
+    )
+
+    def _describe(self, status: CaptureStatus) -> str:
+        return status.describe(utcnow())
 
 
 class HealthSchema(BaseSchema):

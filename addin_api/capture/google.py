@@ -17,11 +17,14 @@ import requests
 
 from addin_api.capture.http import Fetcher, refuse
 from addin_api.capture.port import MailItem, MeetingItem, Page, ResyncRequired, SourceUnavailable
+from addin_api.capture.text import html_to_text
+from addin_api.gmail.gmail_api import part_text
 
-SCOPES = (
-    "https://www.googleapis.com/auth/gmail.metadata",  # headers and labels, never bodies
-    "https://www.googleapis.com/auth/calendar.events.readonly",
-)
+METADATA = "https://www.googleapis.com/auth/gmail.metadata"  # headers and labels, never bodies
+READONLY = "https://www.googleapis.com/auth/gmail.readonly"  # bodies too: only with ADDIN_CAPTURE_LOG_EMAILS
+CALENDAR = "https://www.googleapis.com/auth/calendar.events.readonly"
+SCOPES = (METADATA, CALENDAR)
+LOGGING_SCOPES = (READONLY, CALENDAR)
 HEADERS = ("From", "To", "Cc", "Message-ID", "Date")
 
 
@@ -103,13 +106,15 @@ class GoogleSource:
 
     def _message(self, mailbox: str, message_id: str) -> MailItem | None:
         url = f"{self._gmail}{quote(mailbox)}/messages/{quote(message_id)}"
-        params = [("format", "metadata"), *(("metadataHeaders", h) for h in HEADERS)]
+        full = self._settings.capture_log_emails  # the body only to log the email, never otherwise
+        params = [("format", "full")] if full else [("format", "metadata")]
+        params += [] if full else [("metadataHeaders", h) for h in HEADERS]
         response = self._send(mailbox, url, params)
         if response.status_code == 404:
             return None  # deleted since the history entry
         if not response.ok:
             raise refuse(response, "Gmail")
-        return _mail(response.json())
+        return _mail(response.json(), with_body=full)
 
     # --- Calendar ------------------------------------------------------------------------
 
@@ -169,19 +174,30 @@ class GoogleSource:
             from google.oauth2 import service_account
 
             self._base = service_account.Credentials.from_service_account_file(
-                self._settings.google_capture_key_path, scopes=list(SCOPES)
+                self._settings.google_capture_key_path,
+                scopes=list(LOGGING_SCOPES if self._settings.capture_log_emails else SCOPES),
             )
         return self._base
 
 
-def _mail(message: dict) -> MailItem | None:
-    headers = {h["name"].lower(): h["value"] for h in (message.get("payload") or {}).get("headers") or []}
+def _mail(message: dict, with_body: bool = False) -> MailItem | None:
+    payload = message.get("payload") or {}
+    headers = {h["name"].lower(): h["value"] for h in payload.get("headers") or []}
     senders = [a for _, a in getaddresses([headers.get("from", "")]) if a]
     if not senders:
         return None
-    people = [a.lower() for _, a in getaddresses([headers.get("to", ""), headers.get("cc", "")]) if a]
+    to, cc = _people(headers.get("to", "")), _people(headers.get("cc", ""))
     key = headers.get("message-id", "").strip() or f"gmail:{message.get('id')}"
-    return MailItem(key, senders[0].lower(), tuple(people), _sent_at(headers.get("date"), message))
+    at = _sent_at(headers.get("date"), message)
+    if not with_body:
+        return MailItem(key, senders[0].lower(), to + cc, at, cc=cc)
+    # the plain-text part as the add-on reads it; an HTML-only email reduced to its text
+    text = part_text(payload, "text/plain") or html_to_text(part_text(payload, "text/html"))
+    return MailItem(key, senders[0].lower(), to + cc, at, headers.get("subject", ""), text, cc)
+
+
+def _people(value: str) -> tuple[str, ...]:
+    return tuple(a.lower() for _, a in getaddresses([value]) if a)
 
 
 def _sent_at(date: str | None, message: dict) -> datetime:

@@ -1,4 +1,4 @@
-"""Microsoft 365 mailboxes through Graph delta queries, app-only (client credentials via msal), headers only.
+"""Microsoft 365 mailboxes through Graph delta queries, app-only (msal); headers, bodies only to log emails.
 
 Docs: https://learn.microsoft.com/graph/delta-query-messages and /graph/delta-query-events
 """
@@ -15,10 +15,13 @@ import requests
 
 from addin_api.capture.http import Fetcher, refuse
 from addin_api.capture.port import MailItem, MeetingItem, Page, ResyncRequired, SourceUnavailable
+from addin_api.capture.text import body_text
 from addin_api.graph import client_credential
 
-# Header fields only: Mail.ReadBasic.All never hands out bodies, and we never ask for them.
+# Header fields only: Mail.ReadBasic.All never hands out bodies, and we never ask for them...
 MESSAGE_SELECT = "internetMessageId,from,toRecipients,ccRecipients,sentDateTime,receivedDateTime"
+# ...unless ADDIN_CAPTURE_LOG_EMAILS logs each email as the pane does (needs Mail.Read).
+LOGGING_SELECT = MESSAGE_SELECT + ",subject,body"
 MAIL_FOLDERS = {"inbox": "inbox", "sent": "sentitems"}
 CALENDAR_PAST, CALENDAR_AHEAD = timedelta(days=180), timedelta(days=180)
 EXPIRED = {"syncStateNotFound", "SyncStateNotFound", "resyncRequired", "SyncStateInvalid"}
@@ -68,12 +71,15 @@ class GraphSource:
             now = self._clock()
             window = {"startDateTime": _iso(now - CALENDAR_PAST), "endDateTime": _iso(now + CALENDAR_AHEAD)}
             return f"{user}/calendarView/delta", window
-        return f"{user}/mailFolders/{MAIL_FOLDERS[folder]}/messages/delta", {"$select": MESSAGE_SELECT}
+        select = LOGGING_SELECT if self._settings.capture_log_emails else MESSAGE_SELECT
+        return f"{user}/mailFolders/{MAIL_FOLDERS[folder]}/messages/delta", {"$select": select}
 
     def _get(self, url: str, params: dict | None) -> dict:
         headers = {
             "Authorization": f"Bearer {self._token()}",
-            "Prefer": f'odata.maxpagesize={self._settings.capture_page_size}, outlook.timezone="UTC"',
+            # bodies (when asked for) as text: Graph converts HTML itself
+            "Prefer": f'odata.maxpagesize={self._settings.capture_page_size}, outlook.timezone="UTC", '
+            'outlook.body-content-type="text"',
         }
         response = self.fetcher.get(url, headers, params)
         if response.status_code == 410 or (response.status_code >= 400 and _code(response) in EXPIRED):
@@ -110,15 +116,19 @@ def _mail(item: dict) -> MailItem | None:
     if "@removed" in item:
         return None  # a deleted email was still sent: it stays counted
     sender = ((item.get("from") or {}).get("emailAddress") or {}).get("address") or ""
-    people = [
-        (r.get("emailAddress") or {}).get("address") or ""
-        for r in (item.get("toRecipients") or []) + (item.get("ccRecipients") or [])
-    ]
+    to, cc = _addresses(item.get("toRecipients")), _addresses(item.get("ccRecipients"))
     when = item.get("sentDateTime") or item.get("receivedDateTime")
     if not sender or not when:
         return None
     key = str(item.get("internetMessageId") or "").strip() or f"graph:{item.get('id')}"
-    return MailItem(key, sender.lower(), tuple(p.lower() for p in people if p), _parse(when))
+    body = item.get("body") or {}
+    text = body_text(body.get("content") or "", body.get("contentType") or "text")
+    return MailItem(key, sender.lower(), to + cc, _parse(when), item.get("subject") or "", text, cc)
+
+
+def _addresses(recipients: list | None) -> tuple[str, ...]:
+    found = ((r.get("emailAddress") or {}).get("address") or "" for r in recipients or [])
+    return tuple(a.lower() for a in found if a)
 
 
 def _meeting(event: dict) -> MeetingItem:

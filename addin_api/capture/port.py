@@ -1,4 +1,4 @@
-"""The port every mailbox source implements, what it yields (headers only), and the store capture keeps."""
+"""The port every mailbox source implements, what it yields (headers; text only to log it), and its store."""
 
 from __future__ import annotations
 
@@ -24,12 +24,15 @@ class SourceUnavailable(SourceError):
 
 @dataclass(frozen=True)
 class MailItem:
-    """One email's headers: its Message-ID, who sent it, who got it, when."""
+    """One email's headers: Message-ID, sender, recipients, date (subject and text only to log it)."""
 
     key: str  # RFC 5322 Message-ID, or the source's own id when a message has none
     sender: str
     recipients: tuple[str, ...]
     at: datetime
+    subject: str = ""  # read only with ADDIN_CAPTURE_LOG_EMAILS, like the body
+    body: str = ""  # plain text; never requested unless ADDIN_CAPTURE_LOG_EMAILS is on
+    cc: tuple[str, ...] = ()  # which recipients were on Cc, so a logged email keeps To and Cc apart
 
 
 @dataclass(frozen=True)

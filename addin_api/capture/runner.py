@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 
 from addin_api.capture import build_source
 from addin_api.capture.http import capture_session
 from addin_api.capture.service import CaptureDeps, describe, run_pass
+from addin_api.services.writes import log_captured_email
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +18,8 @@ def deps_from_state(state) -> CaptureDeps:
     """Capture dependencies from the app's settings, CRM and store."""
     s = state.settings
     source = build_source(s, capture_session(s.crm_timeout_seconds))
+    # the "better" level: each captured email goes through the pane's own write path (outbox → CRM)
+    log_email = functools.partial(log_captured_email, state.write_deps()) if s.capture_log_emails else None
     return CaptureDeps(
         source,
         state.capture,
@@ -23,6 +27,8 @@ def deps_from_state(state) -> CaptureDeps:
         mailboxes=s.capture_mailboxes,
         exclude=s.capture_exclude,
         writer_email=s.capture_crm_user,
+        log_email=log_email,
+        body_max=s.email_body_max_chars,
     )
 
 

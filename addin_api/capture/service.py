@@ -15,13 +15,15 @@ from addin_api.capture.port import (
     CaptureStorePort,
     ItemRow,
     MailboxSource,
+    MailItem,
     MeetingItem,
     Page,
     ResyncRequired,
     SourceError,
 )
 from addin_api.crm.port import ActivityCountsWriter, CrmError, CrmPort, OpenDealOwners
-from addin_api.domain import Principal, utcnow
+from addin_api.domain import Direction, EmailLog, Principal, utcnow
+from addin_api.errors import AddinError
 
 log = logging.getLogger(__name__)
 MATCH_BATCH = 50  # addresses per CRM lookup, as the pane sends at most
@@ -38,12 +40,17 @@ class PassResult:
     items_added: int = 0
     deals_written: int = 0
     resyncs: int = 0
+    emails_logged: int = 0
     failed_mailboxes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class CaptureDeps:
-    """Everything a pass needs; `writer_email` is whom the CRM write acts as."""
+    """Everything a pass needs; `writer_email` is whom the CRM write acts as.
+
+    `log_email(rep, deal_id, email)` (ADDIN_CAPTURE_LOG_EMAILS) logs a captured email as the pane does
+    and returns None when it was logged already; without it, nothing is logged.
+    """
 
     source: MailboxSource
     store: CaptureStorePort
@@ -52,6 +59,8 @@ class CaptureDeps:
     exclude: tuple[str, ...] = ()
     writer_email: str = ""
     clock: Callable[[], datetime] = utcnow
+    log_email: Callable[[Principal, str, EmailLog], object] | None = None
+    body_max: int = 20_000
 
 
 def mailboxes_of(deps: CaptureDeps) -> list[str]:
@@ -102,9 +111,37 @@ def _read_folder(deps: CaptureDeps, mailbox: str, folder: str, matcher: _Matcher
 def _apply_pages(deps, mailbox, folder, pages, matcher: _Matcher, result: PassResult) -> None:
     for page in pages:
         rows, cancelled = matcher.rows(page, mailbox)
+        if deps.log_email is not None:  # before the page's cursor is stored: a crash re-logs, idempotently
+            _log_mails(deps, matcher, page.mails, rows, result)
         result.items_added += deps.store.apply_page(
             deps.source.name, mailbox, folder, page.cursor, deps.crm.name, rows, cancelled
         )
+
+
+def _log_mails(deps: CaptureDeps, matcher: _Matcher, mails, rows: list[ItemRow], result: PassResult) -> None:
+    """Log each matched email on its deals as the mailbox's owner; deals they may not change are skipped."""
+    by_key = {m.key: m for m in mails}
+    for row in rows:
+        if row.kind == "meeting":
+            continue
+        email = _email_log(by_key[row.key], row.kind, deps.body_max)
+        if EmailLog.sent_at_problem(email.sent_at, deps.clock()):
+            continue  # a date no CRM stores (a broken Date header): counted, never logged
+        try:
+            if deps.log_email(matcher.rep, row.deal_id, email) is not None:
+                result.emails_logged += 1
+        except AddinError as exc:  # not their deal, or an email no CRM takes: counted, just not logged
+            log.info("captured email not logged on a deal (%s)", type(exc).__name__)
+
+
+def _email_log(mail: MailItem, kind: str, body_max: int) -> EmailLog:
+    """The email as the pane would log it, unrated; direction from our side, as capture counts it."""
+    to = tuple(r for r in mail.recipients if r not in mail.cc)
+    direction = Direction.OUTBOUND if kind == "out" else Direction.INBOUND
+    text = mail.body.replace("\x00", "")[:body_max]
+    return EmailLog(
+        mail.key, mail.subject.replace("\x00", ""), mail.sender, to, mail.cc, mail.at, direction, text
+    )
 
 
 def _write_counts(deps: CaptureDeps, mailboxes: list[str]) -> int:
@@ -167,4 +204,5 @@ def describe(result: PassResult) -> str:
     """One line for the CLI."""
     failed = f", failed mailboxes: {len(set(result.failed_mailboxes))}" if result.failed_mailboxes else ""
     written = f"deals written: {result.deals_written}, resyncs: {result.resyncs}"
-    return f"items added: {result.items_added}, {written}{failed}"
+    logged = f", emails logged: {result.emails_logged}" if result.emails_logged else ""
+    return f"items added: {result.items_added}, {written}{logged}{failed}"

@@ -7,8 +7,8 @@ open message with the rep's `userOAuthToken` plus the per-message `gmail.accessT
 from __future__ import annotations
 
 import base64
-import contextlib
 import binascii
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -149,10 +149,15 @@ def _sent_at(date_header: str, internal_ms: str | None) -> tuple[datetime, str |
 
 def _plain_text(part: dict) -> str:
     """The first text/plain body in the MIME tree, decoded from base64url."""
-    if part.get("mimeType", "").lower() == "text/plain" and (part.get("body") or {}).get("data"):
+    return part_text(part, "text/plain")
+
+
+def part_text(part: dict, mime_type: str) -> str:
+    """The first body of `mime_type` in a Gmail message's MIME tree, decoded from base64url."""
+    if part.get("mimeType", "").lower() == mime_type and (part.get("body") or {}).get("data"):
         return _decode(part["body"]["data"], _charset(part))
     for child in part.get("parts") or []:
-        text = _plain_text(child)
+        text = part_text(child, mime_type)
         if text:
             return text
     return ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ from addin_api.services.views import DealView, view_of, with_sentiment
 from addin_api.signals import service as signals
 
 UPDATE, LOG_EMAIL = "update_deal", "log_email"
+CAPTURED = "captured"  # payload flag of capture's logs: they never touch an email already logged
 QUEUED, NEEDS_CONNECT = ChangeState.QUEUED, ChangeState.NEEDS_CONNECT
 DONE, CONFLICT, REJECTED = ChangeState.DONE, ChangeState.CONFLICT, ChangeState.REJECTED
 # Reasons reps read: never an exception's text (it may carry SQL or a stack's details).
@@ -121,10 +123,15 @@ def update_deal(
 
 
 def log_email(
-    deps: WriteDeps, rep: Principal, deal_id: str, email: EmailLog, idempotency_key: str | None = None
+    deps: WriteDeps,
+    rep: Principal,
+    deal_id: str,
+    email: EmailLog,
+    idempotency_key: str | None = None,
+    captured: bool = False,
 ) -> WriteResult:
     """Log/rate an email on a deal; the same Message-ID on the same deal stays one activity."""
-    payload = email_payload(email, _reading(deps, rep, email))
+    payload = email_payload(email, _reading(deps, rep, email)) | ({CAPTURED: True} if captured else {})
     teach = _teach(deps, rep, email)
     return _record_on_deal(deps, rep, deal_id, LOG_EMAIL, payload, idempotency_key, teach=teach)
 
@@ -176,6 +183,26 @@ def _record_on_deal(
             check()
     row, created = deps.outbox.record(rep, deps.crm.name, deal_id, op, payload, None, key, deps.lease, teach)
     return _attempt_now(deps, row, deal) if created else _as_recorded(deps, rep, row)
+
+
+def log_captured_email(deps: WriteDeps, rep: Principal, deal_id: str, email: EmailLog) -> WriteResult | None:
+    """Log an email activity capture found, as its mailbox's owner, unless already logged (then None).
+
+    Same path as the pane's log, so an email captured and later rated stays one activity. A None rating
+    clears a CRM's rating, so capture never sends one for an email on the deal already, even one the rep
+    rates while this log waits in the outbox (checked again when it is delivered).
+    """
+    if _logged(deps, deps.crm.name, deal_id, email.message_id, None):
+        return None
+    digest = hashlib.sha256(f"{deal_id}\n{email.message_id}".encode()).hexdigest()[:40]
+    return log_email(deps, rep, deal_id, email, f"capture:{digest}", captured=True)
+
+
+def _logged(deps: WriteDeps, crm: str, deal_id: str, message_id: str, deal: Deal | None) -> bool:
+    """True if the email is on the deal already: in our ledger, or among the deal's activities."""
+    if deal is not None and any(a.message_id == message_id for a in deal.activities):
+        return True
+    return deps.ledger is not None and bool(deps.ledger.entries(crm, [deal_id], message_id))
 
 
 def _reading(deps: WriteDeps, rep: Principal, email: EmailLog) -> Sentiment | None:
@@ -276,8 +303,11 @@ def _deliver(deps: WriteDeps, rep: Principal, row: ChangeRow, deal: Deal | None)
         _hold(deps, row)
         return people.deliver(deps.crm, rep, row)
     if deal is None:  # drained later: the rep's right to the deal is checked against the CRM now
-        _authorize(rep, deps.crm.get_deal(rep, row.deal_id))
+        deal = deps.crm.get_deal(rep, row.deal_id)
+        _authorize(rep, deal)
     email = email_from_payload(row.payload)
+    if row.payload.get(CAPTURED) and _logged(deps, row.crm, row.deal_id, email.message_id, deal):
+        return None  # logged (perhaps rated) meanwhile: capture's unrated copy must not clear the rating
     _hold(deps, row)
     deps.crm.log_email(rep, row.deal_id, email)
     if deps.ledger is not None:  # our ledger shows what reached the CRM, never a refused rating

@@ -33,11 +33,16 @@ export function notice({ title, text, action, tone = "neutral", icon = "" }) {
 
 export function healthBadges(deal) {
   const health = deal.health || {};
+  const capture = health.capture || {};  // how complete the counts are; its wording comes from the API
+  const how = capture.source === "mailbox" ? "captured from the mailboxes for" : "logged on";
   const badges = [
-    h("span", { class: "badge", title: "Emails from the buyer's side logged on this deal" },
+    h("span", { class: "badge", title: `Emails from the buyer's side ${how} this deal` },
       h("span", { "aria-hidden": "true" }, "↘"), plural(health.inbound_count || 0, "inbound", "inbound")),
-    h("span", { class: "badge", title: "Emails from your side logged on this deal" },
+    h("span", { class: "badge", title: `Emails from your side ${how} this deal` },
       h("span", { "aria-hidden": "true" }, "↗"), plural(health.outbound_count || 0, "outbound", "outbound")),
+    health.meetings_held ? h("span", { class: "badge" }, plural(health.meetings_held, "meeting")) : null,
+    health.next_meeting ? h("span", { class: "badge" }, `Next meeting ${when(health.next_meeting)}`) : null,
+    capture.description ? h("span", { class: "muted capture-note" }, capture.description) : null,
   ];
   const days = health.days_since_inbound;
   const closed = Boolean(deal.stage && deal.stage.is_closed); // a won or lost deal cannot go dark

@@ -82,6 +82,23 @@ class Env:
         return self.store.captured("local", [self.deals[key]]).get(self.deals[key])
 
 
+def graph_source(graph: GraphMailboxStandIn, waits: list, **settings) -> GraphSource:
+    """A Graph source pointed at the stand-in, two items a page, recording its throttling waits."""
+    settings = load_settings(
+        {},
+        {
+            "secret_key": SECRET_KEY,
+            "ms_allowed_tenants": (TENANT,),
+            **graph.settings_overrides(),
+            "capture_page_size": 2,
+            **settings,
+        },
+    )
+    http = graph.trust(capture_session(5.0))
+    fetcher = Fetcher(http, settings.capture_max_retry_after_seconds, sleep=waits.append)
+    return GraphSource(settings, http, fetcher, clock=lambda: NOW)
+
+
 @pytest.fixture
 def graph():
     """The Graph stand-in."""
@@ -94,22 +111,7 @@ def capture_env(database_url, graph):
     """The embedded CRM with two deals, a migrated store and a Graph source pointed at the stand-in."""
     engine = make_engine(database_url)
     deals = load_dataset(engine, DATASET)
-    settings = load_settings(
-        {},
-        {
-            "secret_key": SECRET_KEY,
-            "ms_allowed_tenants": (TENANT,),
-            **graph.settings_overrides(),
-            "capture_page_size": 2,
-        },
-    )
     waits: list[float] = []
-    http = graph.trust(capture_session(5.0))
-    source = GraphSource(
-        settings,
-        http,
-        Fetcher(http, settings.capture_max_retry_after_seconds, sleep=waits.append),
-        clock=lambda: NOW,
-    )
+    source = graph_source(graph, waits)
     yield Env(LocalCrm(engine), CaptureStore(make_session_factory(engine)), source, graph, deals, waits)
     engine.dispose()

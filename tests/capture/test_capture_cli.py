@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import subprocess
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from addin_api.crm.local.models import Activity
 from addin_api.crm.local.seed import load_dataset
 from addin_api.store.capture import CaptureStore
 from addin_api.store.db import make_engine, make_session_factory
@@ -59,3 +63,18 @@ def test_a_killed_capture_process_resumes_without_double_counting(database_url, 
     assert counts.meetings_held + (counts.next_meeting is not None) == 2  # held or upcoming by today's clock
     again = run(["capture"], env)  # a pass with nothing new changes nothing
     assert "items added: 0, deals written: 0" in again.stdout
+
+
+def test_with_log_emails_the_process_logs_each_captured_email_once_on_its_deal(database_url, tmp_path, graph):
+    engine = make_engine(database_url)
+    deals = load_dataset(engine, DATASET)
+    seed(graph)
+    env = {**_env(database_url, tmp_path, graph), "ADDIN_CAPTURE_LOG_EMAILS": "1"}
+    first = run(["capture"], env)
+    assert first.returncode == 0, first.stderr
+    assert "emails logged: 5" in first.stdout  # rep's five Acme emails; the rest are not on an open deal
+    assert "emails logged" not in run(["capture"], env).stdout
+    with Session(engine) as s:
+        logged = s.scalars(select(Activity.message_id).where(Activity.deal_id == int(deals["acme"]))).all()
+    engine.dispose()
+    assert len(logged) == len(set(logged)) == 5

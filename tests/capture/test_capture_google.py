@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from addin_api.capture.google import SCOPES, GoogleSource
+from addin_api.capture.google import READONLY, SCOPES, GoogleSource
 from addin_api.capture.http import Fetcher, capture_session
 from addin_api.capture.service import CaptureDeps, run_pass
 from addin_api.config import load_settings
@@ -109,3 +109,40 @@ def test_throttled_requests_wait_as_told(google):
     google.run()
     assert google.waits == [4.0, 4.0, 4.0]
     assert {k: google.counts(k) for k in FIRST} == FIRST
+
+
+def test_with_log_emails_the_readonly_scope_and_full_format_give_each_email_its_text(
+    google, capture_env, tmp_path
+):
+    """The better level: gmail.readonly, format=full; the plain part preferred, HTML-only mail made text."""
+    google.add_message(REP, "<in1@acme.example>", "ada@acme.example", [REP], ago(6), body="Ready to sign.")
+    html = "<html><style>p{}</style><p>Budget&nbsp;approved</p><p>Next <b>week</b></p></html>"
+    google.add_message(REP, "<in2@acme.example>", "ada@acme.example", [REP], ago(2), html=html)
+    settings = load_settings(
+        {},
+        {
+            "secret_key": SECRET_KEY,
+            "ms_allowed_tenants": (TENANT,),
+            **google.settings_overrides(google.key_file(tmp_path / "sa2.json")),
+            "capture_log_emails": True,
+        },
+    )
+    source = GoogleSource(settings, capture_session(5.0))
+    logged = []
+    deps = CaptureDeps(
+        source,
+        capture_env.store,
+        capture_env.crm,
+        clock=lambda: NOW,
+        log_email=lambda rep, deal_id, email: logged.append((rep.email, deal_id, email)),
+    )
+    run_pass(deps)
+    asked = {frozenset(r["scopes"]) for r in google.token_requests}
+    assert asked == {frozenset({READONLY, "https://www.googleapis.com/auth/calendar.events.readonly"})}
+    assert all(c["args"]["format"] == ["full"] for c in google.calls("messages.get"))
+    texts = {e.message_id: e.body for _, _, e in logged}
+    assert texts == {
+        "<in1@acme.example>": "Ready to sign.",
+        "<in2@acme.example>": "Budget approved\n\nNext week",
+    }
+    assert {(rep, deal) for rep, deal, _ in logged} == {(REP, capture_env.deals["acme"])}

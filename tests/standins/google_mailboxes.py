@@ -3,8 +3,9 @@
 - `POST /token`: `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` with an RS256 `assertion` signed by
   the service account's key (iss = client_email, sub = the impersonated user, Google's aud, scope).
 - Gmail `users.getProfile` (historyId), `users.messages.list` (pageToken/nextPageToken),
-  `users.messages.get?format=metadata&metadataHeaders=…` (only those headers; other formats refused as the
-  gmail.metadata scope does), `users.history.list` (startHistoryId; 404 once it is too old).
+  `users.messages.get?format=metadata&metadataHeaders=…` (only those headers), or `format=full` (the MIME
+  tree with base64url bodies) only for a token with the gmail.readonly scope (gmail.metadata refuses it),
+  `users.history.list` (startHistoryId; 404 once it is too old).
 - Calendar `events.list` on `primary`: nextPageToken, then nextSyncToken; cancelled events as
   `{"id", "status": "cancelled"}` on incremental reads; 410 `fullSyncRequired` for an expired sync token.
 - Any request can be throttled: 429 with `Retry-After`.
@@ -12,6 +13,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 from datetime import UTC, datetime
@@ -25,6 +27,7 @@ from flask import Flask, jsonify, request
 from tests.standins.idp import LoopbackServer, LoopbackStandIn
 from tests.standins.mailbox_log import ChangeLog, pack, unpack
 
+READONLY = "https://www.googleapis.com/auth/gmail.readonly"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 # Google's documented `aud` of the assertion, whatever host the token request goes to.
 GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
@@ -42,6 +45,7 @@ class GoogleMailboxStandIn(LoopbackStandIn):
         self.requests: list[dict] = []  # api, user, and the query of each Gmail/Calendar call
         self.token_requests: list[dict] = []
         self._tokens: dict[str, str] = {}  # access token -> impersonated user
+        self._scopes: dict[str, set[str]] = {}  # access token -> the scopes it was granted
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.history_floor: dict[str, int] = {}  # user -> oldest startHistoryId still served
         self._server = LoopbackServer(self._app())
@@ -75,8 +79,13 @@ class GoogleMailboxStandIn(LoopbackStandIn):
 
     # --- content --------------------------------------------------------------------------
 
-    def add_message(self, user, message_id, sender, to, sent_at: datetime, cc=()) -> str:
-        """Deliver a message to a user's mailbox (sent mail too: Gmail keeps one mailbox); its Gmail id."""
+    def add_message(
+        self, user, message_id, sender, to, sent_at: datetime, cc=(), body="secret body", html=None
+    ) -> str:
+        """Deliver a message to a user's mailbox (sent mail too: Gmail keeps one mailbox); its Gmail id.
+
+        `html` makes it an HTML-only email; otherwise it has a text/plain and a text/html part.
+        """
         gid = secrets.token_hex(8)
         headers = {
             "From": sender,
@@ -88,7 +97,16 @@ class GoogleMailboxStandIn(LoopbackStandIn):
         }
         internal = str(int(sent_at.timestamp() * 1000))
         self.log.put(
-            user, "mail", gid, {"id": gid, "threadId": gid, "headers": headers, "internalDate": internal}
+            user,
+            "mail",
+            gid,
+            {
+                "id": gid,
+                "threadId": gid,
+                "headers": headers,
+                "internalDate": internal,
+                "parts": _parts(body, html),
+            },
         )
         return gid
 
@@ -172,6 +190,7 @@ class GoogleMailboxStandIn(LoopbackStandIn):
             ), 401
         token = "ya29." + secrets.token_urlsafe(24)
         self._tokens[token] = claims["sub"].lower()
+        self._scopes[token] = scopes
         return {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
 
     def _gate(self):
@@ -189,6 +208,9 @@ class GoogleMailboxStandIn(LoopbackStandIn):
             response[0].headers["Retry-After"] = str(wait)
             return response
         request.environ["standin.user"] = user
+        request.environ["standin.scopes"] = self._scopes.get(
+            request.headers.get("Authorization", "").removeprefix("Bearer "), set()
+        )
         return None
 
     def _note(self, api: str) -> str:
@@ -216,11 +238,14 @@ class GoogleMailboxStandIn(LoopbackStandIn):
 
     def _get(self, user, gid):
         user = self._note("messages.get")
-        if request.args.get("format") != "metadata":
+        full = request.args.get("format") == "full" and READONLY in request.environ["standin.scopes"]
+        if request.args.get("format") != "metadata" and not full:
             return _error(403, "Metadata scope doesn't allow format FULL", "forbidden")
         message = self.log.current(user, "mail", gid)
         if message is None:
             return _error(404, "Requested entity was not found.", "notFound")
+        if full:
+            return _full_view(gid, message, self.log.seq)
         wanted = {h.lower() for h in request.args.getlist("metadataHeaders")}
         headers = [
             {"name": k, "value": v} for k, v in message["headers"].items() if k.lower() in wanted and v
@@ -282,6 +307,32 @@ class GoogleMailboxStandIn(LoopbackStandIn):
         else:
             body["nextSyncToken"] = pack({"lo": state["hi"], "gen": gen})
         return body
+
+
+def _parts(body: str, html: str | None) -> list[dict]:
+    if html is not None:
+        return [{"mimeType": "text/html", "body": {"data": _b64(html)}}]
+    return [
+        {"mimeType": "text/plain", "body": {"data": _b64(body)}},
+        {"mimeType": "text/html", "body": {"data": _b64(f"<div>{body}</div>")}},
+    ]
+
+
+def _b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _full_view(gid: str, message: dict, seq: int) -> dict:
+    """format=full: every header and the MIME tree with base64url bodies."""
+    headers = [{"name": k, "value": v} for k, v in message["headers"].items() if v]
+    return {
+        "id": gid,
+        "threadId": message["threadId"],
+        "labelIds": ["INBOX"],
+        "historyId": str(seq),
+        "internalDate": message["internalDate"],
+        "payload": {"mimeType": "multipart/alternative", "headers": headers, "parts": message["parts"]},
+    }
 
 
 def _event_view(event_id: str, event: dict | None) -> dict:

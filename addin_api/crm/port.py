@@ -105,6 +105,11 @@ class CrmPort(Protocol):
     def log_email(self, rep: Principal, deal_id: str, email: EmailLog) -> str:
         """Log the email on the deal with its rating, idempotent by Message-ID; returns the CRM's id."""
 
+
+@runtime_checkable
+class PeopleWriter(Protocol):
+    """A CRM that can take people not in it yet from the inbox: contacts, stakeholder roles, new deals."""
+
     def crm_options(self, rep: Principal) -> CrmOptions:
         """Stakeholder roles and the open stages a new deal may take, from the CRM's own picklists."""
 

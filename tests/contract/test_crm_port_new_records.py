@@ -1,4 +1,4 @@
-"""New records through the port, identical against every adapter: contacts, stakeholder roles, deals."""
+"""New records through PeopleWriter, identical against every adapter offering it: contacts, roles, deals."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ import pytest
 
 from addin_api.crm.port import CrmNotFound, CrmRejected
 from addin_api.domain import NewContact, NewDeal
-from tests.contract.conftest import REP
+from tests.contract.conftest import REP, Backend
+
+
+@pytest.fixture
+def backend(writer_backend) -> Backend:
+    """Each adapter that offers PeopleWriter (the file's tests name it `backend`)."""
+    return writer_backend
+
 
 NADIA = NewContact("Nadia.Patel@northwind.example", "Nadia Patel", "Northwind Traders")
 CAROL = NewContact("carol@acme.example", "Carol Chen", "")  # a new person at a known account

@@ -86,6 +86,7 @@ class CrmPort(Protocol):
     display_name: str  # how reps and pages name the CRM
     limits: FieldLimits  # what the CRM accepts in the fields reps write
     connector: CrmConnector | None  # None: the administrator connects the CRM, reps connect nothing
+    matches_by_account: bool  # find_context also returns the open deals of each contact's account
 
     def find_context(self, rep: Principal, emails: Sequence[str]) -> list[ContactDeals]:
         """Contacts with these addresses and their open deals, in one round trip where the CRM allows."""

@@ -1,4 +1,4 @@
-"""A CRM that takes no people from the inbox (HubSpot for now): one clear refusal, and no buttons offered."""
+"""People from the inbox by CRM: one clear refusal where the CRM does not take them; HubSpot takes them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import REP, ApiClient
 from tests.contract.conftest import DATASET, HS_CASE
+from tests.fakes import WithoutPeople
 from tests.standins.hubspot import holding
 
 REFUSAL = "Adding contacts from the inbox is not available with HubSpot yet."
@@ -15,12 +16,20 @@ MIA = {"email": "mia.jones@woodgrove.example", "name": "Mia Jones", "company": "
 
 
 @pytest.fixture
-def hs_api(make_app, idp):
-    """The API with ADDIN_CRM=hubspot (the stand-in); the rep has not even connected HubSpot."""
+def hs_app(make_app):
+    """The app with ADDIN_CRM=hubspot (the stand-in) and the account's app token."""
     with holding(DATASET, HS_CASE) as hs:
-        settings = {**hs.settings_overrides(), **hs.oauth_overrides()}
-        app = make_app(**settings, hubspot_business_case_properties=json.dumps(HS_CASE))
-        yield app, ApiClient(app.test_client(), idp.mint(email=REP)), hs
+        app = make_app(**hs.settings_overrides(), hubspot_business_case_properties=json.dumps(HS_CASE))
+        app.hs = hs
+        yield app
+
+
+@pytest.fixture
+def hs_api(hs_app, idp):
+    """As `hs_app`, its adapter stripped to the bare CrmPort: a CRM that does not offer PeopleWriter."""
+    state = hs_app.extensions["addin_api"]
+    state.crm = WithoutPeople(state.crm)
+    return hs_app, ApiClient(hs_app.test_client(), idp.mint(email=REP)), hs_app.hs
 
 
 def test_adding_a_contact_is_refused_clearly_and_nothing_is_recorded(hs_api):
@@ -51,3 +60,22 @@ def test_the_pane_is_told_not_to_offer_adding_people(hs_api, make_app):
     app, _, _ = hs_api
     assert app.test_client().get("/taskpane/config.json").get_json()["addsPeople"] is False
     assert make_app().test_client().get("/taskpane/config.json").get_json()["addsPeople"] is True
+
+
+def test_with_hubspot_a_new_contact_is_added_with_its_company(hs_app, idp):
+    api, hs = ApiClient(hs_app.test_client(), idp.mint(email=REP)), hs_app.hs
+    assert hs_app.test_client().get("/taskpane/config.json").get_json()["addsPeople"] is True
+    answer = api.post("/api/v1/contacts", json={"contact": MIA}, headers={"Idempotency-Key": "mia-1"})
+    assert answer.status_code == 200
+    contact = answer.get_json()["contact"]
+    assert (contact["email"], contact["name"], contact["account_name"]) == (
+        MIA["email"],
+        "Mia Jones",
+        "Woodgrove Bank",
+    )
+    [company] = [
+        c for c in hs.objects["companies"].values() if c["properties"]["domain"] == "woodgrove.example"
+    ]
+    assert ("contacts", contact["id"], "companies", company["id"], "") in hs.links
+    options = api.get("/api/v1/crm/options").get_json()
+    assert options["roles"] == ["Economic buyer", "Champion", "Advisor"] and options["currency"] == "EUR"

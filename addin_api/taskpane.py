@@ -10,6 +10,7 @@ from addin_api.auth.devidp import DEMO_REPS, DEMO_TENANT_ID, URL_PREFIX, require
 from addin_api.auth.entra import MSA_CONSUMER_TENANT
 from addin_api.config import Settings
 from addin_api.domain import utcnow
+from addin_api.services import people
 from addin_api.state import get_state
 
 bp = Blueprint("taskpane", __name__)
@@ -75,6 +76,7 @@ def config():
         "authority": naa_authority(s),
         "serverReadsBody": s.graph_reads,
         "nextStepMax": get_state().crm.limits.next_step_max,
+        "addsPeople": people.offers_people(get_state().crm),  # false: no "Add to the CRM" buttons
     }
     if s.dev_idp:
         body.update(

@@ -136,3 +136,26 @@ class FakeCrm:
         self.get_deal(rep, deal_id)
         self.logged[(deal_id, email.message_id)] = email
         return f"{deal_id}:{email.message_id}"
+
+
+class WithoutPeople:
+    """Wraps a real adapter, offering only CrmPort: a CRM that takes no people from the inbox."""
+
+    def __init__(self, inner):
+        self.inner, self.name = inner, inner.name
+        self.display_name, self.limits, self.connector = inner.display_name, inner.limits, inner.connector
+
+    def find_context(self, rep, emails):
+        return self.inner.find_context(rep, emails)
+
+    def get_deal(self, rep, deal_id):
+        return self.inner.get_deal(rep, deal_id)
+
+    def open_deals_of(self, rep):
+        return self.inner.open_deals_of(rep)
+
+    def update_deal(self, rep, deal_id, changes):
+        return self.inner.update_deal(rep, deal_id, changes)
+
+    def log_email(self, rep, deal_id, email):
+        return self.inner.log_email(rep, deal_id, email)

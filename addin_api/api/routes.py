@@ -12,9 +12,11 @@ from addin_api.api.idempotency import remember, replay_if_seen
 from addin_api.errors import Conflict, Forbidden, Unprocessable
 from addin_api.errors_http import error_response
 from addin_api.json_door import SafeArgumentsParser
-from addin_api.services import changes, views, writes
-from addin_api.services.crm_errors import crm_call
+from addin_api.services import changes, people, views, writes
 from addin_api.state import get_state
+
+NOT_SUPPORTED = "`not_supported`: the configured CRM does not take people from the inbox."
+NOT_SUPPORTED_OR_INVALID = "Invalid, refused by the CRM, or " + NOT_SUPPORTED
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Deals of the people on an email.")
 bp.ARGUMENTS_PARSER = SafeArgumentsParser()  # bodies parsed with the door's limits (addin_api/json_door.py)
@@ -135,9 +137,10 @@ class DealEmails(MethodView):
 @bp.route("/crm/options")
 class CrmOptions(MethodView):
     @bp.response(200, sc.CrmOptionsSchema)
+    @bp.alt_response(422, schema=sc.ErrorResponseSchema, description=NOT_SUPPORTED)
     def get(self):
         """Stakeholder roles and the stages a new deal may take, from the CRM's picklists."""
-        return crm_call(get_state().crm.crm_options, current_rep())
+        return people.options(get_state().crm, current_rep())
 
 
 @bp.route("/contacts")
@@ -145,6 +148,7 @@ class Contacts(MethodView):
     @bp.arguments(sc.NewContactSchema)
     @bp.response(200, sc.WriteResultSchema)
     @bp.alt_response(202, schema=sc.WriteResultSchema, description="Saved; syncing to the CRM.")
+    @bp.alt_response(422, schema=sc.ErrorResponseSchema, description=NOT_SUPPORTED_OR_INVALID)
     def post(self, data):
         """Add a participant as a contact (account by email domain); an address already known is returned."""
         key = (g.idempotency or (None,))[0]
@@ -156,6 +160,7 @@ class Deals(MethodView):
     @bp.arguments(sc.NewDealSchema)
     @bp.response(200, sc.WriteResultSchema)
     @bp.alt_response(202, schema=sc.WriteResultSchema, description="Saved; syncing to the CRM.")
+    @bp.alt_response(422, schema=sc.ErrorResponseSchema, description=NOT_SUPPORTED_OR_INVALID)
     def post(self, new):
         """Create a deal for a participant's account (made if needed), owned by you, with them on it."""
         key = (g.idempotency or (None,))[0]
@@ -167,6 +172,7 @@ class DealStakeholders(MethodView):
     @bp.arguments(sc.StakeholderAddSchema)
     @bp.response(200, sc.WriteResultSchema)
     @bp.alt_response(202, schema=sc.WriteResultSchema, description="Saved; syncing to the CRM.")
+    @bp.alt_response(422, schema=sc.ErrorResponseSchema, description=NOT_SUPPORTED_OR_INVALID)
     def post(self, data, deal_id):
         """Put a participant (added as a contact if new) on the deal with a role; a repeat sets the role."""
         key = (g.idempotency or (None,))[0]

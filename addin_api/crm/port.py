@@ -86,6 +86,7 @@ class CrmPort(Protocol):
     display_name: str  # how reps and pages name the CRM
     limits: FieldLimits  # what the CRM accepts in the fields reps write
     connector: CrmConnector | None  # None: the administrator connects the CRM, reps connect nothing
+    matches_by_account: bool  # find_context also returns the open deals of each contact's account
 
     def find_context(self, rep: Principal, emails: Sequence[str]) -> list[ContactDeals]:
         """Contacts with these addresses and their open deals, in one round trip where the CRM allows."""
@@ -104,6 +105,11 @@ class CrmPort(Protocol):
 
     def log_email(self, rep: Principal, deal_id: str, email: EmailLog) -> str:
         """Log the email on the deal with its rating, idempotent by Message-ID; returns the CRM's id."""
+
+
+@runtime_checkable
+class PeopleWriter(Protocol):
+    """A CRM that can take people not in it yet from the inbox: contacts, stakeholder roles, new deals."""
 
     def crm_options(self, rep: Principal) -> CrmOptions:
         """Stakeholder roles and the open stages a new deal may take, from the CRM's own picklists."""

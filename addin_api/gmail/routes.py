@@ -19,8 +19,7 @@ from addin_api.gmail.gmail_api import GmailClient, MessageRef
 from addin_api.gmail.responses import notify, push_card, update_card
 from addin_api.gmail.state import CardState, StateSigner, form_value, parameter
 from addin_api.gmail.verify import GoogleVerifier
-from addin_api.services import changes, views, writes
-from addin_api.services.crm_errors import crm_call
+from addin_api.services import changes, people, views, writes
 from addin_api.signals import service as signals
 from addin_api.state import get_state
 
@@ -74,7 +73,9 @@ def _email_deals(open_clear: bool) -> dict:
     if clear is not None:
         more = cards.button("All deals for this email", _links().call("on_email_deals"))
         return push_card(cards_for.deal_card(clear, _links(), message_id, more=more, reading=reading))
-    unknown = views.unknown_people(g.rep, msg.participants, contacts)
+    # A CRM that takes no people from the inbox gets no "Add to the CRM" buttons that could only fail.
+    offers = people.offers_people(st.crm)
+    unknown = views.unknown_people(g.rep, msg.participants, contacts) if offers else ()
     card = cards_for.context_card(contacts, msg.subject, message_id, _links(), unknown, reading)
     return push_card(card, from_action=not open_clear)
 
@@ -177,7 +178,7 @@ def on_add_contact(state: CardState) -> dict:
     if result.change.state not in ("done", "queued"):
         return notify(result.change.reason or "The CRM refused the contact.")
     deals = views.pipeline(st.crm, g.rep, st.settings.going_dark_days)
-    options = crm_call(st.crm.crm_options, g.rep)
+    options = people.options(st.crm, g.rep)
     queued = result.change.state == "queued"
     card = people_cards.next_card(person, queued, deals, options, _links(), state.message_id)
     return update_card(card, notice="Syncing to the CRM" if queued else "Contact added")

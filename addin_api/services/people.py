@@ -10,14 +10,35 @@ import hashlib
 from datetime import date
 from decimal import Decimal
 
-from addin_api.crm.port import CrmError
-from addin_api.domain import Contact, Deal, NewContact, NewDeal, Principal
+from addin_api.crm.port import CrmError, PeopleWriter
+from addin_api.domain import Contact, CrmOptions, Deal, NewContact, NewDeal, Principal
 from addin_api.errors import Unprocessable
+from addin_api.services.crm_errors import crm_call
 from addin_api.services.ports import ChangeRow
 
 ADD_CONTACT, ADD_STAKEHOLDER, CREATE_DEAL = "add_contact", "add_stakeholder", "create_deal"
 OPS = (ADD_CONTACT, ADD_STAKEHOLDER, CREATE_DEAL)
 NAME_MAX, ROLE_MAX = 120, 80  # Salesforce Opportunity.Name is 120; OpportunityContactRole.Role a picklist
+
+
+def offers_people(crm) -> bool:
+    """Whether the configured CRM can take people from the inbox (the add-ins offer the buttons only then)."""
+    return isinstance(crm, PeopleWriter)
+
+
+def writer(crm) -> PeopleWriter:
+    """The CRM as a PeopleWriter; 422 `not_supported`, naming the CRM, where it is not one."""
+    if not isinstance(crm, PeopleWriter):
+        raise Unprocessable(
+            f"Adding contacts from the inbox is not available with {crm.display_name} yet.",
+            reason="not_supported",
+        )
+    return crm
+
+
+def options(crm, rep: Principal) -> CrmOptions:
+    """The CRM's stakeholder roles and open stages for new deals; 422 `not_supported` if it takes none."""
+    return crm_call(writer(crm).crm_options, rep)
 
 
 def person_queue(email: str) -> str:
@@ -69,7 +90,7 @@ def check_role(crm, rep: Principal, role: str) -> None:
     if not role:
         return
     try:
-        roles = crm.crm_options(rep).roles
+        roles = writer(crm).crm_options(rep).roles
     except CrmError:  # unreachable or refusing now: the CRM judges the role when the change is delivered
         return
     if role not in roles:
@@ -81,7 +102,7 @@ def check_role(crm, rep: Principal, role: str) -> None:
 
 def deliver(crm, rep: Principal, row: ChangeRow) -> Deal | Contact:
     """Send one recorded new-record change to the CRM (the caller holds its lease)."""
-    p = row.payload
+    p, crm = row.payload, writer(crm)  # the CRM may have been switched since the change was recorded
     if row.op == ADD_CONTACT:
         return crm.add_contact(rep, contact_from_payload(p["contact"]))
     if row.op == ADD_STAKEHOLDER:

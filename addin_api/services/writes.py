@@ -140,6 +140,7 @@ def add_contact(
     deps: WriteDeps, rep: Principal, person: NewContact, idempotency_key: str | None = None
 ) -> WriteResult:
     """Add a participant as a contact (their account found or made by domain); never two for one address."""
+    people.writer(deps.crm)  # a CRM that takes no people refuses before anything is recorded
     payload = {"contact": people.contact_payload(person)}
     return _record_new(
         deps, rep, people.person_queue(person.email), people.ADD_CONTACT, payload, idempotency_key
@@ -155,6 +156,7 @@ def add_stakeholder(
     idempotency_key: str | None = None,
 ) -> WriteResult:
     """Put a participant (added as a contact if new) on one of the rep's deals with a CRM role."""
+    people.writer(deps.crm)
     payload = {"contact": people.contact_payload(person), "role": role}
     check = functools.partial(people.check_role, deps.crm, rep, role)  # judged once the deal is readable
     return _record_on_deal(deps, rep, deal_id, people.ADD_STAKEHOLDER, payload, idempotency_key, check)
@@ -234,6 +236,7 @@ def create_deal(
     deps: WriteDeps, rep: Principal, new: NewDeal, idempotency_key: str | None = None
 ) -> WriteResult:
     """A deal owned by the rep for a participant's account, with them as its primary stakeholder."""
+    people.writer(deps.crm)
     people.check_role(deps.crm, rep, new.role)
     payload = {"deal": people.deal_payload(new)}
     queue = people.person_queue(new.contact.email)

@@ -59,7 +59,7 @@ export async function openMessage(message) {
 function noDeals(context) {
   const known = (context.contacts || []).map((c) => c.contact.name || c.contact.email);
   if (!known.length) {
-    const text = context.unknown && context.unknown.length
+    const text = context.unknown && context.unknown.length && state.config.addsPeople !== false
       ? "Nobody on this email is a contact in the CRM yet. Add them below." : "Nobody on this email is a contact in the CRM.";
     return notice({ title: "No deals for this email", text, icon: "🔍" });
   }

@@ -8,9 +8,10 @@ import { state } from "./state.js";
 
 const SYNCING = "Syncing to the CRM… It shows here once the CRM has it.";
 
-/** The "Not in the CRM" section; `onChanged()` reloads the email once the CRM has the new records. */
+/** The "Not in the CRM" section; `onChanged()` reloads the email once the CRM has the new records.
+ *  None where the CRM takes no people from the inbox (config `addsPeople: false`): its buttons could only fail. */
 export function strangers(unknown, message, onChanged) {
-  if (!unknown || !unknown.length) return "";
+  if (!unknown || !unknown.length || (state.config && state.config.addsPeople === false)) return "";
   const names = displayNames(message);
   return h("section", { class: "strangers", "aria-labelledby": "strangers-title" },
     h("h3", { id: "strangers-title", class: "section-title" }, "Not in the CRM"),

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 import requests
 
 from addin_api.config import load_settings
 from addin_api.crm.hubspot.adapter import HubSpotCrm
-from addin_api.crm.port import CrmConflict, CrmUnavailable
-from addin_api.domain import DealChanges, Direction, EmailLog, Rating
+from addin_api.crm.port import CrmConflict, CrmRejected, CrmUnavailable
+from addin_api.domain import DealChanges, Direction, EmailLog, NewContact, NewDeal, Rating
 from addin_api.store.db import make_engine
 from tests.contract.conftest import DATASET, HS_CASE, REP
 from tests.keys import BASE_SETTINGS
@@ -141,3 +142,58 @@ def test_a_daily_rate_limit_is_not_retried_the_change_waits_for_the_reset(hs, cr
         crm.get_deal(REP, hs.ids["acme-platform"])
     assert "daily" in caught.value.message
     assert len(hs.calls) == 1
+
+
+NADIA = NewContact("nadia@northwind.example", "Nadia Patel", "Northwind Traders")
+CONTACTS = "POST /crm/objects/2026-03/contacts"
+DEALS = "POST /crm/objects/2026-03/deals"
+
+
+def test_a_contact_create_whose_answer_was_lost_is_found_by_address_not_repeated(hs, crm):
+    hs.lose_next_answer("/crm/objects/2026-03/contacts")
+    with pytest.raises(CrmUnavailable):
+        crm.add_contact(REP, NADIA)
+    hs.lagging = True  # search has not seen it: the address's batch read does not need it to
+    again = crm.add_contact(REP, NADIA)
+    assert hs.calls.count(CONTACTS) == 1
+    assert [c["id"] for c in hs.objects["contacts"].values() if c["properties"]["email"] == NADIA.email] == [
+        again.id
+    ]
+
+
+def test_a_new_deal_is_created_once_with_contact_role_and_company_even_while_search_lags(hs, crm):
+    options = crm.crm_options(REP)
+    new = NewDeal(
+        "Northwind pilot", options.stages[1].id, date(2027, 1, 9), NADIA, Decimal("9000"), "Champion"
+    )
+    hs.lagging = True  # the repeat must find the deal through the contact's associations, not search
+    deal = crm.create_deal(REP, new)
+    assert crm.create_deal(REP, new).id == deal.id and hs.calls.count(DEALS) == 1
+    props = hs.objects["deals"][deal.id]["properties"]
+    assert (props["pipeline"], props["dealstage"], props["hubspot_owner_id"]) == (
+        "default",
+        "solutionevaluation",
+        "502",
+    )
+    [company] = [
+        c["id"] for c in hs.objects["companies"].values() if c["properties"]["domain"] == "northwind.example"
+    ]
+    [contact] = deal.stakeholders
+    labels = {
+        x for k, i, t, j, x in hs.links if (k, i, t, j) == ("deals", deal.id, "contacts", contact.contact_id)
+    }
+    assert labels == {"", "Primary", "Champion"}
+    assert ("deals", deal.id, "companies", company, "Primary") in hs.links
+
+
+def test_changing_a_stakeholders_role_replaces_its_label_and_keeps_primary(hs, crm):
+    deal_id = hs.ids["acme-platform"]
+    deal = crm.add_stakeholder(REP, deal_id, NewContact("ada@acme.example", "Ada Buyer"), "Champion")
+    assert [(s.email, s.role, s.is_primary) for s in deal.stakeholders if s.email == "ada@acme.example"] == [
+        ("ada@acme.example", "Champion", True)
+    ]
+    ada = next(s.contact_id for s in deal.stakeholders if s.email == "ada@acme.example")
+    labels = {x for k, i, t, j, x in hs.links if (k, i, t, j) == ("deals", deal_id, "contacts", ada)}
+    assert labels == {"", "Champion", "Primary"}  # "Economic buyer" is gone, not merely sorted after
+    with pytest.raises(CrmRejected):
+        crm.add_stakeholder(REP, deal_id, NADIA, "Not a label")

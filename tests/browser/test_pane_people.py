@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import REP
+from tests.fakes import WithoutPeople
 
 WIDTHS = [320, 360]
 FLEET, ANALYTICS, QUALITY = (
@@ -125,3 +126,13 @@ def test_the_deal_lists_its_recent_emails(pane, served, shot, width):
     expect(first).to_contain_text("In" if emails[0]["direction"] == "inbound" else "Out")
     no_sideways_scroll(pane, width)
     shot(f"22-recent-emails-{width}px")
+
+
+def test_a_crm_that_takes_no_people_gets_no_add_buttons(pane, served, width):
+    state = served.app.extensions["addin_api"]
+    state.crm = WithoutPeople(state.crm)  # before the pane loads its config
+    pane.open_email("SaaS Summit")
+    pane.sign_in()
+    expect(pane.text("Nobody on this email is a contact in the CRM.")).to_be_visible()
+    expect(pane.text("Not in the CRM")).to_have_count(0)
+    expect(pane.frame.get_by_role("button", name="Add SaaS to the CRM")).to_have_count(0)

@@ -14,11 +14,11 @@ import requests
 from sqlalchemy.orm import Session
 
 from addin_api.config import load_settings
+from addin_api.crm.hubspot.adapter import HubSpotCrm
 from addin_api.crm.local import models as local_models
 from addin_api.crm.local.adapter import LocalCrm
 from addin_api.crm.local.seed import load_dataset
-from addin_api.crm.port import CrmPort
-from addin_api.crm.hubspot.adapter import HubSpotCrm
+from addin_api.crm.port import CrmPort, PeopleWriter
 from addin_api.crm.salesforce.adapter import SalesforceCrm
 from addin_api.domain import Principal, utcnow
 from addin_api.store.db import make_engine
@@ -159,14 +159,29 @@ class Backend:
     edit: Callable[..., None]
 
 
-@pytest.fixture(params=["local", "salesforce", "hubspot"])
+ADAPTERS = {"local": LocalCrm, "salesforce": SalesforceCrm, "hubspot": HubSpotCrm}
+# Adapters offering PeopleWriter, by their class: the tests of that capability run against exactly these.
+PEOPLE_WRITERS = [name for name, cls in ADAPTERS.items() if issubclass(cls, PeopleWriter)]
+
+
+@pytest.fixture(params=list(ADAPTERS))
 def backend(request, tmp_path, database_url):
     """The same dataset behind each adapter, on the run's database (SQLite, or PostgreSQL if asked for)."""
+    yield from _backend(request.param, tmp_path, database_url)
+
+
+@pytest.fixture(params=PEOPLE_WRITERS)
+def writer_backend(request, tmp_path, database_url):
+    """As `backend`, for each adapter that takes people from the inbox (offers PeopleWriter)."""
+    yield from _backend(request.param, tmp_path, database_url)
+
+
+def _backend(name: str, tmp_path, database_url):
     engine = make_engine(database_url)
-    builder = {"local": _local, "salesforce": _salesforce, "hubspot": _hubspot}[request.param]
+    builder = {"local": _local, "salesforce": _salesforce, "hubspot": _hubspot}[name]
     try:
         with builder(engine, tmp_path) as (crm, ids, edit):
-            yield Backend(request.param, crm, ids, edit)
+            yield Backend(name, crm, ids, edit)
     finally:
         engine.dispose()
 

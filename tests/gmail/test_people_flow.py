@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from addin_api.crm.local.demo_data import REP
+from tests.fakes import WithoutPeople
 from tests.gmail.test_flow import _deal_card, _stage_of
 
 STRANGER_ID = "18f2c0000000beef"
@@ -90,3 +91,10 @@ def test_a_stage_change_needs_save_and_a_closed_stage_asks_first(addon, email, c
 def test_saving_with_nothing_changed_writes_nothing(addon, email, crm):
     screen = addon.click(_deal_card(addon, email), "Save", inputs={"stage": "technical_fit"}, gmail_id=email)
     assert screen.notification == "Nothing changed." and crm.writes == []
+
+
+def test_a_crm_that_takes_no_people_offers_no_add_button(addon, google, app):
+    state = app.extensions["addin_api"]
+    state.crm = WithoutPeople(state.crm)
+    context = addon.open(_stranger_email(google))
+    assert not context.has_text("Not in the CRM") and not context.has_text("Add to the CRM")

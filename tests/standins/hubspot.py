@@ -2,7 +2,10 @@
 
 String property values; objects CRUD, `batch/read` (also by `idProperty`), `search` with filterGroups
 (OR of ANDed filters, `associations.<type>` pseudo-properties), associations batch read (v4 shape with
-labels), pipelines (stages with `writePermissions`), owners, properties; error bodies with `category`;
+labels), association labels (`GET …/{from}/{to}/labels`, `batch/create`, `batch/labels/archive`),
+creates with `associations` by type id (a contact's address is unique: a second one is 409), companies,
+the company currency, pipelines (stages with `writePermissions`), owners, properties; error bodies with
+`category`;
 429 bodies with `policyName` and X-HubSpot-RateLimit-* headers. `calls` logs every request; `lagging`
 hides new objects from search until `catch_up()`; `throttle(policy)` answers the next call with a 429;
 `lose_next_answer(path)` performs the next POST to `path` but fails its answer. Linking an email to a
@@ -26,15 +29,37 @@ from tests.standins.idp import LoopbackServer, LoopbackStandIn
 
 TOKEN = "pat-na1-standin"
 V = "2026-03"
-TYPES = {"0-1": "contacts", "0-3": "deals", "0-49": "emails"}
-LABELS = {3: "deal_to_contact", 4: "contact_to_deal", 210: "email_to_deal", 198: "email_to_contact"}
+TYPES = {"0-1": "contacts", "0-2": "companies", "0-3": "deals", "0-49": "emails"}
+# HubSpot-defined association type ids (unlabeled, except the primary company): (from, to, label).
+HUBSPOT_DEFINED = {
+    3: ("deals", "contacts", ""),
+    4: ("contacts", "deals", ""),
+    5: ("deals", "companies", "Primary"),
+    6: ("companies", "deals", "Primary"),
+    1: ("contacts", "companies", "Primary"),
+    2: ("companies", "contacts", "Primary"),
+    279: ("contacts", "companies", ""),
+    280: ("companies", "contacts", ""),
+    341: ("deals", "companies", ""),
+    342: ("companies", "deals", ""),
+    210: ("emails", "deals", ""),
+    198: ("emails", "contacts", ""),
+}
 
 
 class HubSpotStandin(OAuthEndpoints, LoopbackStandIn):
     """One HubSpot account (portal) with one deal pipeline; its users connect through OAuth too."""
 
     def __init__(self):
-        self.objects: dict[str, dict[str, dict]] = {"contacts": {}, "deals": {}, "emails": {}}
+        self.objects: dict[str, dict[str, dict]] = {
+            "contacts": {},
+            "companies": {},
+            "deals": {},
+            "emails": {},
+        }
+        # Association types by id: HubSpot's own, then user-defined labels (both directions of each).
+        self.types: dict[int, tuple[str, str, str]] = dict(HUBSPOT_DEFINED)
+        self.currency = "EUR"
         self.links: set[tuple[str, str, str, str, str]] = set()  # (from type, from id, to type, to id, label)
         self.owners: list[dict] = []
         self.properties: dict[str, set[str]] = {"emails": set(), "deals": set()}
@@ -76,6 +101,20 @@ class HubSpotStandin(OAuthEndpoints, LoopbackStandIn):
         """The search index catches up with every write."""
         self.unindexed.clear()
 
+    def define_label(self, a_kind: str, b_kind: str, label: str) -> int:
+        """A user-defined association label between two object types; its a→b type id."""
+        with self._lock:
+            found = self.type_id(a_kind, b_kind, label)
+            if found is not None:
+                return found
+            ids = max(self.types) + 1, max(self.types) + 2
+            self.types[ids[0]], self.types[ids[1]] = (a_kind, b_kind, label), (b_kind, a_kind, label)
+            return ids[0]
+
+    def type_id(self, a_kind: str, b_kind: str, label: str) -> int | None:
+        """The association type id from a to b with this label ("" = unlabeled)."""
+        return next((i for i, t in self.types.items() if t == (a_kind, b_kind, label)), None)
+
     def count(self, prefix: str = "") -> int:
         """Calls whose "METHOD path" starts with `prefix`."""
         return sum(1 for c in self.calls if c.startswith(prefix))
@@ -115,9 +154,11 @@ class HubSpotStandin(OAuthEndpoints, LoopbackStandIn):
             return obj
 
     def link(self, a_kind: str, a_id: str, b_kind: str, b_id: str, *labels: str) -> None:
-        """Associate two objects both ways, with optional user-defined labels."""
+        """Associate two objects both ways, unlabeled and with any `labels` (defined as needed)."""
         with self._lock:
-            for label in labels or ("",):
+            for label in ("", *labels):
+                if label:
+                    self.define_label(a_kind, b_kind, label)
                 self.links.add((a_kind, a_id, b_kind, b_id, label))
                 self.links.add((b_kind, b_id, a_kind, a_id, label))
             if {a_kind, b_kind} == {"emails", "deals"}:
@@ -185,7 +226,8 @@ class HubSpotStandin(OAuthEndpoints, LoopbackStandIn):
         if isinstance(answer, Response):
             return answer
         status, payload = answer
-        return Response(json.dumps(payload), status, _limit_headers(99), mimetype="application/json")
+        text = "" if status == 204 else json.dumps(payload)  # No Content carries no body
+        return Response(text, status, _limit_headers(99), mimetype="application/json")
 
     def _route(self, method: str, path: str, body: dict, args, user: str | None = None):
         objects = re.fullmatch(rf"/crm/objects/{V}/(\w+)(?:/(\w+))?(?:/(\w+))?", path)
@@ -196,16 +238,26 @@ class HubSpotStandin(OAuthEndpoints, LoopbackStandIn):
             if method == "POST" and rest == "search":
                 return 200, self._search(kind, body)
             if method == "POST" and rest is None:
-                return 201, self._create_api(kind, body)
+                return self._create_api(kind, body)
             if rest and rest in self.objects[kind] and method == "PATCH":
                 editor = str(self._user(user)["userId"]) if user else None  # the app's token: no user
                 return 200, self._public(self.update(kind, rest, body.get("properties", {}), editor), None)
             if rest and rest in self.objects[kind] and method == "GET":
                 return 200, self._public(self.objects[kind][rest], (args.get("properties") or "").split(","))
             return _error(404, "OBJECT_NOT_FOUND", "resource not found")
-        assoc = re.fullmatch(rf"/crm/associations/{V}/(\w+)/(\w+)/batch/read", path)
-        if assoc and method == "POST":
+        assoc = re.fullmatch(
+            rf"/crm/associations/{V}/(\w+)/(\w+)/(batch/read|batch/create|batch/labels/archive|labels)", path
+        )
+        if assoc and assoc[3] == "batch/read" and method == "POST":
             return 200, self._assoc_read(assoc[1], assoc[2], body)
+        if assoc and assoc[3] == "labels" and method == "GET":
+            return 200, {"results": self._labels(assoc[1], assoc[2])}
+        if assoc and assoc[3] == "batch/create" and method == "POST":
+            return self._assoc_write(assoc[1], assoc[2], body, archive=False)
+        if assoc and assoc[3] == "batch/labels/archive" and method == "POST":
+            return self._assoc_write(assoc[1], assoc[2], body, archive=True)
+        if path == f"/settings/currencies/{V}/company-currency" and method == "GET":
+            return 200, {"id": self.currency, "createdAt": "2024-01-01T00:00:00Z"}
         if path == f"/crm/pipelines/{V}/deals" and method == "GET":
             return 200, {"results": self.pipelines}
         if path == f"/crm/owners/{V}" and method == "GET":
@@ -261,19 +313,69 @@ class HubSpotStandin(OAuthEndpoints, LoopbackStandIn):
         assert f.get("operator", "EQ") == "EQ", "the stand-in knows EQ only"
         return obj["properties"].get(name) == value
 
-    def _create_api(self, kind: str, body: dict) -> dict:
-        unknown = [
-            k for k in body.get("properties", {}) if k.startswith("addin_") and k not in self.properties[kind]
-        ]
+    def _create_api(self, kind: str, body: dict):
+        props = body.get("properties", {})
+        if refused := self._refusal(kind, props):
+            return refused
+        links = []
+        for a in body.get("associations", []):
+            for t in a["types"]:
+                known = self.types.get(int(t["associationTypeId"]))
+                if known is None or known[0] != kind or str(a["to"]["id"]) not in self.objects[known[1]]:
+                    return _error(400, "VALIDATION_ERROR", f"invalid association {t['associationTypeId']}")
+                links.append((known[1], str(a["to"]["id"]), known[2]))
+        object_id = self.create(kind, props)
+        for target, target_id, label in links:
+            self.link(kind, object_id, target, target_id, *([label] if label else []))
+        return 201, self._public(self.objects[kind][object_id], None)
+
+    def _refusal(self, kind: str, props: dict) -> Response | None:
+        """HubSpot's refusals of a create: unknown property, a second contact per address, bad stage."""
+        unknown = [k for k in props if k.startswith("addin_") and k not in self.properties.get(kind, set())]
         if unknown:
             return _error(
                 400, "VALIDATION_ERROR", f"Property values were not valid: {unknown[0]} does not exist"
             )
-        object_id = self.create(kind, body.get("properties", {}))
-        for a in body.get("associations", []):
-            target = "deals" if a["types"][0]["associationTypeId"] == 210 else "contacts"
-            self.link(kind, object_id, target, str(a["to"]["id"]))
-        return self._public(self.objects[kind][object_id], None)
+        email = (props.get("email") or "").lower()
+        same = [
+            o["id"] for o in self.objects[kind].values() if email and o["properties"].get("email") == email
+        ]
+        if kind == "contacts" and same:
+            return _error(409, "CONFLICT", f"Contact already exists. Existing ID: {same[0]}")
+        stages = {st["id"] for p in self.pipelines if p["id"] == props.get("pipeline") for st in p["stages"]}
+        if kind == "deals" and props.get("dealstage") not in stages:
+            return _error(400, "VALIDATION_ERROR", f"{props.get('dealstage')} is not a valid dealstage")
+        return None
+
+    def _labels(self, source: str, target: str) -> list[dict]:
+        return [
+            {
+                "category": "HUBSPOT_DEFINED" if i in HUBSPOT_DEFINED else "USER_DEFINED",
+                "typeId": i,
+                "label": label or None,
+            }
+            for i, (a, b, label) in sorted(self.types.items())
+            if (a, b) == (source, target)
+        ]
+
+    def _assoc_write(self, source: str, target: str, body: dict, archive: bool):
+        """batch/create adds the given types (labels) to each pair; batch/labels/archive removes them."""
+        for item in body.get("inputs", []):
+            a_id, b_id = str(item["from"]["id"]), str(item["to"]["id"])
+            if a_id not in self.objects[source] or b_id not in self.objects[target]:
+                return _error(400, "VALIDATION_ERROR", f"no {source} {a_id} or {target} {b_id}")
+            for t in item.get("types", []):
+                known = self.types.get(int(t["associationTypeId"]))
+                if known is None or known[:2] != (source, target):
+                    return _error(400, "VALIDATION_ERROR", f"invalid association {t['associationTypeId']}")
+                if archive:
+                    self.links -= {
+                        (source, a_id, target, b_id, known[2]),
+                        (target, b_id, source, a_id, known[2]),
+                    }
+                else:
+                    self.link(source, a_id, target, b_id, *([known[2]] if known[2] else []))
+        return (204, None) if archive else (201, {"status": "COMPLETE", "results": []})
 
     def _assoc_read(self, source: str, target: str, body: dict) -> dict:
         results = []
@@ -281,10 +383,11 @@ class HubSpotStandin(OAuthEndpoints, LoopbackStandIn):
             to: dict[str, list] = {}
             for k, i, t, j, label in sorted(self.links):
                 if k == source and i == str(item["id"]) and t == target:
+                    type_id = self.type_id(k, t, label)
                     to.setdefault(j, []).append(
                         {
-                            "category": "USER_DEFINED" if label else "HUBSPOT_DEFINED",
-                            "typeId": 1 if label else 4,
+                            "category": "HUBSPOT_DEFINED" if type_id in HUBSPOT_DEFINED else "USER_DEFINED",
+                            "typeId": type_id,
                             "label": label or None,
                         }
                     )
@@ -396,6 +499,10 @@ def load_dataset(hs: HubSpotStandin, dataset: dict, case_properties: dict[str, s
     hs.properties["emails"] |= {"addin_rating", "addin_message_id"}
     hs.properties["deals"] |= {"addin_changed_by", *case_properties.values()}
     accounts = {a["key"]: a["name"] for a in dataset["accounts"]}
+    companies = {
+        a["key"]: hs.create("companies", {"name": a["name"], "domain": a.get("domain", "")})
+        for a in dataset["accounts"]
+    }
     contacts = {}
     for c in dataset["contacts"]:
         first, _, last = c["name"].partition(" ")
@@ -409,6 +516,7 @@ def load_dataset(hs: HubSpotStandin, dataset: dict, case_properties: dict[str, s
                 "company": accounts[c["account"]],
             },
         )
+        hs.link("contacts", contacts[c["key"]], "companies", companies[c["account"]], "Primary")
     by_email = {c["email"]: contacts[c["key"]] for c in dataset["contacts"]}
     ids = {}
     for x in dataset["deals"]:
@@ -425,6 +533,7 @@ def load_dataset(hs: HubSpotStandin, dataset: dict, case_properties: dict[str, s
         }
         props.update({case_properties[k]: v for k, v in x.get("business_case", {}).items()})
         ids[x["key"]] = deal = hs.create("deals", props)
+        hs.link("deals", deal, "companies", companies[x["account"]], "Primary")
         for role in x.get("contacts", []):
             labels = [role["role"], *(["Primary"] if role["primary"] else [])]
             hs.link("deals", deal, "contacts", contacts[role["contact"]], *labels)

@@ -18,14 +18,15 @@ from addin_api import domain as d
 from addin_api.config import SettingsError
 from addin_api.crm.email_claims import EmailClaims
 from addin_api.crm.hubspot import mapping as m
+from addin_api.crm.hubspot import people
 from addin_api.crm.hubspot.auth import AppToken, OAuthConnection
 from addin_api.crm.hubspot.client import VERSION, HubSpotClient, RepApi
 from addin_api.crm.hubspot.emails import EmailWriter
+from addin_api.crm.hubspot.objects import OBJECTS, associations, read
 from addin_api.crm.port import CrmConflict, CrmNotFound, CrmRejected
 from addin_api.crm.tokens import TokenStore
 
 META_TTL_SECONDS = 3600.0
-OBJECTS = f"/crm/objects/{VERSION}"
 SEARCH_LIMIT = 200
 
 
@@ -51,6 +52,9 @@ class HubSpotCrm:
     display_name = "HubSpot"
     # Single-line text properties hold up to 65,536 characters; hs_next_step's own cap is unconfirmed.
     limits = d.FieldLimits(next_step_max=65536)
+    # find_context finds deals through the contact's own associations only (three calls per open), not
+    # the open deals of the contact's company.
+    matches_by_account = False
 
     def __init__(
         self,
@@ -67,6 +71,8 @@ class HubSpotCrm:
         self.connector = client.credentials if isinstance(client.credentials, OAuthConnection) else None
         self._pipelines = _Cached(self._load_pipelines, ttl, clock)
         self._owners = _Cached(self._load_owners, ttl, clock)
+        self._labels = _Cached(people.labels, ttl, clock)
+        self._currency = _Cached(people.company_currency, ttl, clock)
         self._deal_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._locks_lock = threading.Lock()
         self.emails = EmailWriter(names, claims, portal)
@@ -102,14 +108,14 @@ class HubSpotCrm:
         if not wanted:
             return []
         api = self.client.acting_as(rep)
-        contacts = _read(api, "contacts", wanted, m.CONTACT_PROPERTIES, id_property="email")
-        links = _associations(api, "contacts", "deals", [c["id"] for c in contacts])
+        contacts = read(api, "contacts", wanted, m.CONTACT_PROPERTIES, id_property="email")
+        links = associations(api, "contacts", "deals", [c["id"] for c in contacts])
         people: dict[str, list[tuple[d.Stakeholder, str]]] = defaultdict(list)
         for c in contacts:
             for deal_id, labels in links.get(c["id"], []):
                 people[deal_id].append(_stakeholder(m.to_contact(c), labels))
         # Health from the deals' own activity roll-ups: no emails read, three calls per open.
-        records = _read(api, "deals", list(people), [*self._deal_properties(), *m.ROLLUP_PROPERTIES])
+        records = read(api, "deals", list(people), [*self._deal_properties(), *m.ROLLUP_PROPERTIES])
         deals = {x.id: x for x in self._deals(api, records, people, with_emails=False)}
         return [
             d.ContactDeals(
@@ -126,13 +132,13 @@ class HubSpotCrm:
         return self._get_deal(self.client.acting_as(rep), deal_id)
 
     def _get_deal(self, api: RepApi, deal_id: str) -> d.Deal:
-        records = _read(api, "deals", [deal_id], self._deal_properties())
+        records = read(api, "deals", [deal_id], self._deal_properties())
         if not records:
             raise CrmNotFound(f"no deal {deal_id}")
-        links = _associations(api, "deals", "contacts", [deal_id]).get(deal_id, [])
+        links = associations(api, "deals", "contacts", [deal_id]).get(deal_id, [])
         contacts = {
             c["id"]: m.to_contact(c)
-            for c in _read(api, "contacts", [i for i, _ in links], m.CONTACT_PROPERTIES)
+            for c in read(api, "contacts", [i for i, _ in links], m.CONTACT_PROPERTIES)
         }
         people = {deal_id: [_stakeholder(contacts[i], labels) for i, labels in links if i in contacts]}
         return self._deals(api, records, people)[0]
@@ -189,6 +195,50 @@ class HubSpotCrm:
         owner = self._owner(api, rep)
         return self.emails.log(api, deal_id, email, owner.id if owner else None)
 
+    # --- PeopleWriter: people not in HubSpot yet ------------------------------------------
+
+    def crm_options(self, rep: d.Principal) -> d.CrmOptions:
+        """Deal–contact association labels as roles, and the open stages of the default pipeline."""
+        api = self.client.acting_as(rep)
+        pipelines = self._pipelines.get(api)
+        stages = pipelines.get("default") or next(iter(pipelines.values()), ())
+        roles = tuple(x for x in self._labels.get(api) if x != m.PRIMARY_LABEL)
+        return d.CrmOptions(roles, tuple(s for s in stages if not s.is_closed), self._currency.get(api))
+
+    def add_contact(self, rep: d.Principal, person: d.NewContact) -> d.Contact:
+        """The contact with this address, created (with a company found by domain or name) if none has it."""
+        return m.to_contact(people.ensure_contact(self.client.acting_as(rep), person))
+
+    def add_stakeholder(self, rep: d.Principal, deal_id: str, person: d.NewContact, role: str) -> d.Deal:
+        """Put the person (added as a contact if new) on the deal labelled `role`; a repeat relabels."""
+        if not str(deal_id).isdigit():
+            raise CrmNotFound(f"no deal {deal_id}")
+        api = self.client.acting_as(rep)
+        if not read(api, "deals", [deal_id], ["dealname"]):
+            raise CrmNotFound(f"no deal {deal_id}")
+        contact_id = str(people.ensure_contact(api, person)["id"])
+        with self._lock_for(deal_id):
+            people.set_role(api, deal_id, contact_id, role, self._labels.get(api))
+        return self._get_deal(api, deal_id)
+
+    def create_deal(self, rep: d.Principal, new: d.NewDeal) -> d.Deal:
+        """The rep's open deal of this name among the person's deals, else a new one with them as primary."""
+        api = self.client.acting_as(rep)
+        pipelines = self._pipelines.get(api)
+        pipeline = next((p for p, st in pipelines.items() if any(s.id == new.stage_id for s in st)), None)
+        if pipeline is None or next(s for s in pipelines[pipeline] if s.id == new.stage_id).is_closed:
+            raise CrmRejected(f"'{new.stage_id}' is not an open stage of a HubSpot deal pipeline")
+        owner = self._owner(api, rep)
+        if owner is None:
+            raise CrmRejected("You are not a HubSpot owner (users are matched by email): ask your admin.")
+        contact_id = str(people.ensure_contact(api, new.contact)["id"])
+        closed = {s.id for st in pipelines.values() for s in st if s.is_closed}
+        name = new.name.strip()
+        deal_id = people.find_open_deal(api, contact_id, name, owner.id, closed) or people.create_deal(
+            api, new, pipeline, owner.id, contact_id, self._labels.get(api)
+        )
+        return self._get_deal(api, deal_id)
+
     def owner_of(self, rep: d.Principal) -> m.Owner | None:
         """The HubSpot owner with the rep's address (reps map to owners by email)."""
         return self._owner(self.client.acting_as(rep), rep)
@@ -226,10 +276,10 @@ class HubSpotCrm:
 
     def _activities(self, api: RepApi, deal_ids: list[str]) -> dict[str, list[d.EmailActivity]]:
         """Each deal's logged emails, newest first: one associations call and one batch read."""
-        links = _associations(api, "deals", "emails", deal_ids)
+        links = associations(api, "deals", "emails", deal_ids)
         ids = sorted({i for targets in links.values() for i, _ in targets})
         props = [*m.EMAIL_PROPERTIES, self.names.rating, self.names.message_id]
-        emails = {r["id"]: m.to_activity(r, self.names) for r in _read(api, "emails", ids, props)}
+        emails = {r["id"]: m.to_activity(r, self.names) for r in read(api, "emails", ids, props)}
         return {
             deal_id: sorted(
                 (emails[i] for i, _ in targets if emails.get(i)), key=lambda a: a.sent_at, reverse=True
@@ -273,33 +323,6 @@ def credentials(settings, http: requests.Session, engine) -> OAuthConnection | A
             "is required for the HubSpot CRM"
         )
     return AppToken(settings.hubspot_access_token)
-
-
-def _read(api: RepApi, kind: str, ids: list[str], properties, id_property: str | None = None) -> list[dict]:
-    """Batch read by id (or a unique property); absent ones are simply not in the answer."""
-    if not ids:
-        return []
-    body = {"inputs": [{"id": i} for i in ids], "properties": list(properties)}
-    if id_property:
-        body["idProperty"] = id_property
-    return api.call("POST", f"{OBJECTS}/{kind}/batch/read", body).get("results", [])
-
-
-def _associations(
-    api: RepApi, source: str, target: str, ids: list[str]
-) -> dict[str, list[tuple[str, list[str]]]]:
-    """source id → [(target id, association labels)] in one batch call."""
-    if not ids:
-        return {}
-    path = f"/crm/associations/{VERSION}/{source}/{target}/batch/read"
-    body = api.call("POST", path, {"inputs": [{"id": i} for i in ids]})
-    out: dict[str, list[tuple[str, list[str]]]] = {}
-    for result in body.get("results", []):
-        out[str(result["from"]["id"])] = [
-            (str(t["toObjectId"]), [x["label"] for x in t.get("associationTypes", []) if x.get("label")])
-            for t in result.get("to", [])
-        ]
-    return out
 
 
 def _stakeholder(contact: d.Contact, labels: list[str]) -> tuple[d.Stakeholder, str]:

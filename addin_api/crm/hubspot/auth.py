@@ -23,7 +23,8 @@ OAUTH = "/oauth/2026-03"
 # What the add-in reads and writes (emails are logged under the contacts scope); `oauth` is HubSpot's own.
 SCOPES = (
     "oauth crm.objects.contacts.read crm.objects.contacts.write crm.objects.deals.read "
-    "crm.objects.deals.write crm.objects.owners.read sales-email-read"
+    "crm.objects.deals.write crm.objects.companies.read crm.objects.companies.write crm.objects.owners.read "
+    "sales-email-read"
 )
 EXPIRY_MARGIN = 60.0  # seconds: renew an access token this long before HubSpot says it expires
 

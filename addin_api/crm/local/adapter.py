@@ -35,6 +35,7 @@ class LocalCrm:
     name = "local"
     display_name = "the embedded CRM"
     limits = d.FieldLimits(next_step_max=255)  # the next_step column's length
+    matches_by_account = True  # find_context also returns the open deals of the contact's account
     connector = None  # nothing for a rep to connect
 
     def __init__(self, engine: Engine, base_url: str = "", link_secret: str = ""):

@@ -68,6 +68,7 @@ class SalesforceCrm:
     name = "salesforce"
     display_name = "Salesforce"
     limits = d.FieldLimits(next_step_max=255)  # Opportunity.NextStep is string(255)
+    matches_by_account = True  # find_context also returns the open deals of the contact's account
 
     def __init__(
         self,

@@ -6,10 +6,12 @@ import itertools
 from contextlib import ExitStack
 
 import pytest
+import sqlalchemy
 
 from addin_api import create_app
 from addin_api.crm.local.demo_data import demo_dataset
 from addin_api.crm.local.seed import load_dataset
+from addin_api.store import db as store_db
 from tests import postgres
 from tests.fakes import FaultyCrm
 from tests.keys import BASE_SETTINGS, SECRET_KEY
@@ -17,6 +19,26 @@ from tests.schema import migrated_sqlite
 from tests.standins.idp import TENANT, TestIdentityProvider
 
 REP, REP2 = "rep@demo.example", "rep2@demo.example"
+
+
+@pytest.fixture(autouse=True)
+def dispose_engines(monkeypatch):
+    """Every engine a test builds is disposed when it ends.
+
+    An engine left open keeps pooled connections until garbage collection closes them in some later test,
+    where the ResourceWarning fails that test instead, and a PostgreSQL run can exhaust its connections.
+    """
+    built = []
+
+    def tracked(*args, **kwargs):
+        engine = sqlalchemy.create_engine(*args, **kwargs)
+        built.append(engine)
+        return engine
+
+    monkeypatch.setattr(store_db, "create_engine", tracked)
+    yield
+    for engine in built:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,8 @@ open message with the rep's `userOAuthToken` plus the per-message `gmail.accessT
 from __future__ import annotations
 
 import base64
-import contextlib
 import binascii
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime

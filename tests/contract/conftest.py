@@ -14,11 +14,11 @@ import requests
 from sqlalchemy.orm import Session
 
 from addin_api.config import load_settings
+from addin_api.crm.hubspot.adapter import HubSpotCrm
 from addin_api.crm.local import models as local_models
 from addin_api.crm.local.adapter import LocalCrm
 from addin_api.crm.local.seed import load_dataset
 from addin_api.crm.port import CrmPort
-from addin_api.crm.hubspot.adapter import HubSpotCrm
 from addin_api.crm.salesforce.adapter import SalesforceCrm
 from addin_api.domain import Principal, utcnow
 from addin_api.store.db import make_engine

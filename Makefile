@@ -52,13 +52,15 @@ run: install-run
 	  trap 'kill $$drain $$ready 2>/dev/null' EXIT INT TERM; \
 	  $(DEMO_ENV) $(BIN)/addin-api serve --host 127.0.0.1 --port $(PORT)
 
-# Everything on SQLite, then the tests that keep data in the app's database again on PostgreSQL.
+# Lint first (ruff is pinned in the test extra: its rules change between releases), then everything on SQLite,
+# then the tests that keep data in the app's database again on PostgreSQL.
 PG_TESTS := tests/api tests/contract tests/e2e tests/gmail tests/unit/test_services.py tests/unit/test_cli.py \
   tests/unit/test_outbox_leases.py tests/unit/test_retention.py \
   tests/unit/test_signals_learning.py tests/unit/test_signals_org.py \
   tests/migrations tests/capture
 
 test: install browser-deps db-deps
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 	ADDIN_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q $(PG_TESTS)
 

@@ -20,14 +20,14 @@ class ChangeState:
     SETTLED = (DONE, CONFLICT, REJECTED)
 
 
-class Rating(str, enum.Enum):
+class Rating(enum.StrEnum):
     """A rep's verdict on one email."""
 
     POSITIVE = "positive"
     NEGATIVE = "negative"
 
 
-class Direction(str, enum.Enum):
+class Direction(enum.StrEnum):
     """Whether an email came from the buyer (inbound) or from our side (outbound)."""
 
     INBOUND = "inbound"

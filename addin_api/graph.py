@@ -1,4 +1,4 @@
-"""Reads the open message from Microsoft Graph as the rep (msal on-behalf-of), so the logged copy is the mailbox's."""
+"""Reads the open message from Graph as the rep (msal on-behalf-of), so the logged copy is the mailbox's."""
 
 from __future__ import annotations
 
@@ -130,11 +130,11 @@ class GraphMessageReader:
         return msal.ConfidentialClientApplication(
             s.ms_client_id,
             client_credential=client_credential(s),
-            # The token's own tenant, never /common: guests must be exchanged in the tenant that issued the token.
+            # The token's own tenant, never /common: guests are exchanged in the tenant that issued the token.
             authority=f"{s.ms_authority.rstrip('/')}/{tenant}",
             http_client=self._http,
-            # The authority comes from our settings, not the request: sovereign clouds and test stand-ins need no
-            # lookup in Microsoft's host list (tenant discovery still runs against the authority itself).
+            # The authority comes from our settings, not the request: sovereign clouds and test stand-ins
+            # need no lookup in Microsoft's host list (tenant discovery still queries the authority itself).
             instance_discovery=False,
         )
 
@@ -155,7 +155,7 @@ class GraphMessageReader:
 
 
 def _checked(response: requests.Response) -> dict:
-    """Graph's JSON on success; a rep-readable error otherwise (Graph's error code is logged, not its body)."""
+    """Graph's JSON on success; else a rep-readable error (Graph's error code is logged, never its body)."""
     if response.ok:
         return response.json()
     code = _graph_error_code(response)
@@ -178,7 +178,7 @@ def _graph_error_code(response: requests.Response) -> str:
 
 
 def client_credential(settings: Settings) -> str | dict:
-    """The API app's credential for msal: the certificate (private key + SHA-1 thumbprint) if set, else the secret."""
+    """The API app's msal credential: the certificate (private key + SHA-1 thumbprint) if set, else secret."""
     if not settings.ms_client_certificate_path:
         return settings.ms_client_secret
     from cryptography import x509

@@ -35,7 +35,8 @@ PREVIEW_EMAILS = [
         "fab-quality",
         "Site visit in Lyon",
         [],
-        "Hello Riley,\n\nThe Lyon site visit works for us on the 14th. Tom will join for the afternoon session.\n\nMaria",
+        "Hello Riley,\n\nThe Lyon site visit works for us on the 14th. Tom will join for the afternoon "
+        "session.\n\nMaria",
     ),
     (
         "contoso-renewal",
@@ -57,12 +58,14 @@ NEWSLETTER = {
     "subject": "Early-bird tickets end Friday",
     "body": "Join 3,000 revenue leaders in Lisbon. Early-bird pricing ends this Friday.",
 }
-PREVIEW_SHELL = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Deal Desk · preview</title><link rel="stylesheet" href="/static/preview.css">
-<script type="module" src="/static/js/preview.js"></script></head>
-<body><noscript>The preview needs JavaScript.</noscript></body></html>
-"""
+PREVIEW_SHELL = (
+    "<!doctype html>\n"
+    '<html lang="en"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+    '<title>Deal Desk · preview</title><link rel="stylesheet" href="/static/preview.css">\n'
+    '<script type="module" src="/static/js/preview.js"></script></head>\n'
+    "<body><noscript>The preview needs JavaScript.</noscript></body></html>\n"
+)
 
 
 @bp.get("/taskpane/config.json")
@@ -88,7 +91,7 @@ def config():
 
 
 def naa_authority(s: Settings) -> str:
-    """MSAL's authority: the one allowed tenant, else `organizations` (`common` if personal accounts are allowed)."""
+    """MSAL's authority: the one allowed tenant, else `organizations` (`common` with personal accounts)."""
     tenants = [t.lower() for t in s.ms_allowed_tenants]
     if len(tenants) == 1 and tenants[0] != "*":
         segment = tenants[0]

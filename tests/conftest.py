@@ -1,4 +1,4 @@
-"""Shared fixtures: a loopback identity provider, a fresh app on the embedded CRM with demo data, signed-in clients."""
+"""Shared fixtures: a loopback IdP, a fresh app on the embedded CRM with demo data, signed-in clients."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def cli_env(tmp_path, monkeypatch, database_url):
 
 @pytest.fixture
 def new_empty_database(request, tmp_path):
-    """Makes databases no migration has touched (SQLite or PostgreSQL, as for `database_url`); one per call."""
+    """Makes databases no migration touched (SQLite or PostgreSQL, as for `database_url`); one per call."""
     names = itertools.count(1)
     with ExitStack() as stack:
 

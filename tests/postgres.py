@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL cluster for tests: one per run on a private unix socket, a fresh database per test."""
+"""Throwaway PostgreSQL cluster for tests: one per run on a private unix socket, a fresh database per test."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def requested() -> bool:
 
 
 def _bin_dir() -> Path:
-    """Where initdb and pg_ctl live: $ADDIN_PG_BINDIR, the PATH, or Debian's newest /usr/lib/postgresql/*/bin."""
+    """Where initdb and pg_ctl live: $ADDIN_PG_BINDIR, PATH, or Debian's newest /usr/lib/postgresql/*/bin."""
     if os.environ.get("ADDIN_PG_BINDIR"):
         return Path(os.environ["ADDIN_PG_BINDIR"])
     if found := shutil.which("initdb"):

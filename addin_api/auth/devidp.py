@@ -1,8 +1,9 @@
-"""Demo identity provider (ADDIN_DEV_IDP=1): Entra-shaped discovery, keys and a token endpoint for demo reps."""
+"""Demo identity provider (ADDIN_DEV_IDP=1): Entra-shaped discovery, keys and token endpoint for demo reps."""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import logging
@@ -77,7 +78,7 @@ def v1_issuer(authority: str) -> str:
 
 
 def signing_key(instance_path: str) -> rsa.RSAPrivateKey:
-    """The demo IdP's RSA key, created on first use in `{instance_path}/dev-idp-key.pem` and shared by workers."""
+    """The demo IdP's RSA key, made on first use in `{instance_path}/dev-idp-key.pem`, shared by workers."""
     return _load_key(str(Path(instance_path).resolve() / KEY_FILE))
 
 
@@ -184,7 +185,7 @@ def _settings() -> Settings:
 
 
 def _tenant_segment(tenant: str) -> str:
-    """The issuer's tenant part for a URL tenant: the template for multi-tenant paths, else the demo tenant."""
+    """The issuer's tenant part for a URL tenant: the template for multi-tenant paths, else the demo one."""
     if tenant in {"common", "organizations"}:
         return TENANT_PLACEHOLDER
     if tenant.lower() == DEMO_TENANT_ID:
@@ -237,10 +238,8 @@ def _persisted(path: Path, make: Callable[[], bytes]) -> bytes:
         try:
             with os.fdopen(fd, "wb") as file:
                 file.write(make())
-            try:
+            with contextlib.suppress(FileExistsError):
                 os.link(tmp, path)  # atomic, and refuses to replace another worker's file
-            except FileExistsError:
-                pass
         finally:
             os.unlink(tmp)
     return path.read_bytes()

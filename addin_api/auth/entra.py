@@ -245,7 +245,7 @@ def _numeric_date(claims: dict, name: str) -> float:
 
 
 def _principal(claims: dict) -> Principal:
-    """The rep named by verified claims; Entra keys users by oid+tid, the address is for display and CRM lookup."""
+    """The rep in verified claims; Entra keys users by oid+tid, the address is for display and CRM lookup."""
     oid = claims.get("oid")
     if not isinstance(oid, str) or not GUID.match(oid):
         raise invalid_token("the token does not name a user")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def push_card(card: dict, *, from_action: bool = False) -> dict:
-    """Show a card: a trigger's first card, or (from a callback) a card pushed on the stack with a back arrow."""
+    """Show a card: a trigger's first card, or a callback's card pushed on the stack with a back arrow."""
     action = {"navigations": [{"pushCard": card}]}
     # Triggers answer with a bare action; callbacks wrap it in renderActions (Google's HTTP samples).
     return {"renderActions": {"action": action}} if from_action else {"action": action}

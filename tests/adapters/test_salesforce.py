@@ -1,4 +1,4 @@
-"""Salesforce adapter specifics against the loopback stand-in: round trips, auth, 412s, errors, logging, tokens."""
+"""The Salesforce adapter against the loopback stand-in: round trips, auth, 412s, errors, logging, tokens."""
 
 from __future__ import annotations
 

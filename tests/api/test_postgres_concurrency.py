@@ -1,4 +1,4 @@
-"""Two outbox drainers racing on one PostgreSQL database deliver every queued change exactly once, in order per deal."""
+"""Racing outbox drainers on one PostgreSQL database deliver each change exactly once, in order per deal."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ DEADLINE_SECONDS = 60
 
 
 def _queue_changes(api, deals) -> dict[str, list[tuple]]:
-    """With the CRM down, queue a mix of updates and email logs on every deal; returns each deal's expected writes."""
+    """With the CRM down, queue updates and email logs on every deal; returns each deal's expected writes."""
     expected: dict[str, list[tuple]] = {}
     for deal in deals:
         writes = expected.setdefault(deal["id"], [])
@@ -79,7 +79,7 @@ def _drainer(state, start: threading.Barrier, done: Counter, errors: list) -> No
 def test_two_drainers_deliver_every_change_exactly_once_and_in_order_per_deal(
     app, api, crm, database_url, idp, tmp_path
 ):
-    """Each drainer has its own engine and outbox, as two `addin-api outbox drain` processes would; the CRM is shared."""
+    """Own engine and outbox per drainer, as two `addin-api outbox drain` processes have; one shared CRM."""
     state = app.extensions["addin_api"]
     assert state.engine.dialect.name == "postgresql"
     deals = api.get("/api/v1/pipeline").get_json()["deals"]
@@ -103,7 +103,8 @@ def test_two_drainers_deliver_every_change_exactly_once_and_in_order_per_deal(
     states, counts, errors = [state, other.extensions["addin_api"]], [Counter(), Counter()], []
     start = threading.Barrier(2)
     threads = [
-        threading.Thread(target=_drainer, args=(st, start, c, errors)) for st, c in zip(states, counts)
+        threading.Thread(target=_drainer, args=(st, start, c, errors))
+        for st, c in zip(states, counts, strict=True)
     ]
     try:
         for t in threads:

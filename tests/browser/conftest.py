@@ -93,7 +93,7 @@ class Served:
 
 @contextmanager
 def serve_app(tmp_path: Path, **overrides):
-    """A fresh app on demo data served on 127.0.0.1 by a threaded werkzeug server; its CRM can be made to fail."""
+    """A fresh app on demo data served on 127.0.0.1 by a threaded werkzeug server; its CRM can fail on cue."""
     holder = {}
     server = LoopbackServer(lambda environ, start_response: holder["app"](environ, start_response))
     try:  # the URL must be known before the app is built: it is the demo IdP's issuer

@@ -1,4 +1,4 @@
-"""The pane at phone widths: strangers become contacts on a deal, the right deal first, closing asks, recent emails."""
+"""The pane at phone widths: strangers become deal contacts, right deal first, closing asks, recent emails."""
 
 from __future__ import annotations
 

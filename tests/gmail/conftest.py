@@ -70,7 +70,7 @@ class Screen:
 
     def action_of(self, label: str) -> dict:
         """The callback of the button or clickable row labelled `label`, or of the input named `label`."""
-        for key, value in _walk(self.card or {}):
+        for _key, value in _walk(self.card or {}):
             if isinstance(value, dict) and value.get("text") == label and "onClick" in value:
                 return value["onClick"]["action"]
             if isinstance(value, dict) and value.get("name") == label and "onChangeAction" in value:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from google.protobuf.json_format import ParseError
 
 from addin_api import domain as d
 from addin_api.gmail import views
@@ -256,11 +257,11 @@ def test_no_card_uses_a_snake_case_key_or_an_unknown_field():
 
 
 def test_the_strict_parse_rejects_what_google_would_reject():
-    with pytest.raises(Exception, match="bogus"):
+    with pytest.raises(ParseError, match="bogus"):
         strict_card({"sections": [{"widgets": [{"bogus": {}}]}]})
     with pytest.raises(AssertionError, match="snake_case"):
         strict_card({"sections": [{"widgets": [{"text_paragraph": {"text": "x"}}]}]})
-    with pytest.raises(Exception):
+    with pytest.raises(ParseError, match="DROPDOWNX"):
         strict_card({"sections": [{"widgets": [{"selectionInput": {"type": "DROPDOWNX"}}]}]})
 
 

@@ -7,7 +7,9 @@ Typical use::
 
     with GraphStandIn(upstream=idp.authority) as graph:
         graph.add_message(TENANT, oid, "AAMk-1", "Text in the mailbox")
-        settings = {..., "ms_authority": graph.url, "graph_url": graph.url, "ms_client_secret": graph.client_secret}
+        settings = {
+            ..., "ms_authority": graph.url, "graph_url": graph.url, "ms_client_secret": graph.client_secret
+        }
 
 With `upstream`, sign-in discovery (`/common/...`, `/organizations/...` and the key sets) is forwarded
 to that identity provider, so one authority serves both the API's token validation and the
@@ -68,7 +70,7 @@ class GraphStandIn(LoopbackStandIn):
         self._dir.cleanup()
 
     def trust(self, session: requests.Session) -> requests.Session:
-        """Make `session` accept the stand-in's certificate (and nothing from the environment overrides that)."""
+        """Make `session` trust the stand-in's certificate, with no environment setting overriding that."""
         session.verify = self.ca_file
         session.trust_env = False  # REQUESTS_CA_BUNDLE would otherwise win over session.verify
         return session

@@ -85,7 +85,7 @@ class LoopbackServer:
 
 
 class LoopbackStandIn:
-    """Start/stop and `with` support for a stand-in that serves itself through `self._server` (a LoopbackServer)."""
+    """Start/stop and `with` for a stand-in that serves itself through `self._server` (a LoopbackServer)."""
 
     _server: LoopbackServer
 
@@ -167,12 +167,12 @@ class TestIdentityProvider(LoopbackStandIn):
         extra: dict[str, Any] | None = None,
         alg: str = "RS256",
     ) -> str:
-        """An access token as Entra issues it (v2: `preferred_username`, v1: `upn`), signed with the current key.
+        """An Entra-style access token (v2: `preferred_username`, v1: `upn`), signed with the current key.
 
         Defaults: aud = CLIENT_ID (v2) or APP_ID_URI (v1); iss = `issuer(ver, tid)`; oid = `oid_for(email)`.
         `email=None` or `scp=None` leave those claims out; `extra` adds claims, and a None value removes one.
-        `alg="none"` gives an unsigned token, `alg="HS…"` an HMAC over the public key PEM (key-confusion attack),
-        any other algorithm is signed with the RSA key.
+        `alg="none"` gives an unsigned token, `alg="HS…"` an HMAC over the public key PEM (key-confusion
+        attack), any other algorithm is signed with the RSA key.
         """
         claims = self._claims(email, tid, oid or oid_for(email or ""), ver, scp, exp_delta, nbf_delta)
         claims["aud"] = aud or (CLIENT_ID if ver == "2.0" else APP_ID_URI)

@@ -111,7 +111,7 @@ class SalesforceStandin(OAuthEndpoints, LoopbackStandIn):
     def fail(
         self, match: str, status: int, code: str | None = None, message: str = "", times: int = 1
     ) -> None:
-        """The next `times` requests matching `match` get this error (an error array, or text without a code)."""
+        """The next `times` requests matching `match` get this error (an error array, or text if no code)."""
         self.faults.append(Fault(match, status, code, message or code or "Service Unavailable", times))
 
     def delay(self, match: str, seconds: float, times: int = 1) -> None:

@@ -1,4 +1,4 @@
-"""The login host of the Salesforce stand-in: token (JWT bearer, code + PKCE, refresh), authorize, identity, revoke.
+"""Salesforce stand-in's login host: token (JWT bearer, code + PKCE, refresh), authorize, identity, revoke.
 
 Wire formats: token answers `{access_token, instance_url, id, …}` or `{"error", "error_description"}`; the
 identity URL `GET {login}/id/<org id>/<user id>` with a bearer token answers `{id, user_id, organization_id,
@@ -21,7 +21,7 @@ CLIENT_ID, CLIENT_SECRET = "3MVG9standin.client", "standin-secret"
 
 
 class OAuthEndpoints:
-    """Mixed into SalesforceStandin; expects `org`, `url`, `instance_url`, `public_key_pem` and the token maps."""
+    """Mixed into SalesforceStandin; expects `org`, `url`, `instance_url`, `public_key_pem` and token maps."""
 
     def _init_oauth(self) -> None:
         self.sessions: dict[str, str] = {}  # access token → username

@@ -393,7 +393,7 @@ class Org:
 
 
 def message_key(opportunity_id: str, message_id: str) -> str:
-    """What the org's unique external-ID field holds: SHA-256 hex of "<18-character opportunity id>\n<Message-ID>"."""
+    """The org's unique external-ID field: SHA-256 hex of "<18-character opportunity id>\n<Message-ID>"."""
     return hashlib.sha256(f"{opportunity_id}\n{message_id.strip()}".encode()).hexdigest()
 
 

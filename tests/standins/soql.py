@@ -75,10 +75,13 @@ class Parser:
     def keyword(self, *words: str) -> bool:
         """Consume the keyword(s) if next; case-insensitive."""
         kind, value = self.peek()
-        if kind == "word" and value.upper() == words[0]:
-            if len(words) == 1 or self.peek(1)[1] and str(self.peek(1)[1]).upper() == words[1]:
-                self.i += len(words)
-                return True
+        if (
+            kind == "word"
+            and value.upper() == words[0]
+            and (len(words) == 1 or (self.peek(1)[1] and str(self.peek(1)[1]).upper() == words[1]))
+        ):
+            self.i += len(words)
+            return True
         return False
 
     def expect(self, value: str) -> None:

@@ -1,4 +1,4 @@
-"""The demo identity provider: settings overrides, Entra-shaped documents, and tokens EntraValidator accepts."""
+"""The demo identity provider: settings overrides, Entra-shaped documents, tokens EntraValidator accepts."""
 
 from __future__ import annotations
 

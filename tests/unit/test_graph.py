@@ -1,4 +1,4 @@
-"""Graph reads on-behalf-of the rep: tenant authority, per-user token cache, and the logged body from the mailbox."""
+"""Graph reads on-behalf-of the rep: tenant authority, per-user token cache, logged body from the mailbox."""
 
 from __future__ import annotations
 

@@ -28,7 +28,8 @@ CONTACTS = [  # key, account, name, title
     ("paul", "tailspin", "Paul Martin", "CTO"),
     ("sofia", "tailspin", "Sofia Lind", "Head of Sales Ops"),
 ]
-# key, account, name, stage, amount, currency, close in days, next step, owner, team, roles, inbound ages, outbound ages
+# key, account, name, stage, amount, currency, close in days, next step, owner, team, roles,
+# inbound ages, outbound ages
 DEALS = [
     (
         "nw-fleet",

@@ -103,7 +103,7 @@ class SalesforceCrm:
         )
 
     def find_context(self, rep: d.Principal, emails: Sequence[str]) -> list[d.ContactDeals]:
-        """Contacts by address with the open opportunities they have a role on or whose account they work at."""
+        """Contacts by address with the open opportunities they have a role on or whose account they're at."""
         wanted = sorted({e.strip().lower() for e in emails if e and e.strip()})
         if not wanted:
             return []
@@ -118,7 +118,7 @@ class SalesforceCrm:
             (contacts, by_role, by_account), org = self._read(s, subs)
             records = list({r["Id"]: r for r in _records(by_role) + _records(by_account)}.values())
             records.sort(key=lambda r: r.get("CloseDate") or "9999")
-            deals = list(zip(records, self._deals(s, org, records)))
+            deals = list(zip(records, self._deals(s, org, records), strict=True))
             return [
                 d.ContactDeals(m.to_contact(c), tuple(deal for rec, deal in deals if _involves(rec, deal, c)))
                 for c in _records(contacts)
@@ -150,7 +150,7 @@ class SalesforceCrm:
         return self._call(rep, run)
 
     def update_deal(self, rep: d.Principal, deal_id: str, changes: d.DealChanges) -> d.Deal:
-        """Conditional PATCH; on 412 a real stage/next-step change is a conflict, anything else is retried once."""
+        """Conditional PATCH; on 412 a real stage/next-step change conflicts, anything else retries once."""
         _check_id(deal_id)
         if problems := self.limits.problems(changes.next_step):
             raise CrmRejected(problems["next_step"])
@@ -178,14 +178,14 @@ class SalesforceCrm:
         return deal
 
     def log_email(self, rep: d.Principal, deal_id: str, email: d.EmailLog) -> str:
-        """Log the email on the opportunity once per (opportunity, Message-ID); a repeat only updates the rating."""
+        """Log the email on the opportunity once per (opportunity, Message-ID); a repeat only re-rates it."""
         _check_id(deal_id)
         return self._call(rep, lambda s: emails.log_email(self.client, self.queries, s, deal_id, email))
 
     def write_activity_counts(
         self, rep: d.Principal, counts: Sequence[tuple[str, d.CapturedActivity]]
     ) -> int:
-        """Captured counts to the Opportunity fields of ADDIN_CAPTURE_SALESFORCE_FIELDS (none mapped: none sent)."""
+        """Captured counts to the Opportunity fields set in ADDIN_CAPTURE_SALESFORCE_FIELDS (if any)."""
         if not self.capture_fields or not counts:
             return 0
         for deal_id, _ in counts:
@@ -308,7 +308,7 @@ class SalesforceCrm:
         return self._deals(s, org, records)[0]
 
     def _patch(self, s: SfSession, deal_id: str, fields: dict, last_modified: str) -> tuple[d.Deal, bool]:
-        """Conditional PATCH and re-read in one /composite; returns (deal as it is now, was the PATCH stale)."""
+        """Conditional PATCH and re-read in one /composite; returns (deal now, was the PATCH stale)."""
         patch = sub(
             "PATCH",
             f"/sobjects/Opportunity/{deal_id}",

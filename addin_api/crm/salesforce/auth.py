@@ -176,7 +176,7 @@ class WebServerAuth(_Auth):
         return self.store.use_ticket(ticket_id, max_age)
 
     def exchange_code(self, rep: Principal, code: str, redirect_uri: str, code_verifier: str) -> SfSession:
-        """Trade the callback's code for tokens; keeps them only if the rep's own Salesforce user signed in."""
+        """Trade the callback's code for tokens; kept only if the rep's own Salesforce user signed in."""
         body = self.client.token(
             self.token_url,
             {

@@ -1,4 +1,4 @@
-"""Salesforce REST over one pooled requests session: timeouts, the API version and the error table in one place.
+"""Salesforce REST over one pooled requests session: timeouts, API version and error table in one place.
 
 Docs: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm
 """
@@ -148,7 +148,7 @@ class SalesforceClient:
         ]
 
     def token(self, url: str, form: dict) -> dict:
-        """POST a form to an OAuth token endpoint: InvalidGrant, CrmAuthError for other refusals, or CrmUnavailable."""
+        """POST a form to an OAuth token endpoint: InvalidGrant, CrmAuthError on refusal, CrmUnavailable."""
         response = self._send("POST", url, data=form, headers={"Accept": "application/json"})
         body = _json(response)
         status = response.status_code
@@ -177,7 +177,7 @@ class SalesforceClient:
         return body
 
     def revoke(self, url: str, token: str) -> bool:
-        """POST a token to the revoke endpoint (a refresh token takes its access tokens along); True if done."""
+        """POST a token to the revoke endpoint (a refresh token's access tokens go too); True if revoked."""
         response = self._send("POST", url, data={"token": token}, headers={"Accept": "application/json"})
         return response.status_code == 200
 

@@ -21,7 +21,7 @@ MAX_RELATIONS = 24  # one /composite holds 25 subrequests: the EmailMessage and 
 
 
 def log_email(client: SalesforceClient, q: Queries, s: SfSession, deal_id: str, email: d.EmailLog) -> str:
-    """Insert the EmailMessage with its relations (or a Task) in one all-or-none /composite; returns its id."""
+    """Insert the EmailMessage and its relations (or a Task) in one all-or-none /composite; returns its id."""
     deal_id = m.id18(deal_id)  # the message key is built on the 18-character id
     if q.email_mode == "task":
         subs = [
@@ -56,7 +56,7 @@ def _rate_existing(
     email: d.EmailLog,
     duplicate: DuplicateValue,
 ) -> str:
-    """Already logged on this deal: find it by message key and update only the rating (a sent email allows no more)."""
+    """Already logged here: find it by message key, update only its rating (a sent email allows no more)."""
     obj = "Task" if q.email_mode == "task" else "EmailMessage"
     try:
         found = client.api(

@@ -1,4 +1,4 @@
-"""Salesforce records ↔ domain types: deals, stages, contacts, activities, and the bodies the adapter writes."""
+"""Salesforce records ↔ domain types: deals, stages, contacts, activities, and the adapter's write bodies."""
 
 from __future__ import annotations
 

@@ -92,7 +92,10 @@ class Queries:
 
     def contacts(self, emails) -> str:
         """Contacts whose address is one of `emails` (lower-cased by the caller)."""
-        return f"SELECT Id, Name, Email, Title, AccountId, Account.Name FROM Contact WHERE Email IN {in_list(emails)}"
+        return (
+            "SELECT Id, Name, Email, Title, AccountId, Account.Name FROM Contact "
+            f"WHERE Email IN {in_list(emails)}"
+        )
 
     def opportunities_by_role(self, emails) -> str:
         """Open opportunities where one of `emails` has a contact role."""
@@ -105,7 +108,8 @@ class Queries:
         """Open opportunities of the accounts where one of `emails` works."""
         # A separate query: SOQL refuses semi-joins under OR or inside parentheses.
         return self._opportunities(
-            f"IsClosed = false AND AccountId IN (SELECT AccountId FROM Contact WHERE Email IN {in_list(emails)}) "
+            "IsClosed = false AND AccountId IN "
+            f"(SELECT AccountId FROM Contact WHERE Email IN {in_list(emails)}) "
             f"ORDER BY CloseDate ASC LIMIT {OPEN_DEALS_LIMIT}"
         )
 

@@ -33,6 +33,31 @@ def _address(**kw):
     return fields.Email(validate=_text(ADDRESS_MAX), **kw)
 
 
+class _DumpedOnce:
+    """Dumps each distinct (hashable) value once per field: a pipeline's stages repeat on every deal."""
+
+    MAX_VALUES = 256  # distinct stage lists kept; more (never seen in practice) just start over
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        key = tuple(value) if isinstance(value, (list, tuple)) else value
+        cache = self.__dict__.setdefault("_dumped", {})
+        if key not in cache:
+            if len(cache) >= self.MAX_VALUES:
+                cache.clear()
+            cache[key] = super()._serialize(value, attr, obj, **kwargs)
+        return cache[key]  # shared between answers: only ever read (by the JSON encoder)
+
+
+class StageListField(_DumpedOnce, fields.List):
+    """A list of stages, dumped once per distinct list."""
+
+
+class StageField(_DumpedOnce, fields.Nested):
+    """One stage, dumped once per distinct stage."""
+
+
 class BaseSchema(Schema):
     """Project base: unknown input fields are ignored, so older taskpanes keep working."""
 
@@ -159,8 +184,8 @@ class DealSchema(BaseSchema):
     id = fields.String()
     name = fields.String()
     account_name = fields.String()
-    stage = fields.Nested(StageSchema)
-    stages = fields.List(
+    stage = StageField(StageSchema)
+    stages = StageListField(
         fields.Nested(StageSchema), metadata={"description": "The only stages this deal may take."}
     )
     # Served as a string so no precision is lost; documented as served (apispec would say "number").

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from addin_api import domain as d
@@ -20,12 +21,19 @@ from addin_api.signals.service import score_cold
 
 RECENT_ACTIVITIES = 10
 UPDATE_TRIES = 3  # each lost race means another write landed; a deal rarely changes that fast
-_DEAL_LOAD = (
+STAGES_TTL_SECONDS = 60.0  # a pipeline's stages are configuration: re-read at most once a minute
+_DEAL_LOAD = (  # writes: the pipeline's stages as they are now, validated under the row lock
     selectinload(m.Deal.roles).selectinload(m.DealContact.contact),
     selectinload(m.Deal.team),
     selectinload(m.Deal.pipeline).selectinload(m.Pipeline.stages),
     selectinload(m.Deal.stage),
     selectinload(m.Deal.account),
+)
+_READ_LOAD = (  # reads: stage and account joined into the deals' own query, stages from the cache
+    selectinload(m.Deal.roles).joinedload(m.DealContact.contact, innerjoin=True),
+    selectinload(m.Deal.team),
+    joinedload(m.Deal.stage, innerjoin=True),
+    joinedload(m.Deal.account, innerjoin=True),
 )
 
 
@@ -41,6 +49,7 @@ class LocalCrm:
         self.engine = engine
         self.base_url = base_url.rstrip("/")
         self.link_secret = link_secret
+        self._stages: dict[int, tuple[float, tuple[d.Stage, ...]]] = {}  # pipeline id → (read at, stages)
 
     @classmethod
     def from_settings(cls, settings, *, engine: Engine, http=None) -> LocalCrm:
@@ -177,14 +186,14 @@ class LocalCrm:
             select(m.Deal)
             .join(m.Stage, m.Deal.stage_id == m.Stage.id)
             .where(m.Stage.is_closed.is_(False))
-            .options(*_DEAL_LOAD)
+            .options(*_READ_LOAD)
         )
 
     def _load(self, s: Session, deal_id: str, lock: bool = False) -> m.Deal:
         if not (str(deal_id).isascii() and str(deal_id).isdigit()) or int(deal_id) > 2**31 - 1:  # PG INTEGER
             raise CrmNotFound(f"no deal {deal_id}")
-        query = select(m.Deal).where(m.Deal.id == int(deal_id)).options(*_DEAL_LOAD)
-        deal = s.scalar(query.with_for_update() if lock else query)
+        query = select(m.Deal).where(m.Deal.id == int(deal_id))
+        deal = s.scalar(query.options(*_DEAL_LOAD).with_for_update() if lock else query.options(*_READ_LOAD))
         if deal is None:
             raise CrmNotFound(f"no deal {deal_id}")
         return deal
@@ -195,16 +204,33 @@ class LocalCrm:
         stats = _stats(s, ids)
         recent = _recent_activities(s, ids)
         return [
-            self._deal(deal, stats.get(deal.id, d.ActivityStats()), recent.get(deal.id, ())) for deal in deals
+            self._deal(
+                deal,
+                self._stages_of(s, deal.pipeline_id),
+                stats.get(deal.id, d.ActivityStats()),
+                recent.get(deal.id, ()),
+            )
+            for deal in deals
         ]
 
-    def _deal(self, deal: m.Deal, stats: d.ActivityStats, activities) -> d.Deal:
+    def _stages_of(self, s: Session, pipeline_id: int) -> tuple[d.Stage, ...]:
+        """The pipeline's stages in order, read once per STAGES_TTL_SECONDS (the same tuple in between)."""
+        now = time.monotonic()
+        cached = self._stages.get(pipeline_id)
+        if cached is None or now - cached[0] >= STAGES_TTL_SECONDS:
+            rows = s.scalars(
+                select(m.Stage).where(m.Stage.pipeline_id == pipeline_id).order_by(m.Stage.position)
+            )
+            cached = self._stages[pipeline_id] = (now, tuple(_stage(st) for st in rows))
+        return cached[1]
+
+    def _deal(self, deal: m.Deal, stages: tuple[d.Stage, ...], stats: d.ActivityStats, activities) -> d.Deal:
         return d.Deal(
             id=str(deal.id),
             name=deal.name,
             account_name=deal.account.name,
             stage=_stage(deal.stage),
-            stages=tuple(_stage(st) for st in deal.pipeline.stages),
+            stages=stages,
             amount=deal.amount,
             currency=deal.currency,
             close_date=deal.close_date,

@@ -62,6 +62,18 @@ class _TtlCache:
             self._data[key] = (self.clock() + self.ttl, value)
 
 
+class _KeyLocks:
+    """One lock per key (single flight): many first requests for one key make one fetch, the rest wait."""
+
+    def __init__(self):
+        self._guard, self._locks = threading.Lock(), {}
+
+    def __call__(self, key) -> threading.Lock:
+        """The lock of `key` (created on first use; a handful of keys per org, so never dropped)."""
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+
 class SalesforceCrm:
     """Reads in one /composite per sidebar open; conditional writes; idempotent email logging."""
 
@@ -85,6 +97,7 @@ class SalesforceCrm:
         self.capture_fields = capture_fields or {}  # captured count name → Opportunity field
         self._orgs = _TtlCache(stage_ttl, clock)  # per instance_url
         self._picklists = _TtlCache(stage_ttl, clock)  # per (instance_url, record type id)
+        self._picklist_locks = _KeyLocks()
 
     @classmethod
     def from_settings(cls, settings, *, engine, http: requests.Session | None = None) -> SalesforceCrm:
@@ -245,12 +258,21 @@ class SalesforceCrm:
         # Cold cache only: one call per record type seen for the first time. Direct GETs, because the
         # composite resource documents sObject and query subrequests, not the UI API.
         for rt in missing:
-            body = self.client.api(
-                s, "GET", f"/ui-api/object-info/Opportunity/picklist-values/{rt}/StageName"
-            )
-            allowed[rt] = frozenset(v["value"] for v in body.get("values", []))
-            self._picklists.put((s.instance_url, rt), allowed[rt])
+            allowed[rt] = self._fetch_picklist(s, rt)
         return allowed
+
+    def _fetch_picklist(self, s: SfSession, record_type: str) -> frozenset:
+        """One record type's StageName values; concurrent first requests share one UI API call."""
+        key = (s.instance_url, record_type)
+        with self._picklist_locks(key):
+            if (cached := self._picklists.get(key)) is not None:  # fetched while we waited
+                return cached
+            body = self.client.api(
+                s, "GET", f"/ui-api/object-info/Opportunity/picklist-values/{record_type}/StageName"
+            )
+            values = frozenset(v["value"] for v in body.get("values", []))
+            self._picklists.put(key, values)
+            return values
 
     def _only(self, s: SfSession, org: _Org, result: SubResult, deal_id: str) -> d.Deal:
         records = _records(result)

@@ -6,6 +6,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre
 
 from addin_api.domain import ChangeState, DealChanges, DealWarning, Direction, EmailLog, Rating, utcnow
 from addin_api.services.changes import LISTABLE
+from addin_api.services.views import PAGE_SIZE, PAGE_SIZE_MAX
 
 ADDRESS_MAX = 320  # RFC 5321: 64 local part + @ + 255 domain
 HEADER_MAX = 998  # RFC 5322 line limit: Message-ID and Subject
@@ -272,9 +273,34 @@ class MessageQuerySchema(BaseSchema):
 
 
 class PipelineSchema(BaseSchema):
-    """The rep's open deals: with warnings first, then going dark."""
+    """A page of the rep's open deals in close-date order; within the page, warned first, then going dark."""
 
     deals = fields.List(fields.Nested(DealSchema))
+    next = fields.String(
+        allow_none=True,
+        metadata={"description": "Send as `cursor` for the next page; null on the last page."},
+    )
+
+
+class PipelineQuerySchema(BaseSchema):
+    """Which page of the pipeline, and which deals."""
+
+    limit = fields.Integer(
+        load_default=PAGE_SIZE,
+        validate=validate.Range(1, PAGE_SIZE_MAX),
+        metadata={"description": "Deals per page."},
+    )
+    cursor = fields.String(
+        load_default=None, validate=_text(200), metadata={"description": "The `next` of the previous page."}
+    )
+    stage = fields.String(
+        load_default=None, validate=_text(255), metadata={"description": "Only this stage id."}
+    )
+    warning = fields.String(
+        load_default=None,
+        validate=validate.OneOf([DealWarning.GOING_DARK, DealWarning.NEGATIVE_SENTIMENT]),
+        metadata={"description": "Only deals with this warning."},
+    )
 
 
 class DealUpdateSchema(BaseSchema):

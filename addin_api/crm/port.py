@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Protocol, runtime_checkable
 
 from addin_api.domain import (
@@ -116,3 +117,13 @@ class OpenDealOwners(Protocol):
 
     def open_deal_owners(self) -> list[str]:
         """Addresses of the owners of every open deal."""
+
+
+@runtime_checkable
+class PagedOpenDeals(Protocol):
+    """A CRM that pages a rep's open deals itself (cost of a page independent of the rep's book)."""
+
+    def open_deals_page(
+        self, rep: Principal, limit: int, after: tuple[date, str] | None, stage: str | None
+    ) -> list[Deal]:
+        """Up to `limit` of the rep's open deals after `after` in (close date, id) order (no date: last)."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -92,6 +92,25 @@ class LocalCrm:
                     or_(m.Deal.owner_email == email, m.Deal.team.any(m.DealTeamMember.email == email))
                 )
             ).all()
+            return self._deals(s, deals)
+
+    def open_deals_page(
+        self, rep: d.Principal, limit: int, after: tuple[date, str] | None, stage: str | None
+    ) -> list[d.Deal]:
+        """A page of the rep's open deals in (close date, id) order: one indexed query, `limit` mapped."""
+        email = rep.email.lower()
+        on_team = select(m.DealTeamMember.deal_id).where(m.DealTeamMember.email == email)
+        close = func.coalesce(m.Deal.close_date, date.max)  # no close date: last
+        query = self._open_deals().where(or_(m.Deal.owner_email == email, m.Deal.id.in_(on_team)))
+        if stage is not None:
+            query = query.where(m.Stage.key == stage)
+        if after is not None:
+            if not (after[1].isascii() and after[1].isdigit()):
+                raise CrmRejected("the page cursor is not one of the embedded CRM")
+            after_close, after_id = after[0], int(after[1])
+            query = query.where(or_(close > after_close, and_(close == after_close, m.Deal.id > after_id)))
+        with self._session() as s:
+            deals = s.scalars(query.order_by(close, m.Deal.id).limit(limit)).unique().all()
             return self._deals(s, deals)
 
     def update_deal(self, rep: d.Principal, deal_id: str, changes: d.DealChanges) -> d.Deal:

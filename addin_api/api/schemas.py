@@ -35,20 +35,26 @@ def _address(**kw):
 
 
 class _DumpedOnce:
-    """Dumps each distinct (hashable) value once per field: a pipeline's stages repeat on every deal."""
+    """Dumps each distinct value once per field: stage lists repeat on every deal, and a deal's recent
+    emails and health repeat on every open until they change. Values are frozen dataclasses (hashable);
+    an unhashable one is simply dumped."""
 
-    MAX_VALUES = 256  # distinct stage lists kept; more (never seen in practice) just start over
+    MAX_VALUES = 256  # distinct values kept; beyond that the cache starts over
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
-        key = tuple(value) if isinstance(value, (list, tuple)) else value
-        cache = self.__dict__.setdefault("_dumped", {})
-        if key not in cache:
+        try:
+            key = tuple(value) if isinstance(value, (list, tuple)) else value
+            cache = self.__dict__.setdefault("_dumped", {})
+            dumped = cache.get(key)
+        except TypeError:  # unhashable: nothing to share
+            return super()._serialize(value, attr, obj, **kwargs)
+        if dumped is None:
             if len(cache) >= self.MAX_VALUES:
                 cache.clear()
-            cache[key] = super()._serialize(value, attr, obj, **kwargs)
-        return cache[key]  # shared between answers: only ever read (by the JSON encoder)
+            dumped = cache[key] = super()._serialize(value, attr, obj, **kwargs)
+        return dumped  # shared between answers: only ever read (by the JSON encoder)
 
 
 class StageListField(_DumpedOnce, fields.List):
@@ -57,6 +63,18 @@ class StageListField(_DumpedOnce, fields.List):
 
 class StageField(_DumpedOnce, fields.Nested):
     """One stage, dumped once per distinct stage."""
+
+
+class ActivityListField(_DumpedOnce, fields.List):
+    """A deal's recent emails, dumped once until they change."""
+
+    MAX_VALUES = 2048  # about a rep's book per worker: ~10 emails × ~0.5 KB each
+
+
+class HealthField(_DumpedOnce, fields.Nested):
+    """A deal's health, dumped once until it changes."""
+
+    MAX_VALUES = 2048
 
 
 class BaseSchema(Schema):
@@ -205,8 +223,8 @@ class DealSchema(BaseSchema):
     version = fields.String(metadata={"description": "Opaque; send it back unchanged with an update."})
     stakeholders = fields.List(fields.Nested(StakeholderSchema))
     business_case = fields.Nested(BusinessCaseSchema)
-    activities = fields.List(fields.Nested(ActivitySchema))
-    health = fields.Nested(HealthSchema)
+    activities = ActivityListField(fields.Nested(ActivitySchema))
+    health = HealthField(HealthSchema)
     editable = fields.Boolean(metadata={"description": "False when this rep may only read the deal."})
 
     @pre_dump

@@ -22,6 +22,8 @@ from addin_api.signals.service import score_cold
 RECENT_ACTIVITIES = 10
 UPDATE_TRIES = 3  # each lost race means another write landed; a deal rarely changes that fast
 STAGES_TTL_SECONDS = 60.0  # a pipeline's stages are configuration: re-read at most once a minute
+LINK_REUSE_SECONDS = 60.0  # a deep link (valid an hour) is re-signed at most once a minute per deal
+LINKS_KEPT = 10_000
 _DEAL_LOAD = (  # writes: the pipeline's stages as they are now, validated under the row lock
     selectinload(m.Deal.roles).selectinload(m.DealContact.contact),
     selectinload(m.Deal.team),
@@ -50,6 +52,7 @@ class LocalCrm:
         self.base_url = base_url.rstrip("/")
         self.link_secret = link_secret
         self._stages: dict[int, tuple[float, tuple[d.Stage, ...]]] = {}  # pipeline id → (read at, stages)
+        self._links: dict[int, tuple[float, str]] = {}  # deal id → (signed at, link)
 
     @classmethod
     def from_settings(cls, settings, *, engine: Engine, http=None) -> LocalCrm:
@@ -243,6 +246,16 @@ class LocalCrm:
             cached = self._stages[pipeline_id] = (now, tuple(_stage(st) for st in rows))
         return cached[1]
 
+    def _link(self, deal_id: int) -> str:
+        """The deal's signed deep link, reused for LINK_REUSE_SECONDS (it stays valid far longer)."""
+        now = time.monotonic()
+        signed = self._links.get(deal_id)
+        if signed is None or now - signed[0] >= LINK_REUSE_SECONDS:
+            if len(self._links) >= LINKS_KEPT:
+                self._links.clear()
+            signed = self._links[deal_id] = (now, deal_link(self.base_url, self.link_secret, deal_id))
+        return signed[1]
+
     def _deal(self, deal: m.Deal, stages: tuple[d.Stage, ...], stats: d.ActivityStats, activities) -> d.Deal:
         return d.Deal(
             id=str(deal.id),
@@ -260,7 +273,7 @@ class LocalCrm:
             version=d.make_version(
                 str(deal.revision), deal.stage.key, deal.next_step or "", deal.amount, deal.close_date
             ),
-            url=deal_link(self.base_url, self.link_secret, deal.id),
+            url=self._link(deal.id),
             stakeholders=tuple(
                 d.Stakeholder(str(r.contact.id), r.contact.name, r.contact.email, r.role, r.is_primary)
                 for r in deal.roles
@@ -339,9 +352,16 @@ def _stats(s: Session, ids: list[int]) -> dict[int, d.ActivityStats]:
 def _recent_activities(s: Session, ids: list[int]) -> dict[int, list[d.EmailActivity]]:
     if not ids:
         return {}
+    a = m.Activity
     ranked = (
-        select(
-            m.Activity,
+        select(  # only what the mapping reads: the to/cc JSON columns are never decoded here
+            a.deal_id,
+            a.message_id,
+            a.subject,
+            a.direction,
+            a.sent_at,
+            a.rating,
+            a.body,
             func.row_number()
             .over(partition_by=m.Activity.deal_id, order_by=m.Activity.sent_at.desc())
             .label("n"),

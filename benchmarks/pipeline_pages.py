@@ -90,6 +90,8 @@ def plan(app) -> str:
     sql, params = captured[0]
     prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
     with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE")  # planner statistics of the data just loaded, as autovacuum would
         rows = conn.exec_driver_sql(prefix + sql, params).all()
     return "\n".join(str(row[-1]) if engine.dialect.name == "sqlite" else row[0] for row in rows)
 

@@ -1,6 +1,7 @@
 """Throughput under load: `addin-api serve` against a bare Flask app serving the same JSON, same settings.
 
-Run: python benchmarks/throughput.py [--deals 2000] [--seconds 10] [--postgres]
+Run: python benchmarks/throughput.py [--deals 2000] [--seconds 10] [--postgres] [--routes deal,context]
+(ADDIN_WORKERS / ADDIN_THREADS change both servers' worker and thread counts, as they do `addin-api serve`.)
 Needs `wrk` (Debian: `apt-get install -y wrk`). Everything listens on 127.0.0.1 only. The API runs with
 its own gunicorn configuration (addin_api/gunicorn_conf.py) on a SQLite file (or, with --postgres, a
 throwaway PostgreSQL cluster as in tests/postgres.py), holding the demo set plus `--deals` generated
@@ -162,6 +163,7 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=2000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
+    parser.add_argument("--routes", default="deal,context,pipeline", help="comma-separated subset")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the identity provider's access log
     if not shutil.which("wrk"):
@@ -194,7 +196,7 @@ def run(args, idp, tmp: Path, url: str) -> None:
         "ADDIN_LOG_LEVEL": "WARNING",
         "ADDIN_CRM": "local",
         "BARE_JSON_DIR": str(tmp),
-        "PYTHONPATH": str(ROOT / "benchmarks"),
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'benchmarks'}",  # this tree's code, and bare_app
     }
     ours_port, bare_port = free_port(), free_port()
     ours = start([str(bin_dir / "addin-api"), "serve", "--port", str(ours_port)], env, tmp / "ours.log")
@@ -226,6 +228,8 @@ def report(args, paths, ours_url, bare_url, token, ours, bare) -> None:
     print("| route | ours rps | ours p50 / p99 ms | bare rps | bare p50 / p99 ms | ours/bare | load avg |")
     print("|---|---|---|---|---|---|---|")
     for name, path in paths.items():
+        if name not in args.routes.split(","):
+            continue
         ours_r = run_wrk(ours_url + path, token, args.seconds)
         bare_r = run_wrk(bare_url + path, token, args.seconds)
         load = (ours_r["load"] + bare_r["load"]) / 2

@@ -14,6 +14,7 @@ from addin_api.domain import (
     EmailLog,
     FieldLimits,
     Principal,
+    Rating,
 )
 
 
@@ -127,3 +128,11 @@ class PagedOpenDeals(Protocol):
         self, rep: Principal, limit: int, after: tuple[date, str] | None, stage: str | None
     ) -> list[Deal]:
         """Up to `limit` of the rep's open deals after `after` in (close date, id) order (no date: last)."""
+
+
+@runtime_checkable
+class RatesLoggedEmail(Protocol):
+    """A CRM where re-rating an email it holds is one update of the record `log_email` returned."""
+
+    def rate_logged(self, rep: Principal, deal_id: str, record_id: str, rating: Rating | None) -> None:
+        """Set the rating of the logged email `record_id`; CrmNotFound if the CRM no longer has it."""

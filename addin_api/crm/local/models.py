@@ -69,7 +69,7 @@ class Deal(LocalBase):
     """
 
     __tablename__ = "crm_deal"
-    # A rep's pipeline page: their deals in close-date order (0006_pipeline_indexes).
+    # A rep's pipeline page: their deals in close-date order (0006_perf).
     __table_args__ = (Index("ix_crm_deal_owner_close", "owner_email", "close_date", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("crm_account.id"))

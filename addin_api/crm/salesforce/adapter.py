@@ -194,6 +194,11 @@ class SalesforceCrm:
         _check_id(deal_id)
         return self._call(rep, lambda s: emails.log_email(self.client, self.queries, s, deal_id, email))
 
+    def rate_logged(self, rep: d.Principal, deal_id: str, record_id: str, rating: d.Rating | None) -> None:
+        """Re-rate an email logged before, by the id log_email returned: one PATCH."""
+        _check_id(deal_id)
+        self._call(rep, lambda s: emails.rate(self.client, self.queries, s, record_id, rating))
+
     def write_activity_counts(
         self, rep: d.Principal, counts: Sequence[tuple[str, d.CapturedActivity]]
     ) -> int:

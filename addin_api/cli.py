@@ -15,8 +15,8 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the API with gunicorn")
     serve.add_argument("--host", default=os.environ.get("ADDIN_BIND_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=2)
-    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--workers", type=int, help="default: addin_api/gunicorn_conf.py (ADDIN_WORKERS)")
+    serve.add_argument("--threads", type=int, help="default: addin_api/gunicorn_conf.py (ADDIN_THREADS)")
     serve.add_argument(
         "--no-upgrade",
         action="store_true",
@@ -127,17 +127,15 @@ def _serve(args) -> int:
     else:
         print(_upgrade(), flush=True)  # once, in the master, before any worker is forked
 
+    from addin_api import gunicorn_conf
+
+    bind = f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"
+    config = gunicorn_conf.settings(bind=bind, workers=args.workers, threads=args.threads)
+
     class _App(BaseApplication):
         def load_config(self):
-            self.cfg.set(
-                "bind", f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"
-            )
-            self.cfg.set("workers", args.workers)
-            self.cfg.set("threads", args.threads)  # CRM calls are I/O-bound
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("accesslog", "-")
-            # Paths only: query strings carry participants' addresses.
-            self.cfg.set("access_log_format", '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms')
+            for name, value in config.items():
+                self.cfg.set(name, value)
 
         def load(self):
             return load_worker_app()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ class _ClockSigner(TimestampSigner):
         return int(self.clock())
 
 
+@functools.lru_cache(maxsize=64)  # built once per (secret, salt, clock): signing a link is then one HMAC
 def timed_serializer(
     secret: str, salt: str, clock: Callable[[], float] = time.time
 ) -> URLSafeTimedSerializer:

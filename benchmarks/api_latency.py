@@ -25,6 +25,7 @@ from addin_api import create_app
 from addin_api.crm.local.demo_data import demo_dataset
 from addin_api.crm.local.seed import load_dataset
 from addin_api.domain import utcnow
+from tests.schema import migrate
 from tests.standins.idp import TestIdentityProvider
 
 
@@ -61,6 +62,24 @@ def bulk_dataset(n: int) -> dict:
     return {"accounts": accounts, "contacts": contacts, "deals": deals}
 
 
+def bench_app(idp, tmp: str, deals: int):
+    """The app on a migrated SQLite file in `tmp` with the demo set plus `deals` deals; (app, demo ids)."""
+    migrate(f"sqlite:///{tmp}/bench.db")  # as `addin-api db upgrade` would
+    app = create_app(
+        {
+            "database_url": f"sqlite:///{tmp}/bench.db",
+            "instance_path": tmp,
+            "secret_key": secrets.token_urlsafe(32),
+            "log_level": "WARNING",
+            **idp.settings_overrides(),
+        }
+    )
+    engine = app.extensions["addin_api"].engine
+    ids = load_dataset(engine, demo_dataset())
+    load_dataset(engine, bulk_dataset(deals))
+    return app, ids
+
+
 def measure(fn, rounds: int) -> dict:
     """p50/p95/max in milliseconds of `rounds` calls after one warm-up call."""
     fn()
@@ -85,18 +104,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     with TestIdentityProvider() as idp, tempfile.TemporaryDirectory() as tmp:
-        app = create_app(
-            {
-                "database_url": f"sqlite:///{tmp}/bench.db",
-                "instance_path": tmp,
-                "secret_key": secrets.token_urlsafe(32),
-                "log_level": "WARNING",
-                **idp.settings_overrides(),
-            }
-        )
-        engine = app.extensions["addin_api"].engine
-        ids = load_dataset(engine, demo_dataset())
-        load_dataset(engine, bulk_dataset(args.deals))
+        app, ids = bench_app(idp, tmp, args.deals)
         client = app.test_client()
         auth = {"Authorization": f"Bearer {idp.mint(email='rep@demo.example')}"}
         deal = ids["nw-fleet"]

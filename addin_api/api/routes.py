@@ -73,13 +73,14 @@ class Context(MethodView):
 
 @bp.route("/pipeline")
 class Pipeline(MethodView):
+    @bp.arguments(sc.PipelineQuerySchema, location="query", as_kwargs=True)
     @bp.response(200, sc.PipelineSchema)
-    def get(self):
-        """The rep's own open deals: with warnings first, then going dark."""
+    def get(self, **page):
+        """The rep's own open deals, a page at a time in close-date order; each page warned first."""
         st = get_state()
-        return {
-            "deals": views.pipeline(st.crm, current_rep(), st.settings.going_dark_days, st.ledger, st.capture)
-        }
+        return views.pipeline_page(
+            st.crm, current_rep(), st.settings.going_dark_days, st.ledger, st.capture, **page
+        )
 
 
 @bp.route("/deals/<deal_id>")

@@ -17,6 +17,7 @@ from addin_api.domain import (
     utcnow,
 )
 from addin_api.services.changes import LISTABLE
+from addin_api.services.views import PAGE_SIZE, PAGE_SIZE_MAX
 
 ADDRESS_MAX = 320  # RFC 5321: 64 local part + @ + 255 domain
 HEADER_MAX = 998  # RFC 5322 line limit: Message-ID and Subject
@@ -42,6 +43,49 @@ def _text(max_len: int, min_len: int = 0):
 
 def _address(**kw):
     return fields.Email(validate=_text(ADDRESS_MAX), **kw)
+
+
+class _DumpedOnce:
+    """Dumps each distinct value once per field: stage lists repeat on every deal, and a deal's recent
+    emails and health repeat on every open until they change. Values are frozen dataclasses (hashable);
+    an unhashable one is simply dumped."""
+
+    MAX_VALUES = 256  # distinct values kept; beyond that the cache starts over
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        try:
+            key = tuple(value) if isinstance(value, (list, tuple)) else value
+            cache = self.__dict__.setdefault("_dumped", {})
+            dumped = cache.get(key)
+        except TypeError:  # unhashable: nothing to share
+            return super()._serialize(value, attr, obj, **kwargs)
+        if dumped is None:
+            if len(cache) >= self.MAX_VALUES:
+                cache.clear()
+            dumped = cache[key] = super()._serialize(value, attr, obj, **kwargs)
+        return dumped  # shared between answers: only ever read (by the JSON encoder)
+
+
+class StageListField(_DumpedOnce, fields.List):
+    """A list of stages, dumped once per distinct list."""
+
+
+class StageField(_DumpedOnce, fields.Nested):
+    """One stage, dumped once per distinct stage."""
+
+
+class ActivityListField(_DumpedOnce, fields.List):
+    """A deal's recent emails, dumped once until they change."""
+
+    MAX_VALUES = 2048  # about a rep's book per worker: ~10 emails × ~0.5 KB each
+
+
+class HealthField(_DumpedOnce, fields.Nested):
+    """A deal's health, dumped once until it changes."""
+
+    MAX_VALUES = 2048
 
 
 class BaseSchema(Schema):
@@ -190,8 +234,8 @@ class DealSchema(BaseSchema):
     id = fields.String()
     name = fields.String()
     account_name = fields.String()
-    stage = fields.Nested(StageSchema)
-    stages = fields.List(
+    stage = StageField(StageSchema)
+    stages = StageListField(
         fields.Nested(StageSchema), metadata={"description": "The only stages this deal may take."}
     )
     # Served as a string so no precision is lost; documented as served (apispec would say "number").
@@ -210,8 +254,8 @@ class DealSchema(BaseSchema):
     version = fields.String(metadata={"description": "Opaque; send it back unchanged with an update."})
     stakeholders = fields.List(fields.Nested(StakeholderSchema))
     business_case = fields.Nested(BusinessCaseSchema)
-    activities = fields.List(fields.Nested(ActivitySchema))
-    health = fields.Nested(HealthSchema)
+    activities = ActivityListField(fields.Nested(ActivitySchema))
+    health = HealthField(HealthSchema)
     editable = fields.Boolean(metadata={"description": "False when this rep may only read the deal."})
     match = fields.Nested(
         MatchSchema,
@@ -352,9 +396,34 @@ class MessageQuerySchema(BaseSchema):
 
 
 class PipelineSchema(BaseSchema):
-    """The rep's open deals: with warnings first, then going dark."""
+    """A page of the rep's open deals in close-date order; within the page, warned first, then going dark."""
 
     deals = fields.List(fields.Nested(DealSchema))
+    next = fields.String(
+        allow_none=True,
+        metadata={"description": "Send as `cursor` for the next page; null on the last page."},
+    )
+
+
+class PipelineQuerySchema(BaseSchema):
+    """Which page of the pipeline, and which deals."""
+
+    limit = fields.Integer(
+        load_default=PAGE_SIZE,
+        validate=validate.Range(1, PAGE_SIZE_MAX),
+        metadata={"description": "Deals per page."},
+    )
+    cursor = fields.String(
+        load_default=None, validate=_text(200), metadata={"description": "The `next` of the previous page."}
+    )
+    stage = fields.String(
+        load_default=None, validate=_text(255), metadata={"description": "Only this stage id."}
+    )
+    warning = fields.String(
+        load_default=None,
+        validate=validate.OneOf([DealWarning.GOING_DARK, DealWarning.NEGATIVE_SENTIMENT]),
+        metadata={"description": "Only deals with this warning."},
+    )
 
 
 class DealUpdateSchema(BaseSchema):

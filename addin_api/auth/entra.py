@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +26,7 @@ KEYS_MAX_AGE_SECONDS = 24 * 3600
 MIN_REFRESH_SECONDS = 60  # caps IdP calls however many unknown `kid`s arrive
 RETRY_AFTER_FAILURE_SECONDS = 5  # during an IdP outage, one attempt per window instead of one per request
 MAX_TOKEN_CHARS = 16384
+VALIDATED_CACHE_SIZE = 10_000  # tokens of distinct sign-ins kept per process; the least recently used go
 TENANT_PLACEHOLDER = "{tenantid}"
 MSA_CONSUMER_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
 DISCOVERY_PATHS = {
@@ -96,6 +99,13 @@ class _KeyCache:
         self._current: _KeySet | None = None
         self._next_attempt = float("-inf")
 
+    def published(self, kid: str) -> _SigningKey | None:
+        """The key for `kid` in the current snapshot, if it is still fresh (never fetches)."""
+        current = self._current
+        if current is None or self._wants_refresh(current, kid):
+            return None
+        return current.keys[kid]
+
     def lookup(self, kid: str) -> tuple[str, _SigningKey | None]:
         """The issuer template and the key for `kid` (None if unknown even after a permitted refresh)."""
         current = self._current
@@ -142,6 +152,51 @@ class _KeyCache:
         return body
 
 
+@dataclass(frozen=True)
+class _Validated:
+    """A token that passed every check: who it names, until when, and the key that signed it."""
+
+    principal: Principal
+    exp: float
+    ver: str
+    kid: str
+    key: _SigningKey
+
+
+class _ValidatedTokens:
+    """Tokens already validated, by SHA-256 of the token (never the token), least recently used dropped."""
+
+    def __init__(self, size: int):
+        self._size, self._lock = size, threading.Lock()
+        self._entries: OrderedDict[bytes, _Validated] = OrderedDict()
+
+    @staticmethod
+    def key(token: str) -> bytes:
+        """The cache key of a token."""
+        return hashlib.sha256(token.encode()).digest()
+
+    def get(self, key: bytes) -> _Validated | None:
+        """The entry of a validated token, if kept."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: bytes, entry: _Validated) -> None:
+        """Keep an entry, dropping the least recently used beyond the size."""
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def drop(self, key: bytes) -> None:
+        """Forget an entry (expired, or its key is no longer published)."""
+        with self._lock:
+            self._entries.pop(key, None)
+
+
 class EntraValidator:
     """Validates Entra (v1 and v2) access tokens for this API and turns them into a Principal."""
 
@@ -154,12 +209,21 @@ class EntraValidator:
             ver: _KeyCache(authority + path, http, settings.crm_timeout_seconds, clock)
             for ver, path in DISCOVERY_PATHS.items()
         }
+        self._validated = _ValidatedTokens(VALIDATED_CACHE_SIZE)
 
     def validate(self, token: str) -> Principal:
-        """The rep a valid token names; Unauthorized, Forbidden (scope) or ServiceUnavailable otherwise."""
+        """The rep a valid token names; Unauthorized, Forbidden (scope) or ServiceUnavailable otherwise.
+
+        A token seen before is accepted without a signature check while it is unexpired and the key that
+        signed it is still published (same snapshot rules as a first validation); otherwise it is
+        validated in full again.
+        """
         if not self._audiences:
             log.error("Entra sign-in is not configured: ADDIN_MS_CLIENT_ID is empty")
             raise invalid_token("Outlook sign-in is not configured on this server")
+        cache_key = _ValidatedTokens.key(token)
+        if (principal := self._cached(cache_key)) is not None:
+            return principal
         kid, ver = self._peek(token)
         issuer_template, key = self._keys[ver].lookup(kid)
         if key is None:
@@ -168,7 +232,24 @@ class EntraValidator:
         self._check_issuer(claims, issuer_template, key.issuer)
         self._check_lifetime(claims)
         self._check_scope(claims)
-        return _principal(claims)
+        principal = _principal(claims)
+        self._validated.put(cache_key, _Validated(principal, _numeric_date(claims, "exp"), ver, kid, key))
+        return principal
+
+    def _cached(self, cache_key: bytes) -> Principal | None:
+        """The principal of an already validated token that is still unexpired and signed by a live key."""
+        entry = self._validated.get(cache_key)
+        if entry is None:
+            return None
+        if (
+            entry.exp <= self._clock() - LEEWAY_SECONDS
+            or self._keys[entry.ver].published(entry.kid) is not entry.key
+        ):
+            self._validated.drop(
+                cache_key
+            )  # expired, rotated out or keys due a refresh: the full path decides
+            return None
+        return entry.principal
 
     def _peek(self, token: str) -> tuple[str, str]:
         """`kid` and `ver` read before the signature check, only to pick the key set."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Protocol, runtime_checkable
 
 from addin_api.domain import (
@@ -17,6 +18,7 @@ from addin_api.domain import (
     NewContact,
     NewDeal,
     Principal,
+    Rating,
 )
 
 
@@ -141,3 +143,21 @@ class OpenDealOwners(Protocol):
 
     def open_deal_owners(self) -> list[str]:
         """Addresses of the owners of every open deal."""
+
+
+@runtime_checkable
+class PagedOpenDeals(Protocol):
+    """A CRM that pages a rep's open deals itself (cost of a page independent of the rep's book)."""
+
+    def open_deals_page(
+        self, rep: Principal, limit: int, after: tuple[date, str] | None, stage: str | None
+    ) -> list[Deal]:
+        """Up to `limit` of the rep's open deals after `after` in (close date, id) order (no date: last)."""
+
+
+@runtime_checkable
+class RatesLoggedEmail(Protocol):
+    """A CRM where re-rating an email it holds is one update of the record `log_email` returned."""
+
+    def rate_logged(self, rep: Principal, deal_id: str, record_id: str, rating: Rating | None) -> None:
+        """Set the rating of the logged email `record_id`; CrmNotFound if the CRM no longer has it."""

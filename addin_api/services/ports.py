@@ -114,9 +114,19 @@ class LedgerPort(Protocol):
     """Our record of the emails each rep logged or rated, per CRM, deal and Message-ID."""
 
     def upsert(
-        self, rep: Principal, crm: str, deal_id: str, email: EmailLog, sentiment: Sentiment | None = None
+        self,
+        rep: Principal,
+        crm: str,
+        deal_id: str,
+        email: EmailLog,
+        sentiment: Sentiment | None = None,
+        record_id: str | None = None,
     ) -> None:
-        """Record the email's latest rating and, when its text was read, its sentiment (never the text)."""
+        """Record the email's latest rating, its sentiment when its text was read (never the text) and the
+        CRM's id of the logged email."""
+
+    def record_id(self, crm: str, deal_id: str, message_id: str) -> str | None:
+        """The CRM's id of the email logged on this deal, if known."""
 
     def entries(self, crm: str, deal_ids: list[str], message_id: str) -> dict:
         """Our record of one email on each of these deals, by deal id."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from addin_api.crm.port import CrmNotFound, CrmPort
+from addin_api.crm.port import CrmNotFound, CrmPort, PagedOpenDeals
 from addin_api.domain import (
     CapturedActivity,
     CaptureStatus,
@@ -26,13 +29,16 @@ from addin_api.domain import (
     name_from_address,
     utcnow,
 )
-from addin_api.errors import NotFound
+from addin_api.errors import NotFound, Unprocessable
 from addin_api.services.crm_errors import crm_call
 from addin_api.services.health import health_of, last_activity
 from addin_api.services.ports import CaptureReadPort, LedgerPort
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_PARTICIPANTS = 50
+PAGE_SIZE = 50
+PAGE_SIZE_MAX = 200
+MAX_SCANNED = 4  # a warning filter looks at most this many pages' worth of deals per request
 
 
 @dataclass(frozen=True)
@@ -224,7 +230,11 @@ def pipeline(
     now = utcnow()
     deals = with_sentiment(crm_call(crm.open_deals_of, rep), crm.name, ledger)
     captured = _Captured(capture, crm.name, deals)
-    views = [captured.view(dl, rep, going_dark_days, now) for dl in deals]
+    return _by_attention([captured.view(dl, rep, going_dark_days, now) for dl in deals], now)
+
+
+def _by_attention(views: list[DealView], now: datetime) -> list[DealView]:
+    """Warned first, then going dark (longest silence first), then by close date."""
     return sorted(
         views,
         key=lambda v: (
@@ -242,3 +252,85 @@ def clear_deal(found: list[ContactView]) -> DealView | None:
         v.deal.id: v for c in found for v in c.deals if v.match and v.match.reason == DealMatch.STAKEHOLDER
     }
     return next(iter(on_deal.values())) if len(on_deal) == 1 else None
+
+
+@dataclass(frozen=True)
+class PipelinePage:
+    """One page of the pipeline and the cursor of the next one (None: this was the last)."""
+
+    deals: list[DealView]
+    next: str | None
+
+
+def pipeline_page(
+    crm: CrmPort,
+    rep: Principal,
+    going_dark_days: int,
+    ledger: LedgerPort | None = None,
+    capture: CaptureReadPort | None = None,
+    *,
+    limit: int = PAGE_SIZE,
+    cursor: str | None = None,
+    stage: str | None = None,
+    warning: str | None = None,
+) -> PipelinePage:
+    """The rep's open deals a page at a time, in close-date order (each page warned first).
+
+    Every deal is on exactly one page. `stage` filters in the CRM; `warning` keeps deals with that
+    warning, scanning at most MAX_SCANNED pages of deals per request (a page may then hold fewer).
+    """
+    after, now, views, exhausted = _decode_cursor(cursor), utcnow(), [], False
+    for _ in range(1 if warning is None else MAX_SCANNED):
+        batch = _open_page(crm, rep, limit + 1, after, stage)
+        exhausted, batch = len(batch) <= limit, with_sentiment(batch[:limit], crm.name, ledger)
+        captured = _Captured(capture, crm.name, batch)
+        for n, deal in enumerate(batch, 1):
+            after, view = _position(deal), captured.view(deal, rep, going_dark_days, now)
+            if warning is None or any(w.code == warning for w in view.health.warnings):
+                views.append(view)
+            if len(views) == limit:
+                exhausted = exhausted and n == len(batch)
+                break
+        if exhausted or len(views) == limit:
+            break
+    return PipelinePage(_by_attention(views, now), None if exhausted else _encode_cursor(after))
+
+
+def _open_page(crm: CrmPort, rep: Principal, n: int, after, stage: str | None) -> list[Deal]:
+    """Up to `n` open deals after `after` in position order; CRMs that cannot page are paged here."""
+    if isinstance(crm, PagedOpenDeals):
+        return crm_call(crm.open_deals_page, rep, n, after, stage)
+    deals = sorted(crm_call(crm.open_deals_of, rep), key=_order)
+    picked = (dl for dl in deals if stage is None or dl.stage.id == stage)
+    return [dl for dl in picked if after is None or _order(dl) > _order_of(after)][:n]
+
+
+def _position(deal: Deal) -> tuple[date, str]:
+    return deal.close_date or date.max, deal.id
+
+
+def _order_of(position: tuple[date, str]) -> tuple[date, int, str]:
+    # Ids compare by length first, so numeric ids (the embedded CRM's) sort as numbers.
+    return position[0], len(position[1]), position[1]
+
+
+def _order(deal: Deal) -> tuple[date, int, str]:
+    return _order_of(_position(deal))
+
+
+def _encode_cursor(position: tuple[date, str]) -> str:
+    raw = json.dumps([position[0].isoformat(), position[1]]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> tuple[date, str] | None:
+    """The position a cursor we issued points after; Unprocessable for anything else."""
+    if not cursor:
+        return None
+    try:
+        close, deal_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(deal_id, str) or not deal_id:
+            raise ValueError
+        return date.fromisoformat(close), deal_id
+    except (ValueError, TypeError, binascii.Error):
+        raise Unprocessable("The page cursor is not valid; start again from the first page.") from None

@@ -19,6 +19,7 @@ from addin_api.crm.port import (
     CrmPort,
     CrmRejected,
     CrmUnavailable,
+    RatesLoggedEmail,
 )
 from addin_api.domain import (
     TRACKED,
@@ -312,10 +313,25 @@ def _deliver(deps: WriteDeps, rep: Principal, row: ChangeRow, deal: Deal | None)
     if row.payload.get(CAPTURED) and _logged(deps, row.crm, row.deal_id, email.message_id, deal):
         return None  # logged (perhaps rated) meanwhile: capture's unrated copy must not clear the rating
     _hold(deps, row)
-    deps.crm.log_email(rep, row.deal_id, email)
+    record_id = _log_or_rate(deps, rep, row.deal_id, email)
     if deps.ledger is not None:  # our ledger shows what reached the CRM, never a refused rating
-        deps.ledger.upsert(rep, row.crm, row.deal_id, email, sentiment_from_payload(row.payload))
+        deps.ledger.upsert(rep, row.crm, row.deal_id, email, sentiment_from_payload(row.payload), record_id)
     return None
+
+
+def _log_or_rate(deps: WriteDeps, rep: Principal, deal_id: str, email: EmailLog) -> str:
+    """Log the email; one the CRM already holds under an id our ledger knows only has its rating set."""
+    crm = deps.crm
+    known = None
+    if deps.ledger is not None and isinstance(crm, RatesLoggedEmail):
+        known = deps.ledger.record_id(crm.name, deal_id, email.message_id)
+    if known:
+        try:
+            crm.rate_logged(rep, deal_id, known, email.rating)
+            return known
+        except CrmNotFound:  # deleted in the CRM since: log it again
+            pass
+    return crm.log_email(rep, deal_id, email)
 
 
 def _view(deps: WriteDeps, rep: Principal, deal: Deal) -> DealView:

@@ -17,18 +17,35 @@ class Ledger:
         self.sessions = sessions
 
     def upsert(
-        self, rep: Principal, crm: str, deal_id: str, email, sentiment: Sentiment | None = None
+        self,
+        rep: Principal,
+        crm: str,
+        deal_id: str,
+        email,
+        sentiment: Sentiment | None = None,
+        record_id: str | None = None,
     ) -> None:
         """Our own record of the email's latest rating and reading (one row per CRM, deal and Message-ID).
 
         A log without text (no sentiment) keeps the reading an earlier log stored.
         """
         try:
-            self._upsert(rep, crm, deal_id, email, sentiment)
+            self._upsert(rep, crm, deal_id, email, sentiment, record_id)
         except IntegrityError:  # the same email's first rating was inserted concurrently: now it is an update
-            self._upsert(rep, crm, deal_id, email, sentiment)
+            self._upsert(rep, crm, deal_id, email, sentiment, record_id)
 
-    def _upsert(self, rep: Principal, crm: str, deal_id: str, email, sentiment: Sentiment | None) -> None:
+    def record_id(self, crm: str, deal_id: str, message_id: str) -> str | None:
+        """The CRM's id of the email logged on this deal, if we logged it and the CRM told us its id."""
+        with self.sessions() as s:
+            return s.scalar(
+                select(EmailLedger.crm_record_id).where(
+                    EmailLedger.crm == crm,
+                    EmailLedger.deal_id == deal_id,
+                    EmailLedger.message_id == message_id,
+                )
+            )
+
+    def _upsert(self, rep: Principal, crm: str, deal_id: str, email, sentiment, record_id) -> None:
         now = utcnow()
         with self.sessions.begin() as s:
             entry = s.scalar(
@@ -50,6 +67,8 @@ class Ledger:
                 s.add(entry)
             entry.rating = email.rating.value if email.rating else None
             entry.user_key, entry.updated_at = rep.key, now
+            if record_id:
+                entry.crm_record_id = record_id[:64]
             if sentiment is not None:
                 entry.sentiment_score, entry.sentiment_label = sentiment.score, sentiment.label
                 entry.sentiment_terms = [[t, w] for t, w in sentiment.terms]

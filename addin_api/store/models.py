@@ -86,3 +86,4 @@ class EmailLedger(StoreBase):
     sentiment_score: Mapped[float | None] = mapped_column(Float)
     sentiment_label: Mapped[str | None] = mapped_column(String(8))
     sentiment_terms: Mapped[list | None] = mapped_column(JSON)  # [[term, weight], ...], strongest first
+    crm_record_id: Mapped[str | None] = mapped_column(String(64))  # the CRM's id of the logged email

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -474,3 +475,26 @@ def test_multi_currency_org_reads_each_opportunity_currency(make_crm):
 def test_bad_settings_fail_at_start_up_naming_the_variable(make_crm, overrides, variable):
     with pytest.raises(SettingsError, match=f"ADDIN_SALESFORCE_{variable}"):
         make_crm(**overrides)
+
+
+def test_many_first_opens_at_once_fetch_a_record_types_stages_once(sf, ids, crm):
+    record_type = "012000000000RT1AAA"
+    sf.org.record_types[record_type] = ["Problem identified", "Technical fit", "Closed won", "Closed lost"]
+    sf.org.tables["Opportunity"][ids["acme-platform"]]["RecordTypeId"] = record_type
+    opens = 8
+    # The first picklist answer waits until every open has read its deal: all of them then want the stages.
+    sf.hold("ui-api", until=lambda: sf.count(COMPOSITE) >= opens)
+    barrier = threading.Barrier(opens)
+
+    def first_open():
+        barrier.wait()
+        return crm.get_deal(REP, ids["acme-platform"])
+
+    with ThreadPoolExecutor(opens) as pool:
+        deals = list(pool.map(lambda _: first_open(), range(opens)))
+
+    assert sf.count(COMPOSITE) == opens
+    assert sf.count("ui-api") == 1
+    assert {tuple(s.label for s in deal.stages) for deal in deals} == {
+        tuple(sf.org.record_types[record_type])
+    }

@@ -156,3 +156,47 @@ def test_attaching_a_stranger_while_salesforce_is_down_is_queued_then_delivered(
     drain_once(sf_app.extensions["addin_api"].write_deps())
     deal = api.get(f"/api/v1/deals/{deal_id}").get_json()
     assert ("mia@woodgrove.example", "Influencer") in {(s["email"], s["role"]) for s in deal["stakeholders"]}
+
+
+RATED = {
+    "message_id": "<rerate@northwind.example>",
+    "subject": "Re: terms",
+    "from": "nadia@northwind.example",
+    "to": [REP],
+    "sent_at": "2026-11-20T10:00:00+00:00",
+    "body": "Fine by us.",
+    "rating": "positive",
+}
+
+
+def top_level_since(sf, before: int) -> list[str]:
+    """`METHOD resource` (composite, sobjects...) of each request, not subrequest, after `before` calls."""
+    return [f"{c.method} {c.path.split('/v67.0/')[-1].split('/')[0]}" for c in sf.calls[before:] if not c.sub]
+
+
+def test_a_rerating_is_one_update_of_the_record_the_ledger_knows(sf_app, idp, sf):
+    api, deal_id = client(sf_app, idp), sf_app.deal_ids["nw-fleet"]
+    existing = set(sf.org.tables["EmailMessage"])
+    assert api.post(f"/api/v1/deals/{deal_id}/emails", json=RATED).status_code == 200
+    (logged,) = set(sf.org.tables["EmailMessage"]) - existing
+    before = len(sf.calls)
+
+    r = api.post(f"/api/v1/deals/{deal_id}/emails", json={**RATED, "rating": "negative"})
+
+    assert r.status_code == 200
+    assert top_level_since(sf, before) == ["POST composite", "PATCH sobjects"]  # the rights read, the rating
+    assert sf.org.tables["EmailMessage"][logged][sf.rating_field] == "negative"
+
+
+def test_a_rerating_of_an_email_deleted_in_salesforce_logs_it_again(sf_app, idp, sf):
+    api, deal_id = client(sf_app, idp), sf_app.deal_ids["nw-fleet"]
+    existing = set(sf.org.tables["EmailMessage"])
+    assert api.post(f"/api/v1/deals/{deal_id}/emails", json=RATED).status_code == 200
+    (logged,) = set(sf.org.tables["EmailMessage"]) - existing
+    del sf.org.tables["EmailMessage"][logged]
+
+    r = api.post(f"/api/v1/deals/{deal_id}/emails", json={**RATED, "rating": "negative"})
+
+    assert r.status_code == 200
+    (again,) = set(sf.org.tables["EmailMessage"]) - existing
+    assert sf.org.tables["EmailMessage"][again][sf.rating_field] == "negative"

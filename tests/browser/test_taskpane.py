@@ -323,6 +323,7 @@ def test_the_config_tells_the_pane_how_to_sign_in(served, served_entra, idp):
         "authority": f"{idp.authority}/{TENANT}",
         "serverReadsBody": False,
         "nextStepMax": 255,
+        "addsPeople": True,
     }
 
 

@@ -22,6 +22,7 @@ import functools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
@@ -85,6 +86,8 @@ class SalesforceStandin(OAuthEndpoints, LoopbackStandIn):
         self.api_calls = 0
         self.api = DataApi(self.org, self.faults, self.calls)
         self._lock = threading.Lock()
+        self._answered = threading.Condition()  # notified after every answer, for `hold`
+        self._holds: list[tuple[str, Callable[[], bool]]] = []
 
     # --- test controls -------------------------------------------------------------------------
 
@@ -118,6 +121,11 @@ class SalesforceStandin(OAuthEndpoints, LoopbackStandIn):
         """The next `times` top-level requests matching `match` answer only after `seconds`."""
         self.faults.append(Fault(match, None, None, "", times, seconds))
 
+    def hold(self, match: str, until: Callable[[], bool]) -> None:
+        """The next request matching `match` is answered once `until()` holds (checked after each answer)."""
+        with self._lock:
+            self._holds.append((match, until))
+
     def expire_sessions(self) -> None:
         """Every access token issued so far stops working (as when a session times out)."""
         self.sessions.clear()
@@ -143,6 +151,8 @@ class SalesforceStandin(OAuthEndpoints, LoopbackStandIn):
                     status,
                 )
             )
+        with self._answered:
+            self._answered.notify_all()
         if isinstance(payload, str):
             response = Response(payload, status, headers, mimetype="text/plain")
         else:
@@ -155,8 +165,14 @@ class SalesforceStandin(OAuthEndpoints, LoopbackStandIn):
     def _wait(self, request_line: str) -> None:
         with self._lock:
             fault = self.api.take(request_line, delays=True)
+            held = next((h for h in self._holds if h[0] in request_line), None)
+            if held:
+                self._holds.remove(held)
         if fault:
             time.sleep(fault.delay)
+        if held:
+            with self._answered:
+                self._answered.wait_for(held[1], timeout=30)
 
     def _route(self, request: Request) -> tuple[int, object, dict]:
         login = self._oauth(request)

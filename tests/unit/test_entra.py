@@ -326,3 +326,40 @@ def test_malformed_bearer_is_an_invalid_token(header):
     with pytest.raises(Unauthorized) as caught:
         bearer_token(header)
     assert caught.value.challenge.startswith('Bearer error="invalid_token"')
+
+
+def test_a_cached_token_is_refused_once_it_expires(idp, validator, clock):
+    token = idp.mint(exp_delta=300)
+    assert validator.validate(token).email == "rep@demo.example"
+    clock.advance(300 + 60)  # at the end of the leeway
+
+    assert "expired" in rejected(validator, token).message
+
+
+def test_a_cached_token_is_refused_once_its_key_is_no_longer_published(idp, validator, clock):
+    token = idp.mint(exp_delta=3 * 24 * 3600)
+    assert validator.validate(token).email == "rep@demo.example"
+    idp.rotate_key()  # the old key is revoked: the IdP no longer publishes it
+    clock.advance(24 * 3600)  # the daily refresh is due
+
+    assert "signing key" in rejected(validator, token).message
+    assert idp.jwks_requests == 2
+
+
+def test_a_revalidated_token_costs_no_key_fetch_and_names_the_same_rep(idp, validator):
+    token = idp.mint(email="Nadia@Demo.Example")
+    first = validator.validate(token)
+
+    assert [validator.validate(token) for _ in range(50)] == [first] * 50
+    assert idp.jwks_requests == 1
+
+
+def test_the_validated_token_cache_is_bounded(idp, http, clock, monkeypatch):
+    monkeypatch.setattr("addin_api.auth.entra.VALIDATED_CACHE_SIZE", 3)
+    validator = make_validator(idp, http, clock)
+    tokens = [idp.mint(email=f"rep{n}@demo.example") for n in range(5)]
+    for token in tokens:
+        validator.validate(token)
+
+    assert len(validator._validated._entries) == 3  # the two least recently used were dropped
+    assert validator.validate(tokens[0]).email == "rep0@demo.example"  # validated again in full

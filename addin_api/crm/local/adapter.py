@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from addin_api import domain as d
@@ -20,12 +21,21 @@ from addin_api.signals.service import score_cold
 
 RECENT_ACTIVITIES = 10
 UPDATE_TRIES = 3  # each lost race means another write landed; a deal rarely changes that fast
-_DEAL_LOAD = (
+STAGES_TTL_SECONDS = 60.0  # a pipeline's stages are configuration: re-read at most once a minute
+LINK_REUSE_SECONDS = 60.0  # a deep link (valid an hour) is re-signed at most once a minute per deal
+LINKS_KEPT = 10_000
+_DEAL_LOAD = (  # writes: the pipeline's stages as they are now, validated under the row lock
     selectinload(m.Deal.roles).selectinload(m.DealContact.contact),
     selectinload(m.Deal.team),
     selectinload(m.Deal.pipeline).selectinload(m.Pipeline.stages),
     selectinload(m.Deal.stage),
     selectinload(m.Deal.account),
+)
+_READ_LOAD = (  # reads: stage and account joined into the deals' own query, stages from the cache
+    selectinload(m.Deal.roles).joinedload(m.DealContact.contact, innerjoin=True),
+    selectinload(m.Deal.team),
+    joinedload(m.Deal.stage, innerjoin=True),
+    joinedload(m.Deal.account, innerjoin=True),
 )
 
 
@@ -42,6 +52,8 @@ class LocalCrm:
         self.engine = engine
         self.base_url = base_url.rstrip("/")
         self.link_secret = link_secret
+        self._stages: dict[int, tuple[float, tuple[d.Stage, ...]]] = {}  # pipeline id → (read at, stages)
+        self._links: dict[int, tuple[float, str]] = {}  # deal id → (signed at, link)
 
     @classmethod
     def from_settings(cls, settings, *, engine: Engine, http=None) -> LocalCrm:
@@ -84,6 +96,25 @@ class LocalCrm:
                     or_(m.Deal.owner_email == email, m.Deal.team.any(m.DealTeamMember.email == email))
                 )
             ).all()
+            return self._deals(s, deals)
+
+    def open_deals_page(
+        self, rep: d.Principal, limit: int, after: tuple[date, str] | None, stage: str | None
+    ) -> list[d.Deal]:
+        """A page of the rep's open deals in (close date, id) order: one indexed query, `limit` mapped."""
+        email = rep.email.lower()
+        on_team = select(m.DealTeamMember.deal_id).where(m.DealTeamMember.email == email)
+        close = func.coalesce(m.Deal.close_date, date.max)  # no close date: last
+        query = self._open_deals().where(or_(m.Deal.owner_email == email, m.Deal.id.in_(on_team)))
+        if stage is not None:
+            query = query.where(m.Stage.key == stage)
+        if after is not None:
+            if not (after[1].isascii() and after[1].isdigit()):
+                raise CrmRejected("the page cursor is not one of the embedded CRM")
+            after_close, after_id = after[0], int(after[1])
+            query = query.where(or_(close > after_close, and_(close == after_close, m.Deal.id > after_id)))
+        with self._session() as s:
+            deals = s.scalars(query.order_by(close, m.Deal.id).limit(limit)).unique().all()
             return self._deals(s, deals)
 
     def update_deal(self, rep: d.Principal, deal_id: str, changes: d.DealChanges) -> d.Deal:
@@ -218,14 +249,14 @@ class LocalCrm:
             select(m.Deal)
             .join(m.Stage, m.Deal.stage_id == m.Stage.id)
             .where(m.Stage.is_closed.is_(False))
-            .options(*_DEAL_LOAD)
+            .options(*_READ_LOAD)
         )
 
     def _load(self, s: Session, deal_id: str, lock: bool = False) -> m.Deal:
         if not (str(deal_id).isascii() and str(deal_id).isdigit()) or int(deal_id) > 2**31 - 1:  # PG INTEGER
             raise CrmNotFound(f"no deal {deal_id}")
-        query = select(m.Deal).where(m.Deal.id == int(deal_id)).options(*_DEAL_LOAD)
-        deal = s.scalar(query.with_for_update() if lock else query)
+        query = select(m.Deal).where(m.Deal.id == int(deal_id))
+        deal = s.scalar(query.options(*_DEAL_LOAD).with_for_update() if lock else query.options(*_READ_LOAD))
         if deal is None:
             raise CrmNotFound(f"no deal {deal_id}")
         return deal
@@ -236,16 +267,43 @@ class LocalCrm:
         stats = _stats(s, ids)
         recent = _recent_activities(s, ids)
         return [
-            self._deal(deal, stats.get(deal.id, d.ActivityStats()), recent.get(deal.id, ())) for deal in deals
+            self._deal(
+                deal,
+                self._stages_of(s, deal.pipeline_id),
+                stats.get(deal.id, d.ActivityStats()),
+                recent.get(deal.id, ()),
+            )
+            for deal in deals
         ]
 
-    def _deal(self, deal: m.Deal, stats: d.ActivityStats, activities) -> d.Deal:
+    def _stages_of(self, s: Session, pipeline_id: int) -> tuple[d.Stage, ...]:
+        """The pipeline's stages in order, read once per STAGES_TTL_SECONDS (the same tuple in between)."""
+        now = time.monotonic()
+        cached = self._stages.get(pipeline_id)
+        if cached is None or now - cached[0] >= STAGES_TTL_SECONDS:
+            rows = s.scalars(
+                select(m.Stage).where(m.Stage.pipeline_id == pipeline_id).order_by(m.Stage.position)
+            )
+            cached = self._stages[pipeline_id] = (now, tuple(_stage(st) for st in rows))
+        return cached[1]
+
+    def _link(self, deal_id: int) -> str:
+        """The deal's signed deep link, reused for LINK_REUSE_SECONDS (it stays valid far longer)."""
+        now = time.monotonic()
+        signed = self._links.get(deal_id)
+        if signed is None or now - signed[0] >= LINK_REUSE_SECONDS:
+            if len(self._links) >= LINKS_KEPT:
+                self._links.clear()
+            signed = self._links[deal_id] = (now, deal_link(self.base_url, self.link_secret, deal_id))
+        return signed[1]
+
+    def _deal(self, deal: m.Deal, stages: tuple[d.Stage, ...], stats: d.ActivityStats, activities) -> d.Deal:
         return d.Deal(
             id=str(deal.id),
             name=deal.name,
             account_name=deal.account.name,
             stage=_stage(deal.stage),
-            stages=tuple(_stage(st) for st in deal.pipeline.stages),
+            stages=stages,
             amount=deal.amount,
             currency=deal.currency,
             close_date=deal.close_date,
@@ -256,7 +314,7 @@ class LocalCrm:
             version=d.make_version(
                 str(deal.revision), deal.stage.key, deal.next_step or "", deal.amount, deal.close_date
             ),
-            url=deal_link(self.base_url, self.link_secret, deal.id),
+            url=self._link(deal.id),
             stakeholders=tuple(
                 d.Stakeholder(str(r.contact.id), r.contact.name, r.contact.email, r.role, r.is_primary)
                 for r in deal.roles
@@ -335,9 +393,16 @@ def _stats(s: Session, ids: list[int]) -> dict[int, d.ActivityStats]:
 def _recent_activities(s: Session, ids: list[int]) -> dict[int, list[d.EmailActivity]]:
     if not ids:
         return {}
+    a = m.Activity
     ranked = (
-        select(
-            m.Activity,
+        select(  # only what the mapping reads: the to/cc JSON columns are never decoded here
+            a.deal_id,
+            a.message_id,
+            a.subject,
+            a.direction,
+            a.sent_at,
+            a.rating,
+            a.body,
             func.row_number()
             .over(partition_by=m.Activity.deal_id, order_by=m.Activity.sent_at.desc())
             .label("n"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, MetaData, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, MetaData, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from addin_api.store.db import NAMING, UtcDateTime
@@ -69,6 +69,8 @@ class Deal(LocalBase):
     """
 
     __tablename__ = "crm_deal"
+    # A rep's pipeline page: their deals in close-date order (0006_perf).
+    __table_args__ = (Index("ix_crm_deal_owner_close", "owner_email", "close_date", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("crm_account.id"))
     pipeline_id: Mapped[int] = mapped_column(ForeignKey("crm_pipeline.id"))
@@ -115,6 +117,7 @@ class DealTeamMember(LocalBase):
     """A colleague of the owner who may also edit the deal."""
 
     __tablename__ = "crm_deal_team"
+    __table_args__ = (Index("ix_crm_deal_team_email", "email"),)  # the deals a rep is on the team of
     deal_id: Mapped[int] = mapped_column(ForeignKey("crm_deal.id"), primary_key=True)
     email: Mapped[str] = mapped_column(String(320), primary_key=True)
 
@@ -123,7 +126,10 @@ class Activity(LocalBase):
     """An email logged on a deal; one row per (deal, Message-ID)."""
 
     __tablename__ = "crm_activity"
-    __table_args__ = (UniqueConstraint("deal_id", "message_id"),)
+    __table_args__ = (
+        UniqueConstraint("deal_id", "message_id"),
+        Index("ix_crm_activity_deal_sent", "deal_id", "sent_at"),  # a deal's recent emails, newest first
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     deal_id: Mapped[int] = mapped_column(ForeignKey("crm_deal.id"), index=True)
     message_id: Mapped[str] = mapped_column(String(998))  # RFC 5322 line-length limit

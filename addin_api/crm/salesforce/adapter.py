@@ -62,6 +62,18 @@ class _TtlCache:
             self._data[key] = (self.clock() + self.ttl, value)
 
 
+class _KeyLocks:
+    """One lock per key (single flight): many first requests for one key make one fetch, the rest wait."""
+
+    def __init__(self):
+        self._guard, self._locks = threading.Lock(), {}
+
+    def __call__(self, key) -> threading.Lock:
+        """The lock of `key` (created on first use; a handful of keys per org, so never dropped)."""
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+
 class SalesforceCrm:
     """Reads in one /composite per sidebar open; conditional writes; idempotent email logging."""
 
@@ -86,6 +98,7 @@ class SalesforceCrm:
         self.capture_fields = capture_fields or {}  # captured count name → Opportunity field
         self._orgs = _TtlCache(stage_ttl, clock)  # per instance_url
         self._picklists = _TtlCache(stage_ttl, clock)  # per (instance_url, record type id)
+        self._picklist_locks = _KeyLocks()
 
     @classmethod
     def from_settings(cls, settings, *, engine, http: requests.Session | None = None) -> SalesforceCrm:
@@ -181,6 +194,11 @@ class SalesforceCrm:
         """Log the email on the opportunity once per (opportunity, Message-ID); a repeat only re-rates it."""
         _check_id(deal_id)
         return self._call(rep, lambda s: emails.log_email(self.client, self.queries, s, deal_id, email))
+
+    def rate_logged(self, rep: d.Principal, deal_id: str, record_id: str, rating: d.Rating | None) -> None:
+        """Re-rate an email logged before, by the id log_email returned: one PATCH."""
+        _check_id(deal_id)
+        self._call(rep, lambda s: emails.rate(self.client, self.queries, s, record_id, rating))
 
     def write_activity_counts(
         self, rep: d.Principal, counts: Sequence[tuple[str, d.CapturedActivity]]
@@ -294,12 +312,21 @@ class SalesforceCrm:
         # Cold cache only: one call per record type seen for the first time. Direct GETs, because the
         # composite resource documents sObject and query subrequests, not the UI API.
         for rt in missing:
-            body = self.client.api(
-                s, "GET", f"/ui-api/object-info/Opportunity/picklist-values/{rt}/StageName"
-            )
-            allowed[rt] = frozenset(v["value"] for v in body.get("values", []))
-            self._picklists.put((s.instance_url, rt), allowed[rt])
+            allowed[rt] = self._fetch_picklist(s, rt)
         return allowed
+
+    def _fetch_picklist(self, s: SfSession, record_type: str) -> frozenset:
+        """One record type's StageName values; concurrent first requests share one UI API call."""
+        key = (s.instance_url, record_type)
+        with self._picklist_locks(key):
+            if (cached := self._picklists.get(key)) is not None:  # fetched while we waited
+                return cached
+            body = self.client.api(
+                s, "GET", f"/ui-api/object-info/Opportunity/picklist-values/{record_type}/StageName"
+            )
+            values = frozenset(v["value"] for v in body.get("values", []))
+            self._picklists.put(key, values)
+            return values
 
     def _only(self, s: SfSession, org: _Org, result: SubResult, deal_id: str) -> d.Deal:
         records = _records(result)

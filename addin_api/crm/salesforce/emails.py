@@ -5,6 +5,8 @@ Docs: Salesforce Object Reference v67.0, "EmailMessage" (custom fields stay upda
 
 from __future__ import annotations
 
+import re
+
 from addin_api import domain as d
 from addin_api.crm.port import CrmNotFound
 from addin_api.crm.salesforce import mapping as m
@@ -17,6 +19,7 @@ from addin_api.crm.salesforce.client import (
 )
 from addin_api.crm.salesforce.queries import Queries
 
+RECORD_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 MAX_RELATIONS = 24  # one /composite holds 25 subrequests: the EmailMessage and up to 24 relations
 
 
@@ -67,10 +70,15 @@ def _rate_existing(
         )
     except CrmNotFound:
         raise duplicate from None  # the duplicate was on another unique field
-    client.api(
-        s,
-        "PATCH",
-        f"/sobjects/{obj}/{found['Id']}",
-        json={q.rating_field: email.rating.value if email.rating else None},
-    )
+    rate(client, q, s, found["Id"], email.rating)
     return found["Id"]
+
+
+def rate(client: SalesforceClient, q: Queries, s: SfSession, record_id: str, rating: d.Rating | None) -> None:
+    """Set the rating of a logged EmailMessage (or Task): one PATCH; CrmNotFound if it was deleted."""
+    if not RECORD_ID.match(record_id):
+        raise CrmNotFound(f"no record {record_id}")
+    obj = "Task" if q.email_mode == "task" else "EmailMessage"
+    client.api(
+        s, "PATCH", f"/sobjects/{obj}/{record_id}", json={q.rating_field: rating.value if rating else None}
+    )

@@ -34,6 +34,11 @@ def _forbidden(exc: Forbidden):
     return error_response(exc)
 
 
+def _key() -> str | None:
+    """This request's Idempotency-Key, once `replay_if_seen` has reserved it."""
+    return (g.idempotency or (None,))[0]
+
+
 def _respond(result: writes.WriteResult):
     """Map a write outcome: done 200, queued 202, needs_connect 403, conflict 409, rejected 422."""
     change = result.change
@@ -105,8 +110,7 @@ class DealById(MethodView):
     @bp.alt_response(422, schema=sc.ErrorResponseSchema, description="Invalid, or refused by the CRM.")
     def patch(self, changes, deal_id):
         """Change stage and/or next step; never overwrites a change made since `version`."""
-        key = (g.idempotency or (None,))[0]
-        return _respond(writes.update_deal(get_state().write_deps(), current_rep(), deal_id, changes, key))
+        return _respond(writes.update_deal(get_state().write_deps(), current_rep(), deal_id, changes, _key()))
 
 
 @bp.route("/deals/<deal_id>/emails")
@@ -131,8 +135,7 @@ class DealEmails(MethodView):
             data["rating"],
             st.settings.email_body_max_chars,
         )
-        key = (g.idempotency or (None,))[0]
-        return _respond(writes.log_email(st.write_deps(), rep, deal_id, email, key))
+        return _respond(writes.log_email(st.write_deps(), rep, deal_id, email, _key()))
 
 
 @bp.route("/crm/options")
@@ -152,8 +155,7 @@ class Contacts(MethodView):
     @bp.alt_response(422, schema=sc.ErrorResponseSchema, description=NOT_SUPPORTED_OR_INVALID)
     def post(self, data):
         """Add a participant as a contact (account by email domain); an address already known is returned."""
-        key = (g.idempotency or (None,))[0]
-        return _respond(writes.add_contact(get_state().write_deps(), current_rep(), data["contact"], key))
+        return _respond(writes.add_contact(get_state().write_deps(), current_rep(), data["contact"], _key()))
 
 
 @bp.route("/deals")
@@ -164,8 +166,7 @@ class Deals(MethodView):
     @bp.alt_response(422, schema=sc.ErrorResponseSchema, description=NOT_SUPPORTED_OR_INVALID)
     def post(self, new):
         """Create a deal for a participant's account (made if needed), owned by you, with them on it."""
-        key = (g.idempotency or (None,))[0]
-        return _respond(writes.create_deal(get_state().write_deps(), current_rep(), new, key))
+        return _respond(writes.create_deal(get_state().write_deps(), current_rep(), new, _key()))
 
 
 @bp.route("/deals/<deal_id>/stakeholders")
@@ -176,10 +177,9 @@ class DealStakeholders(MethodView):
     @bp.alt_response(422, schema=sc.ErrorResponseSchema, description=NOT_SUPPORTED_OR_INVALID)
     def post(self, data, deal_id):
         """Put a participant (added as a contact if new) on the deal with a role; a repeat sets the role."""
-        key = (g.idempotency or (None,))[0]
         deps = get_state().write_deps()
         return _respond(
-            writes.add_stakeholder(deps, current_rep(), deal_id, data["contact"], data["role"], key)
+            writes.add_stakeholder(deps, current_rep(), deal_id, data["contact"], data["role"], _key())
         )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import sessionmaker
 from addin_api.config import Settings
 from addin_api.crm.port import CrmPort
 from addin_api.services.retention import Retention
-from addin_api.services.writes import WriteDeps
+from addin_api.services.write_types import WriteDeps
 from addin_api.store.capture import CaptureStore
 from addin_api.store.idempotency import IdempotencyStore
 from addin_api.store.ledger import Ledger

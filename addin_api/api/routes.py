@@ -12,7 +12,7 @@ from addin_api.api.idempotency import remember, replay_if_seen
 from addin_api.errors import Conflict, Forbidden, Unprocessable
 from addin_api.errors_http import error_response
 from addin_api.json_door import SafeArgumentsParser
-from addin_api.services import changes, people, views, writes
+from addin_api.services import changes, people, views, write_types, writes
 from addin_api.state import get_state
 
 NOT_SUPPORTED = "`not_supported`: the configured CRM does not take people from the inbox."
@@ -39,7 +39,7 @@ def _key() -> str | None:
     return (g.idempotency or (None,))[0]
 
 
-def _respond(result: writes.WriteResult):
+def _respond(result: write_types.WriteResult):
     """Map a write outcome: done 200, queued 202, needs_connect 403, conflict 409, rejected 422."""
     change = result.change
     if result.crm_auth:

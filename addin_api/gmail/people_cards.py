@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from addin_api.domain import CrmOptions, NewContact
 from addin_api.gmail import cards
-from addin_api.gmail.views import SYNCING, Links
+from addin_api.gmail.links import Links
+from addin_api.gmail.views import SYNCING
 from addin_api.services.views import DealView
 
 

@@ -13,13 +13,15 @@ from addin_api.api.schemas import NewDealSchema
 from addin_api.domain import DealChanges, NewContact, Rating, Sentiment
 from addin_api.errors import AddinError, Forbidden, ServiceUnavailable, Unauthorized, error_body
 from addin_api.formatting import Formatter
-from addin_api.gmail import cards, people_cards
+from addin_api.gmail import cards, people_cards, reading_views
 from addin_api.gmail import views as cards_for
 from addin_api.gmail.gmail_api import GmailClient, MessageRef
+from addin_api.gmail.links import Links
 from addin_api.gmail.responses import notify, push_card, update_card
 from addin_api.gmail.state import CardState, StateSigner, form_value, parameter
 from addin_api.gmail.verify import GoogleVerifier
 from addin_api.services import changes, people, views, writes
+from addin_api.services.write_types import WriteResult
 from addin_api.signals import service as signals
 from addin_api.state import get_state
 
@@ -283,11 +285,11 @@ def _reading(msg) -> Sentiment | None:
 
 
 def _kept_reading(state: CardState) -> Sentiment | None:
-    return cards_for.reading_from_state(state.reading) if state.reading else None
+    return reading_views.reading_from_state(state.reading) if state.reading else None
 
 
 def _outcome(
-    result: writes.WriteResult, state: CardState, note: str | None = None, reading: Sentiment | None = None
+    result: WriteResult, state: CardState, note: str | None = None, reading: Sentiment | None = None
 ) -> dict:
     parked = result.change.state == "needs_connect"  # the CRM refuses the rep's session: reads would too
     view = (
@@ -354,9 +356,9 @@ def _called_url() -> str:
     return get_state().settings.public_base_url.rstrip("/") + request.path + (f"?{query}" if query else "")
 
 
-def _links() -> cards_for.Links:
+def _links() -> Links:
     st = get_state()
-    return cards_for.Links(
+    return Links(
         st.settings.public_base_url.rstrip("/") + bp.url_prefix + "/action",
         lambda card_state: _signer().sign(g.rep, card_state),
         Formatter.from_event(g.event),

@@ -2,36 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
-from addin_api.domain import (
-    BusinessCase,
-    CaptureStatus,
-    Deal,
-    DealMatch,
-    FieldLimits,
-    Health,
-    NewContact,
-    Rating,
-    Sentiment,
-    Stage,
-    utcnow,
-)
+from addin_api.domain import BusinessCase, CaptureStatus, Deal, Health, NewContact, Sentiment, Stage, utcnow
 from addin_api.formatting import Formatter, days_ago
 from addin_api.gmail import cards
-from addin_api.gmail.state import CardState
+from addin_api.gmail.links import Links
+from addin_api.gmail.people_views import contact_row, match_text, strangers_section
+from addin_api.gmail.reading_views import (
+    RATING_TEXT,
+    rate_buttons,
+    rating_of,
+    reading_section,
+    reading_state,
+    reading_widgets,
+    trend,
+)
 from addin_api.services.changes import ChangeStatus
 from addin_api.services.views import ContactView, DealView
 
-RATING_TEXT = {Rating.POSITIVE: "👍 Positive", Rating.NEGATIVE: "👎 Negative"}  # as in the Outlook pane
 SYNCING = "Saved, syncing to CRM…"  # the Outlook pane's words for a queued change
-# With a positive or negative reading shown, the buttons agree or disagree with it (as in the Outlook pane):
-# agreeing rates the email as it reads, disagreeing the opposite way; the rating stays what the rep means.
-AGREE, DISAGREE = "👍 Agree", "👎 Disagree"
-OPPOSITE = {Rating.POSITIVE: Rating.NEGATIVE, Rating.NEGATIVE: Rating.POSITIVE}
-SPARK = "▁▂▃▄▅▆▇█"  # score -1 → ▁ … +1 → █
-READING_TERMS = 4
 CASE_LABELS = {
     "problem": "Problem",
     "root_cause": "Root cause",
@@ -40,20 +30,6 @@ CASE_LABELS = {
     "compelling_event": "Compelling event",
     "risks": "Risks",
 }
-
-
-@dataclass(frozen=True)
-class Links:
-    """How views make buttons: the callback URL, and a signer for the state each button carries."""
-
-    url: str
-    sign: Callable[[CardState], str]
-    fmt: Formatter = field(default_factory=Formatter)  # the rep's locale and time zone
-    limits: FieldLimits = FieldLimits()  # the configured CRM's, so the card asks for what it accepts
-
-    def call(self, handler: str, **state) -> dict:
-        """An action calling `handler` back with this state, signed."""
-        return cards.action(self.url, {"action": handler, "state": self.sign(CardState(**state))})
 
 
 def pipeline_card(deals: Sequence[DealView], links: Links) -> dict:
@@ -76,7 +52,7 @@ def context_card(
     With `reading` (the open email's sentiment), a first section shows how it reads and, when the email
     belongs to exactly one deal the rep may edit, 👍/👎 to agree or disagree before opening it.
     """
-    strangers = _strangers(unknown, links, message_id)
+    strangers = strangers_section(unknown, links, message_id)
     if not contacts:
         text = "None of the people on this email is a contact in the CRM."
         return cards.card(
@@ -85,7 +61,7 @@ def context_card(
             subtitle=subject,
         )
     shown: set[str] = set()
-    sections = [_reading_section(contacts, message_id, links, reading)]
+    sections = [reading_section(contacts, message_id, links, reading)]
     for contact in contacts:
         who = contact.contact.name
         rows = [
@@ -93,20 +69,10 @@ def context_card(
         ]
         shown.update(v.deal.id for v in contact.deals)
         empty = "Their open deals are listed above." if contact.deals else "No open deals."
-        sections.append(cards.section([_contact_row(contact), *(rows or [cards.paragraph(empty)])]))
+        sections.append(cards.section([contact_row(contact), *(rows or [cards.paragraph(empty)])]))
     return cards.card(
         subject or "(no subject)", [*sections, strangers], subtitle="Deals of the people on this email"
     )
-
-
-def match_text(match: DealMatch | None, who: str) -> str:
-    """Why a deal is shown, in the Outlook pane's words: 'Nadia is Champion', 'Same account as Nadia'."""
-    if match is None:
-        return ""
-    first = (who or match.contact).split(" ")[0]
-    if match.reason == DealMatch.STAKEHOLDER:
-        return f"{first} is {match.role}" if match.role else f"{first} is on this deal"
-    return f"Same account as {first}"
 
 
 def close_card(
@@ -228,34 +194,7 @@ def error_card(message: str) -> dict:
     return cards.card("Deals", [cards.section([cards.paragraph(message)])])
 
 
-def rating_of(deal: Deal, message_id: str | None) -> Rating | None:
-    """The rep's rating of this email on this deal, if it is logged there."""
-    return next((a.rating for a in deal.activities if message_id and a.message_id == message_id), None)
-
-
 # --- pieces ----------------------------------------------------------------------------------
-
-
-def _contact_row(contact_view: ContactView) -> dict:
-    c = contact_view.contact
-    return cards.info(
-        c.name, top=c.account_name, bottom=" · ".join(x for x in (c.title, c.email) if x), icon="PERSON"
-    )
-
-
-def _reading_section(
-    contacts: Sequence[ContactView], message_id: str | None, links: Links, reading: Sentiment | None
-) -> dict | None:
-    if reading is None or not message_id:
-        return None
-    editable = {v.deal.id: v for c in contacts for v in c.deals if v.editable}
-    if len(editable) == 1:
-        (view,) = editable.values()
-        rate = rate_buttons(links, view.deal.id, message_id, rating_of(view.deal, message_id), reading)
-        hint = cards.paragraph(f"Rating logs this email on {view.deal.name}.")
-    else:
-        rate, hint = None, cards.paragraph("Open a deal below to agree or disagree with this reading.")
-    return cards.section([*reading_widgets(reading), rate, hint], header="This email")
 
 
 def _deal_row(
@@ -333,68 +272,8 @@ def _health(health: Health, closed: bool) -> list:
         *warnings,
         cards.info(counts, top=top, bottom=health.capture.describe(utcnow()), icon="EMAIL"),
         cards.info(_silence(health, closed), top="Going dark" if dark else "Buyer activity"),
-        _trend(health),
+        trend(health),
     ]
-
-
-def _trend(health: Health) -> dict | None:
-    """The buyer's recent emails as a sparkline, oldest first, with the latest reading in words."""
-    points = health.sentiment_trend
-    if not points:
-        return None
-    line = "".join(SPARK[round((max(-1.0, min(1.0, p.score)) + 1) / 2 * (len(SPARK) - 1))] for p in points)
-    last = points[-1]
-    return cards.info(
-        line, top="Buyer's tone, oldest → newest", bottom=f"Latest reads {last.label} ({last.score:+.2f})"
-    )
-
-
-def reading_widgets(reading: Sentiment | None) -> list:
-    """How the open email reads, with the words that moved it most (nothing when its text was not read)."""
-    if reading is None:
-        return []
-    words = ", ".join(t for t, _ in reading.terms[:READING_TERMS])
-    return [
-        cards.info(
-            f"Reads {reading.label} ({reading.score:+.2f})",
-            top="How this email reads",
-            bottom=f"Because of: {words}" if words else "No strong words either way",
-        )
-    ]
-
-
-def rate_buttons(links: Links, deal_id: str, message_id: str, rating, reading: Sentiment | None) -> dict:
-    """👍/👎 for this email on this deal: Agree/Disagree with a positive or negative reading, else plain."""
-    state = {"deal_id": deal_id, "message_id": message_id, "reading": reading_state(reading)}
-    said = next((r for r in OPPOSITE if reading and r.value == reading.label), None)
-    choices = (
-        [(AGREE, said), (DISAGREE, OPPOSITE[said])] if said else [(t, r) for r, t in RATING_TEXT.items()]
-    )
-    return cards.buttons(
-        *[
-            cards.button(
-                f"✓ {text}" if rating is value else text,
-                links.call("on_rate_email", **state, rating="" if rating is value else value.value),
-            )
-            for text, value in choices
-        ]
-    )
-
-
-def reading_state(reading: Sentiment | None) -> list | None:
-    """A reading as card state carries it (score, label, its top terms)."""
-    if reading is None:
-        return None
-    return [reading.score, reading.label, [[t, w] for t, w in reading.terms[:READING_TERMS]]]
-
-
-def reading_from_state(value) -> Sentiment | None:
-    """Inverse of reading_state; None for anything else."""
-    try:
-        score, label, terms = value
-        return Sentiment(float(score), str(label), tuple((str(t), float(w)) for t, w in terms))
-    except (TypeError, ValueError):
-        return None
 
 
 def _silence(health: Health, closed: bool = False) -> str:
@@ -510,22 +389,3 @@ WHAT = {
     "add_stakeholder": "They were added to the deal",
     "create_deal": "The deal was created",
 }
-
-
-def _strangers(unknown: Sequence[NewContact], links: Links, message_id: str | None) -> dict | None:
-    rows = [
-        cards.info(
-            p.name or p.email,
-            top=p.company,
-            bottom=p.email,
-            icon="PERSON",
-            button=cards.button(
-                "Add to the CRM",
-                links.call(
-                    "on_new_contact", email=p.email, name=p.name, company=p.company, message_id=message_id
-                ),
-            ),
-        )
-        for p in unknown
-    ]
-    return cards.section(rows, header="Not in the CRM")

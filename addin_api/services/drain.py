@@ -9,7 +9,8 @@ from collections import Counter
 from collections.abc import Callable
 
 from addin_api.domain import ChangeState
-from addin_api.services.writes import WriteDeps, apply_row
+from addin_api.services.delivery import apply_row
+from addin_api.services.write_types import WriteDeps
 
 log = logging.getLogger(__name__)
 HOUSEKEEPING_EVERY = 3600.0  # seconds: purge at most once an hour

@@ -15,6 +15,7 @@ from addin_api.gmail import views
 from addin_api.gmail.gmail_api import parse_message
 from addin_api.services.changes import ChangeStatus
 from addin_api.services.views import ContactView, view_of
+from tests.factories import make_deal
 from tests.gmail.conftest import Screen, strict_card
 
 REP = d.Principal("rep@demo.example", "1001", "google", "Riley Rep")
@@ -29,26 +30,27 @@ STAGES = (
 
 
 def _deal(**kw) -> d.Deal:
-    base = dict(
-        id="7",
-        name="Northwind fleet visibility",
-        account_name="Northwind Logistics",
-        stage=STAGES[1],
-        stages=STAGES,
-        amount=Decimal("184000"),
-        currency="USD",
-        close_date=date(2026, 6, 30),
-        next_step="Security questionnaire",
-        owner_email=REP.email,
-        owner_name="Riley Rep",
-        probability=45,
-        version="3.abc",
-        url="https://crm.example/deals/7",
-        stakeholders=(d.Stakeholder("1", "Nadia Patel", "nadia@northwind.example", "Champion", True),),
-        business_case=d.BusinessCase(problem="Late trucks", budget="FY27"),
-        stats=d.ActivityStats(3, 2, NOW - timedelta(days=30), NOW - timedelta(days=1)),
+    return make_deal(
+        **{
+            "id": "7",
+            "name": "Northwind fleet visibility",
+            "account_name": "Northwind Logistics",
+            "stage": STAGES[1],
+            "stages": STAGES,
+            "amount": Decimal("184000"),
+            "currency": "USD",
+            "close_date": date(2026, 6, 30),
+            "next_step": "Security questionnaire",
+            "owner_email": REP.email,
+            "probability": 45,
+            "version": "3.abc",
+            "url": "https://crm.example/deals/7",
+            "stakeholders": (d.Stakeholder("1", "Nadia Patel", "nadia@northwind.example", "Champion", True),),
+            "business_case": d.BusinessCase(problem="Late trucks", budget="FY27"),
+            "stats": d.ActivityStats(3, 2, NOW - timedelta(days=30), NOW - timedelta(days=1)),
+            **kw,
+        }
     )
-    return d.Deal(**{**base, **kw})
 
 
 def _view(rep=REP, **kw):

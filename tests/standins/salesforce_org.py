@@ -7,6 +7,7 @@ import hashlib
 import itertools
 from datetime import UTC, datetime, timedelta
 
+from addin_api.crm.local.seed import DEFAULT_STAGES
 from tests.standins.soql import Query, SoqlError, parse
 
 PREFIX = {
@@ -97,15 +98,7 @@ CHILDREN = {
     "Emails": ("EmailMessage", "RelatedToId"),
     "Tasks": ("Task", "WhatId"),
 }
-PIPELINE = [
-    ("Problem identified", 10, False, False),
-    ("Solution evaluation", 25, False, False),
-    ("Technical fit", 45, False, False),
-    ("Business case approved", 65, False, False),
-    ("Contract sent", 85, False, False),
-    ("Closed won", 100, True, True),
-    ("Closed lost", 0, True, False),
-]
+PIPELINE = DEFAULT_STAGES  # the org's opportunity stages: the same buyer-centric picklist as the demo
 # The standard OpportunityContactRole.Role picklist of a new org.
 CONTACT_ROLES = [
     "Business User",

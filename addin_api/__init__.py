@@ -14,6 +14,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
     from flask import Flask
 
     from addin_api.api.openapi import SPEC_OPTIONS, AddinApi
+    from addin_api.api.view_cache import build_view_cache
     from addin_api.config import load_settings
     from addin_api.crm import build_crm
     from addin_api.http import make_http
@@ -69,6 +70,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, crm=None):
         IdempotencyStore(sessions),
         Ledger(sessions),
         capture=CaptureStore(sessions),
+        view_cache=build_view_cache(settings, engine),
     )
     _register(app, AddinApi(app), settings)
     return app

@@ -66,6 +66,12 @@ class Settings:
     )
     max_request_bytes: int = _setting(262144, "Largest request body accepted; larger → 413.", int)
     log_level: str = _setting("INFO", "Python log level.")
+    view_cache_mb: int = _setting(
+        32,
+        "Memory per worker (MB) for answers to repeated deal, sidebar and pipeline reads on the embedded "
+        "CRM, served while nothing they read has changed (0 = off).",
+        int,
+    )
     # --- CRM calls and outbox ---
     crm_timeout_seconds: float = _setting(10.0, "Timeout of every outbound CRM/Graph/Gmail HTTP call.", float)
     outbox_max_attempts: int = _setting(50, "Attempts before a queued change is given up as rejected.", int)
@@ -274,6 +280,8 @@ class Settings:
             raise SettingsError("ADDIN_CAPTURE_SOURCE must be `microsoft` or `google`")
         if self.email_body_max_chars < 0 or self.max_request_bytes < 1024:
             raise SettingsError("ADDIN_EMAIL_BODY_MAX_CHARS must be ≥ 0 and ADDIN_MAX_REQUEST_BYTES ≥ 1024")
+        if not 0 <= self.view_cache_mb <= 4096:
+            raise SettingsError("ADDIN_VIEW_CACHE_MB must be between 0 (off) and 4096")
         return self
 
     def _validate_secret_key(self) -> None:

@@ -36,6 +36,7 @@ class AppState:
     ledger: Ledger
     extras: dict[str, Any] = field(default_factory=dict)  # lazily built clients (validators, Graph, Gmail)
     capture: CaptureStore | None = None  # what activity capture counted (read by deal health)
+    view_cache: Any = None  # addin_api.api.view_cache.ViewCache, or None (off, or a CRM outside our database)
 
     def write_deps(self) -> WriteDeps:
         """The write path's dependencies with the configured retry policy."""

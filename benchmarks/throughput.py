@@ -1,14 +1,17 @@
 """Throughput under load: `addin-api serve` against a bare Flask app serving the same JSON, same settings.
 
 Run: python benchmarks/throughput.py [--deals 2000] [--seconds 10] [--postgres] [--routes deal,context]
-(ADDIN_WORKERS / ADDIN_THREADS change both servers' worker and thread counts, as they do `addin-api serve`.)
-Needs `wrk` (Debian: `apt-get install -y wrk`). Everything listens on 127.0.0.1 only. The API runs with
-its own gunicorn configuration (addin_api/gunicorn_conf.py) on a SQLite file (or, with --postgres, a
-throwaway PostgreSQL cluster as in tests/postgres.py), holding the demo set plus `--deals` generated
-deals, and trusts a loopback identity provider (real RS256 tokens). The bare app (benchmarks/bare_app.py)
-returns the API's own answers, captured at start, under the same settings. wrk drives each route at
-concurrency 8 for `--seconds`, ours then bare, and the table reports requests/s, p50/p99, the ratio
-ours/bare (measured back to back, so a shared machine's noise mostly cancels) and the load average.
+[--writes 5]   (ADDIN_WORKERS / ADDIN_THREADS change every server's worker and thread counts.)
+Needs `wrk` (Debian: `apt-get install -y wrk`). Everything listens on 127.0.0.1 only. The API runs twice
+with its own gunicorn configuration (addin_api/gunicorn_conf.py): once as shipped (repeated reads answered
+from the view cache while nothing they read changed) and once with ADDIN_VIEW_CACHE_MB=0 (every read
+computed), on one SQLite file (or, with --postgres, a throwaway PostgreSQL cluster as in tests/postgres.py)
+holding the demo set plus `--deals` generated deals, trusting a loopback identity provider (real RS256
+tokens). The bare app (benchmarks/bare_app.py) returns the API's own answers, captured at start, under the
+same settings. wrk drives each route at concurrency 8 for `--seconds` on the three servers back to back
+(so a shared machine's noise mostly cancels); `--writes N` has a rep save the deal's next step N times a
+second during the cached run, each save invalidating every kept answer. The table reports requests/s,
+p50/p99, the ratio to the bare route and the load average.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -164,6 +168,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
     parser.add_argument("--routes", default="deal,context,pipeline", help="comma-separated subset")
+    parser.add_argument("--writes", type=float, default=0, help="saves per second during the kept run")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the identity provider's access log
     if not shutil.which("wrk"):
@@ -198,50 +203,87 @@ def run(args, idp, tmp: Path, url: str) -> None:
         "BARE_JSON_DIR": str(tmp),
         "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'benchmarks'}",  # this tree's code, and bare_app
     }
-    ours_port, bare_port = free_port(), free_port()
-    ours = start([str(bin_dir / "addin-api"), "serve", "--port", str(ours_port)], env, tmp / "ours.log")
-    bare = None
+    servers: dict[str, subprocess.Popen] = {}
     try:
-        ours_url = f"http://127.0.0.1:{ours_port}"
-        wait_healthy(ours_url, ours)
-        capture_answers(ours_url, token, paths, tmp)
+        urls = {}
+        for name, extra in (("kept", {}), ("cold", {"ADDIN_VIEW_CACHE_MB": "0"})):
+            port = free_port()
+            argv = [str(bin_dir / "addin-api"), "serve", "--port", str(port)]
+            servers[name] = start(argv, {**env, **extra}, tmp / f"{name}.log")
+            urls[name] = f"http://127.0.0.1:{port}"
+            wait_healthy(urls[name], servers[name])
+        capture_answers(urls["kept"], token, paths, tmp)
+        port = free_port()
         bare_argv = [str(bin_dir / "gunicorn"), "-c", "python:addin_api.gunicorn_conf"]
-        bare = start([*bare_argv, "--bind", f"127.0.0.1:{bare_port}", "bare_app:app"], env, tmp / "bare.log")
-        bare_url = f"http://127.0.0.1:{bare_port}"
-        wait_healthy(bare_url, bare)
-        report(args, paths, ours_url, bare_url, token, ours, bare)
+        servers["bare"] = start(
+            [*bare_argv, "--bind", f"127.0.0.1:{port}", "bare_app:app"], env, tmp / "bare.log"
+        )
+        urls["bare"] = f"http://127.0.0.1:{port}"
+        wait_healthy(urls["bare"], servers["bare"])
+        report(args, paths, urls, token, servers, ids)
     finally:
-        for proc in (ours, bare):
-            if proc is not None:
-                stop(proc)
+        for proc in servers.values():
+            stop(proc)
 
 
-def report(args, paths, ours_url, bare_url, token, ours, bare) -> None:
-    """Drive each route on both servers back to back and print the table and the workers' memory."""
+@contextlib.contextmanager
+def writes(base: str, token: str, deal_id: str, per_second: float):
+    """While inside, a rep saves the next step of one deal `per_second` times a second (0: never)."""
+    stop_at = threading.Event()
+
+    def save_loop():
+        auth = {"Authorization": f"Bearer {token}"}
+        n = 0
+        while not stop_at.wait(1 / per_second):  # pacing a load generator, not synchronising a test
+            deal = requests.get(f"{base}/api/v1/deals/{deal_id}", headers=auth, timeout=30).json()
+            n += 1
+            body = {"version": deal["version"], "next_step": f"Benchmark save {n}"}
+            requests.patch(f"{base}/api/v1/deals/{deal_id}", json=body, headers=auth, timeout=30)
+
+    thread = threading.Thread(target=save_loop, daemon=True) if per_second > 0 else None
+    if thread:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop_at.set()
+        if thread:
+            thread.join()
+
+
+def report(args, paths, urls, token, servers, ids) -> None:
+    """Drive each route on the three servers back to back; print the table and the workers' memory."""
     from addin_api import gunicorn_conf
 
     db = "PostgreSQL" if args.postgres else "SQLite"
     print(
         f"{db}, demo set + {args.deals} deals, {gunicorn_conf.workers} workers × {gunicorn_conf.threads} "
-        f"threads, wrk -c{CONNECTIONS} -d{args.seconds}s"
+        f"threads, wrk -c{CONNECTIONS} -d{args.seconds}s, saves during the kept-answer run: {args.writes}/s"
     )
-    print("| route | ours rps | ours p50 / p99 ms | bare rps | bare p50 / p99 ms | ours/bare | load avg |")
+    print(
+        "| route | kept answers rps (p50 / p99 ms) | ÷ bare | cache off rps (p50 / p99 ms) | ÷ bare "
+        "| bare rps (p50 / p99 ms) | load avg |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name, path in paths.items():
         if name not in args.routes.split(","):
             continue
-        ours_r = run_wrk(ours_url + path, token, args.seconds)
-        bare_r = run_wrk(bare_url + path, token, args.seconds)
-        load = (ours_r["load"] + bare_r["load"]) / 2
+        with writes(urls["kept"], token, ids["nw-fleet"], args.writes):
+            kept = run_wrk(urls["kept"] + path, token, args.seconds)
+        cold = run_wrk(urls["cold"] + path, token, args.seconds)
+        bare = run_wrk(urls["bare"] + path, token, args.seconds)
+        load = (kept["load"] + cold["load"] + bare["load"]) / 3
         print(
-            f"| {name} | {ours_r['rps']:.0f} | {ours_r['p50']:.1f} / {ours_r['p99']:.1f} "
-            f"| {bare_r['rps']:.0f} | {bare_r['p50']:.1f} / {bare_r['p99']:.1f} "
-            f"| {ours_r['rps'] / bare_r['rps']:.2f}× | {load:.1f} |",
+            f"| {name} | {_cell(kept)} | {kept['rps'] / bare['rps']:.2f}× | {_cell(cold)} "
+            f"| {cold['rps'] / bare['rps']:.2f}× | {_cell(bare)} | {load:.1f} |",
             flush=True,
         )
-    ours_mb = ", ".join(f"{mb:.0f}" for mb in worker_rss_mb(ours.pid))
-    bare_mb = ", ".join(f"{mb:.0f}" for mb in worker_rss_mb(bare.pid))
-    print(f"RSS per worker: ours {ours_mb} MB; bare {bare_mb} MB")
+    for name, proc in servers.items():
+        print(f"RSS per worker, {name}: " + ", ".join(f"{mb:.0f} MB" for mb in worker_rss_mb(proc.pid)))
+
+
+def _cell(r: dict) -> str:
+    return f"{r['rps']:.0f} ({r['p50']:.1f} / {r['p99']:.1f})"
 
 
 if __name__ == "__main__":

@@ -6,7 +6,14 @@ import dataclasses
 from collections import Counter
 
 from addin_api import domain as d
-from addin_api.crm.port import CrmAuthError, CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
+from addin_api.crm.port import (
+    CrmAuthError,
+    CrmConflict,
+    CrmNotFound,
+    CrmRejected,
+    CrmUnavailable,
+    KeptInAppDatabase,
+)
 
 
 class FaultyCrm:
@@ -19,6 +26,12 @@ class FaultyCrm:
         self.auth_expired = False  # every rep's CRM connection is gone: every call raises CrmAuthError
         self.expired_for: set[str] = set()  # these reps' connections are gone (by mailbox address)
         self.writes: list[tuple] = []  # successful writes, in the order the CRM received them
+
+    def kept_in_app_database(self) -> bool:
+        """Only while no fault is injected: a CRM that fails on its own is more than rows of our database."""
+        faults = self.down or self.reads_down or self.fail_next or self.reject_with
+        faults = faults or self.auth_expired or self.expired_for
+        return not faults and isinstance(self.inner, KeptInAppDatabase) and self.inner.kept_in_app_database()
 
     def _write_gate(self, rep):
         if self.auth_expired or rep.email in self.expired_for:

@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from addin_api.api import schemas as sc
+from addin_api.api import view_cache
 from addin_api.api.auth import authenticate, current_rep
 from addin_api.api.idempotency import remember, replay_if_seen
 from addin_api.errors import Conflict, Forbidden, Unprocessable
@@ -22,7 +23,9 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Deals of the 
 bp.ARGUMENTS_PARSER = SafeArgumentsParser()  # bodies parsed with the door's limits (addin_api/json_door.py)
 bp.before_request(authenticate)  # every route of this blueprint, with no way to forget one
 bp.before_request(replay_if_seen)
+bp.before_request(view_cache.serve_kept)
 bp.after_request(remember)
+bp.after_request(view_cache.keep)
 STATUS = {"done": 200, "queued": 202}
 
 

@@ -161,3 +161,11 @@ class RatesLoggedEmail(Protocol):
 
     def rate_logged(self, rep: Principal, deal_id: str, record_id: str, rating: Rating | None) -> None:
         """Set the rating of the logged email `record_id`; CrmNotFound if the CRM no longer has it."""
+
+
+@runtime_checkable
+class KeptInAppDatabase(Protocol):
+    """A CRM whose records are rows of the app's own database: no one changes them but through it."""
+
+    def kept_in_app_database(self) -> bool:
+        """True when every change to this CRM's data is a committed write to the app's database."""

@@ -33,7 +33,8 @@ def target_metadata() -> list[MetaData]:
     import addin_api.crm.tokens
     import addin_api.store.capture
     import addin_api.store.lexicon
-    import addin_api.store.models  # noqa: F401 - registers the app-store tables on StoreBase
+    import addin_api.store.models
+    import addin_api.store.stamp  # noqa: F401 - these register the app-store tables on StoreBase
     from addin_api.crm.local.models import LocalBase
     from addin_api.store.db import StoreBase
 

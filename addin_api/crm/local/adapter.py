@@ -60,6 +60,10 @@ class LocalCrm:
         """Build on the app's engine (its tables come from `addin-api db upgrade`)."""
         return cls(engine, settings.public_base_url, settings.secret_key)
 
+    def kept_in_app_database(self) -> bool:
+        """Its tables are the app's (the app database's data stamp covers them)."""
+        return True
+
     def find_context(self, rep: d.Principal, emails: Sequence[str]) -> list[d.ContactDeals]:
         """Contacts by address and the open deals they are a stakeholder on or whose account they work at."""
         wanted = sorted({e.strip().lower() for e in emails if e.strip()})

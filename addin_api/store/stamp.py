@@ -1,0 +1,60 @@
+"""The data stamp: one cheap read that changes whenever a committed write changed what the views read.
+
+SQLite: triggers (migration 0007_view_stamp) add one to `view_stamp.value` on every insert, update and
+delete of the tables listed in `STAMPED_TABLES`, in the writer's own transaction, whichever process
+writes. SQLite runs one writer at a time, so the counter costs no waiting. PostgreSQL: the stamp is
+the transaction snapshot (`pg_current_snapshot()`): two equal snapshots see exactly the same committed
+rows; a counter row there would make every writer queue behind one row lock (and could deadlock with
+the rows a writer already holds), while the snapshot costs nothing to keep. It moves on any committed
+write in the cluster, so it is coarser, never stale.
+
+Callers read the stamp BEFORE the data: data newer than its stamp is harmless (the stamp moved on and
+the entry is never asked for again), data older than its stamp cannot happen.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Integer
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, mapped_column
+
+from addin_api.store.db import StoreBase
+
+# Tables no view reads: writing them must not throw every cached answer away.
+UNSTAMPED_TABLES = frozenset(
+    {
+        "alembic_version",
+        "view_stamp",
+        "outbox",
+        "idempotency_keys",
+        "audit_log",
+        "crm_connect_tickets",
+        "capture_cursors",
+    }
+)
+
+_READ = {
+    "sqlite": "SELECT value FROM view_stamp WHERE id = 1",
+    "postgresql": "SELECT pg_current_snapshot()::text",
+}
+
+
+class ViewStamp(StoreBase):
+    """The single row SQLite's triggers count writes in (unused on PostgreSQL, see the module)."""
+
+    __tablename__ = "view_stamp"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+class DataStamp:
+    """Reads the current data stamp of one database."""
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+        self._sql = _READ[engine.dialect.name]
+
+    def current(self) -> str:
+        """The stamp now: equal stamps mean nothing any view reads has changed in between."""
+        with self._engine.connect() as conn:
+            return str(conn.exec_driver_sql(self._sql).scalar_one())

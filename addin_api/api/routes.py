@@ -26,6 +26,7 @@ bp.before_request(replay_if_seen)
 bp.before_request(view_cache.serve_kept)
 bp.after_request(remember)
 bp.after_request(view_cache.keep)
+bp.teardown_request(view_cache.release)
 STATUS = {"done": 200, "queued": 202}
 
 

@@ -22,6 +22,7 @@ from addin_api.store.stamp import DataStamp
 
 CACHED_ENDPOINTS = frozenset({"api.DealById", "api.Context", "api.Pipeline"})
 MAX_AGE_S = 60.0
+FLIGHT_WAIT_S = 5.0  # longest a read waits for an identical one already computing; then it computes too
 JSON = "application/json"
 
 
@@ -32,6 +33,7 @@ class ViewCache:
         self.stamp, self.clock = stamp, clock
         self._max_bytes, self._bytes = max_bytes, 0
         self._entries: OrderedDict[tuple, tuple[str, float, bytes]] = OrderedDict()
+        self._flights: dict[tuple, threading.Event] = {}
         self._lock = threading.Lock()
 
     def get(self, key: tuple, stamp: str) -> bytes | None:
@@ -56,6 +58,24 @@ class ViewCache:
             self._bytes += len(body)
             while self._bytes > self._max_bytes:
                 self._drop(next(iter(self._entries)))
+
+    def claim(self, key: tuple, stamp: str) -> threading.Event | None:
+        """None: the caller computes this answer (then `release`s it); else the event its computer sets.
+
+        After a write every reader of a popular view misses at once; one computes, the others wait.
+        """
+        with self._lock:
+            flight = self._flights.get((key, stamp))
+            if flight is None:
+                self._flights[(key, stamp)] = threading.Event()
+            return flight
+
+    def release(self, key: tuple, stamp: str) -> None:
+        """The claimed answer is kept (or will not be): wake whoever waits for it."""
+        with self._lock:
+            flight = self._flights.pop((key, stamp), None)
+        if flight is not None:
+            flight.set()
 
     def _drop(self, key: tuple) -> None:
         entry = self._entries.pop(key, None)
@@ -86,15 +106,26 @@ def serve_kept() -> Response | None:
     key = (request.full_path, rep.key, rep.email.lower(), rep.org_key)
     stamp, born = cache.stamp(), cache.clock()  # read before the view reads its data
     body = cache.get(key, stamp)
+    claimed = body is None and (flight := cache.claim(key, stamp)) is None
+    if body is None and not claimed:
+        flight.wait(FLIGHT_WAIT_S)
+        body = cache.get(key, stamp)
     if body is not None:
         return Response(body, 200, mimetype=JSON)
-    g.view_cache = (key, stamp, born)
+    g.view_cache, g.view_cache_claim = (key, stamp, born), claimed
     return None
 
 
 def keep(response: Response) -> Response:
     """after_request: keep a fresh 200 answer for the next identical read."""
-    pending = g.pop("view_cache", None)
+    pending = g.get("view_cache")
     if pending and response.status_code == 200 and response.mimetype == JSON:
         get_state().view_cache.put(*pending, response.get_data())
     return response
+
+
+def release(_exc=None) -> None:
+    """teardown_request (also after a failure): let reads waiting for this answer go on."""
+    pending = g.pop("view_cache", None)
+    if pending and g.pop("view_cache_claim", False):
+        get_state().view_cache.release(*pending[:2])

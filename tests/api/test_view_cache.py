@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -126,6 +127,35 @@ def test_a_salesforce_deal_is_read_from_salesforce_on_every_open(make_app, idp, 
         assert api.get(f"/api/v1/deals/{deal_id}").status_code == 200
         sf.org.tables["Opportunity"][deal_id]["NextStep"] = "Edited in Salesforce"
         assert api.get(f"/api/v1/deals/{deal_id}").get_json()["next_step"] == "Edited in Salesforce"
+
+
+def test_identical_reads_arriving_together_compute_the_answer_once(app, idp, deal_ids, monkeypatch):
+    readers, state = 6, app.extensions["addin_api"]
+    claims, real_claim = threading.Semaphore(0), state.view_cache.claim
+    monkeypatch.setattr(state.view_cache, "claim", lambda *a: (real_claim(*a), claims.release())[0])
+    computed, real_get = [], state.crm.inner.get_deal
+
+    def get_deal_once_all_asked(*args):
+        computed.append(args[1])
+        assert all(claims.acquire(timeout=10) for _ in range(readers)), "the other reads never arrived"
+        return real_get(*args)
+
+    monkeypatch.setattr(state.crm.inner, "get_deal", get_deal_once_all_asked)
+    start, token, answers = threading.Barrier(readers), idp.mint(email=REP), []
+
+    def read():
+        client = ApiClient(app.test_client(), token)
+        start.wait()
+        answers.append(client.get(_path("deal", deal_ids)))
+
+    threads = [threading.Thread(target=read) for _ in range(readers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.status_code for r in answers] == [200] * readers
+    assert len({r.data for r in answers}) == 1
+    assert computed == [deal_ids["nw-fleet"]]
 
 
 class _Clock:

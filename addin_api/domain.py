@@ -371,6 +371,12 @@ class DealChanges:
         """Public names of the fields this change sets."""
         return set(self.as_dict())
 
+    def applied_to(self, deal: Deal) -> bool:
+        """The deal holds every value this change sets already (say, a retry after a lost answer)."""
+        return (self.stage_id is None or deal.stage.id == self.stage_id) and (
+            self.next_step is None or deal.next_step == self.next_step
+        )
+
     def as_dict(self) -> dict:
         """The changed fields only, by public name."""
         out = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Protocol, runtime_checkable
 
@@ -169,3 +170,35 @@ class KeptInAppDatabase(Protocol):
 
     def kept_in_app_database(self) -> bool:
         """True when every change to this CRM's data is a committed write to the app's database."""
+
+
+@dataclass(frozen=True)
+class CheckedWrite:
+    """The deal as read just before a write, in the write's own round trip, and what the write did.
+
+    `after` is the deal after an update and `record_id` the logged (or re-rated) email; both empty mean
+    the CRM held the write back: the caller judges `before` by its own rules and, if they allow the
+    change, writes the ordinary way.
+    """
+
+    before: Deal
+    after: Deal | None = None
+    record_id: str = ""
+
+
+@runtime_checkable
+class OneTripWrites(Protocol):
+    """A CRM that reads a deal and writes to it in one round trip.
+
+    The CRM sends the write only if it can prove in that same trip that the rep owns the deal and that a
+    new stage is one of the deal's: a sufficient condition for the domain's rules (Deal.editable_by, the
+    deal's stages), never a substitute; the caller still judges `before` with them.
+    """
+
+    def update_deal_checked(self, rep: Principal, deal_id: str, changes: DealChanges) -> CheckedWrite:
+        """As update_deal (CrmConflict with the deal as it was just before), with that deal returned."""
+
+    def log_email_checked(
+        self, rep: Principal, deal_id: str, email: EmailLog, record_id: str | None
+    ) -> CheckedWrite:
+        """As log_email, or with `record_id` (the CRM's id of the email, logged before) a re-rating."""

@@ -14,6 +14,7 @@ from addin_api.crm.port import (
     CrmNotFound,
     CrmRejected,
     CrmUnavailable,
+    OneTripWrites,
     RatesLoggedEmail,
 )
 from addin_api.domain import (
@@ -28,7 +29,7 @@ from addin_api.domain import (
     tracked_values,
     utcnow,
 )
-from addin_api.errors import Forbidden, Unprocessable
+from addin_api.errors import Forbidden, NotFound, Unprocessable
 from addin_api.services import people
 from addin_api.services.changes import ChangeStatus, public_deal_id, status_of
 from addin_api.services.ports import ChangeRow
@@ -39,6 +40,7 @@ from addin_api.services.write_types import (
     DONE,
     GAVE_UP,
     NEEDS_CONNECT,
+    ONE_TRIP_OPS,
     PARKED,
     QUEUED,
     REJECTED,
@@ -57,8 +59,14 @@ class _LeaseLost(Exception):
     """Our lease on the change expired and another worker took it: record nothing."""
 
 
-def apply_row(deps: WriteDeps, row: ChangeRow, deal: Deal | None = None) -> WriteResult:
-    """Try one recorded change (whose lease we hold) against the CRM and settle, reschedule or park it."""
+def apply_row(
+    deps: WriteDeps, row: ChangeRow, deal: Deal | None = None, asked_now: bool = False
+) -> WriteResult:
+    """Try one recorded change (whose lease we hold) against the CRM and settle, reschedule or park it.
+
+    `asked_now`: the rep's own request, whose deal nobody read first; a refusal by our rules (no such
+    deal, not theirs to edit, not one of its stages) is settled and raised, the answer it got before.
+    """
     rep = Principal(**row.user)
     try:
         new = _deliver(deps, rep, row, deal)
@@ -75,7 +83,15 @@ def apply_row(deps: WriteDeps, row: ChangeRow, deal: Deal | None = None) -> Writ
             return _lost(deps, rep, row)
         return WriteResult(_settled(row, CONFLICT, conflict=conflict), theirs=_view(deps, rep, exc.theirs))
     except (CrmRejected, CrmNotFound, Forbidden, Unprocessable) as exc:
-        return _reject(deps, rep, row, _reason(exc))
+        refused = _reject(deps, rep, row, _reason(exc))
+        if (
+            asked_now
+            and not refused.lease_lost
+            and row.op in ONE_TRIP_OPS
+            and not isinstance(exc, CrmRejected)
+        ):
+            raise NotFound(f"No deal {row.deal_id}.") if isinstance(exc, CrmNotFound) else exc from None
+        return refused
     except Exception as exc:  # a bug or an unexpected failure must not wedge the deal's queue
         log.error("applying change %s failed unexpectedly (%s)", row.id, type(exc).__name__)
         return _unexpected(deps, rep, row)
@@ -83,7 +99,7 @@ def apply_row(deps: WriteDeps, row: ChangeRow, deal: Deal | None = None) -> Writ
     # rep never received its new version. A change saved in the request answered with it.
     chain = (
         {"base_version": row.payload.get("version"), "new_version": new.version}
-        if row.op == UPDATE and new and deal is None
+        if row.op == UPDATE and new and deal is None and not asked_now
         else {"deal_id": new.id}
         if row.op == people.CREATE_DEAL
         else None
@@ -104,10 +120,18 @@ def _deliver(deps: WriteDeps, rep: Principal, row: ChangeRow, deal: Deal | None)
             authorize(rep, deps.crm.get_deal(rep, row.deal_id))
         _hold(deps, row)
         return people.deliver(deps.crm, rep, row)
+    email = email_from_payload(row.payload)
+    if deal is None and not row.payload.get(CAPTURED) and isinstance(deps.crm, OneTripWrites):
+        _hold(deps, row)
+        record_id = _log_in_one_trip(deps, deps.crm, rep, row.deal_id, email)
+        if deps.ledger is not None:
+            deps.ledger.upsert(
+                rep, row.crm, row.deal_id, email, sentiment_from_payload(row.payload), record_id
+            )
+        return None
     if deal is None:  # drained later: the rep's right to the deal is checked against the CRM now
         deal = deps.crm.get_deal(rep, row.deal_id)
         authorize(rep, deal)
-    email = email_from_payload(row.payload)
     if row.payload.get(CAPTURED) and logged(deps, row.crm, row.deal_id, email.message_id, deal):
         return None  # logged (perhaps rated) meanwhile: capture's unrated copy must not clear the rating
     _hold(deps, row)
@@ -132,16 +156,34 @@ def _log_or_rate(deps: WriteDeps, rep: Principal, deal_id: str, email: EmailLog)
     return crm.log_email(rep, deal_id, email)
 
 
+def _log_in_one_trip(
+    deps: WriteDeps, crm: OneTripWrites, rep: Principal, deal_id: str, email: EmailLog
+) -> str:
+    """Rights read and log (or re-rate, if our ledger knows the CRM's id) in one round trip."""
+    known = deps.ledger.record_id(deps.crm.name, deal_id, email.message_id) if deps.ledger else None
+    done = crm.log_email_checked(rep, deal_id, email, known)
+    authorize(rep, done.before)
+    return done.record_id or deps.crm.log_email(rep, deal_id, email)  # held back, yet ours to log
+
+
 def _apply_update(deps: WriteDeps, rep: Principal, row: ChangeRow, deal: Deal | None) -> Deal:
     p, crm = row.payload, deps.crm
     changes = DealChanges(
         deps.outbox.rebased_version(row) or p["version"], p.get("stage"), p.get("next_step")
     )
+    if deal is None and isinstance(crm, OneTripWrites):
+        _hold(deps, row)
+        done = crm.update_deal_checked(rep, row.deal_id, changes)
+        authorize(rep, done.before)
+        validate(done.before, changes)
+        if done.after is not None:
+            return done.after
+        deal = done.before  # held back although our rules allow it (say, a record type not cached yet)
     if deal is None:  # drained later: re-check rights and stage against the deal as it is now
         deal = crm.get_deal(rep, row.deal_id)
         authorize(rep, deal)
         validate(deal, changes)
-    if _already_applied(deal, changes):  # e.g. a retry after the CRM took the write but the answer was lost
+    if changes.applied_to(deal):  # e.g. a retry after the CRM took the write but the answer was lost
         return deal
     # Checked here too, on the deal just read: a CRM's own precondition may be coarser (Salesforce's
     # If-Unmodified-Since has one-second resolution), and a write we can refuse must not be sent.
@@ -149,12 +191,6 @@ def _apply_update(deps: WriteDeps, rep: Principal, row: ChangeRow, deal: Deal | 
         raise CrmConflict(deal)
     _hold(deps, row)
     return crm.update_deal(rep, row.deal_id, changes)
-
-
-def _already_applied(deal: Deal, changes: DealChanges) -> bool:
-    return (changes.stage_id is None or deal.stage.id == changes.stage_id) and (
-        changes.next_step is None or deal.next_step == changes.next_step
-    )
 
 
 def _hold(deps: WriteDeps, row: ChangeRow) -> None:

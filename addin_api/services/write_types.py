@@ -12,6 +12,7 @@ from addin_api.services.ports import LedgerPort, LexiconPort, OutboxPort
 from addin_api.services.views import DealView
 
 UPDATE, LOG_EMAIL = "update_deal", "log_email"
+ONE_TRIP_OPS = (UPDATE, LOG_EMAIL)  # a CRM offering OneTripWrites reads the deal in their write's own trip
 CAPTURED = "captured"  # payload flag of capture's logs: they never touch an email already logged
 QUEUED, NEEDS_CONNECT = ChangeState.QUEUED, ChangeState.NEEDS_CONNECT
 DONE, CONFLICT, REJECTED = ChangeState.DONE, ChangeState.CONFLICT, ChangeState.REJECTED

@@ -7,7 +7,7 @@ import hashlib
 import time
 from datetime import datetime
 
-from addin_api.crm.port import CrmAuthError, CrmNotFound, CrmRejected, CrmUnavailable
+from addin_api.crm.port import CrmAuthError, CrmNotFound, CrmRejected, CrmUnavailable, OneTripWrites
 from addin_api.domain import (
     Deal,
     DealChanges,
@@ -45,12 +45,14 @@ def update_deal(
     if idempotency_key and (row := deps.outbox.by_idempotency_key(rep.key, idempotency_key)):
         return as_recorded(deps, rep, row)
     _check_shape(changes, deps.crm.limits)
+    payload = {"version": changes.version, **changes.as_dict()}
+    if _in_one_trip(deps, rep):  # the CRM reads the deal in the write's own round trip
+        return _record_and_try(deps, rep, deal_id, UPDATE, payload, idempotency_key)
     deal = _read_for_write(deps, rep, deal_id)
     if isinstance(deal, Deal):
         authorize(rep, deal)
         validate(deal, changes)
     before = {"stage": deal.stage.id, "next_step": deal.next_step} if isinstance(deal, Deal) else None
-    payload = {"version": changes.version, **changes.as_dict()}
     row, created = deps.outbox.record(
         rep, deps.crm.name, deal_id, UPDATE, payload, before, idempotency_key, deps.lease
     )
@@ -113,6 +115,8 @@ def _record_on_deal(
     """
     if key and (row := deps.outbox.by_idempotency_key(rep.key, key)):
         return as_recorded(deps, rep, row)
+    if op == LOG_EMAIL and not payload.get(CAPTURED) and _in_one_trip(deps, rep):
+        return _record_and_try(deps, rep, deal_id, op, payload, key, teach)
     deal = _read_for_write(deps, rep, deal_id)
     if isinstance(deal, Deal):
         authorize(rep, deal)
@@ -223,6 +227,31 @@ def _text(value: str | None) -> str:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _in_one_trip(deps: WriteDeps, rep: Principal) -> bool:
+    """The CRM can read and write in one trip, and no parked change of the rep's must be released first."""
+    return isinstance(deps.crm, OneTripWrites) and not deps.outbox.count(rep.key, NEEDS_CONNECT)
+
+
+def _record_and_try(
+    deps: WriteDeps, rep: Principal, deal_id: str, op: str, payload: dict, key: str | None, teach=None
+) -> WriteResult:
+    """Record the change, then read and write in the CRM's one trip, after older changes to the deal.
+
+    The rating's lesson comes after the CRM's answer, so a rep refused the deal teaches nothing.
+    """
+    row, created = deps.outbox.record(rep, deps.crm.name, deal_id, op, payload, None, key, deps.lease)
+    if not created:
+        return as_recorded(deps, rep, row)
+    if deps.outbox.has_earlier_pending(row) and not _earlier_settled(deps, row):
+        deps.outbox.release(row)
+        result = WriteResult(status_of(row))
+    else:
+        result = apply_row(deps, row, asked_now=True)
+    if teach:
+        teach(None)
+    return result
 
 
 def _attempt_now(deps: WriteDeps, row: ChangeRow, deal: Deal | CrmAuthError | None) -> WriteResult:

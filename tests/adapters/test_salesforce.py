@@ -498,3 +498,15 @@ def test_many_first_opens_at_once_fetch_a_record_types_stages_once(sf, ids, crm)
     assert {tuple(s.label for s in deal.stages) for deal in deals} == {
         tuple(sf.org.record_types[record_type])
     }
+
+
+def test_a_colleagues_save_in_the_same_second_is_never_overwritten_by_a_one_trip_save(sf, ids, crm):
+    mine = crm.get_deal(REP, ids["acme-platform"])
+    record = sf.org.get(mine.id)
+    # Bob saves 300 ms after the version the rep holds: If-Unmodified-Since (whole seconds) lets it pass.
+    record.update(NextStep="Bob's step", LastModifiedDate=record["LastModifiedDate"].replace(".000", ".300"))
+
+    with pytest.raises(CrmConflict) as caught:
+        crm.update_deal_checked(REP, mine.id, DealChanges(mine.version, next_step="My step"))
+
+    assert caught.value.theirs.next_step == "Bob's step" and sf.org.get(mine.id)["NextStep"] == "Bob's step"

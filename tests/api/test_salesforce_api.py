@@ -184,7 +184,7 @@ def test_a_rerating_is_one_update_of_the_record_the_ledger_knows(sf_app, idp, sf
     r = api.post(f"/api/v1/deals/{deal_id}/emails", json={**RATED, "rating": "negative"})
 
     assert r.status_code == 200
-    assert top_level_since(sf, before) == ["POST composite", "PATCH sobjects"]  # the rights read, the rating
+    assert top_level_since(sf, before) == ["POST composite"]  # the rights read and the rating, together
     assert sf.org.tables["EmailMessage"][logged][sf.rating_field] == "negative"
 
 
@@ -200,3 +200,69 @@ def test_a_rerating_of_an_email_deleted_in_salesforce_logs_it_again(sf_app, idp,
     assert r.status_code == 200
     (again,) = set(sf.org.tables["EmailMessage"]) - existing
     assert sf.org.tables["EmailMessage"][again][sf.rating_field] == "negative"
+
+
+def test_a_save_is_one_request_read_gate_patch_and_reread_together(sf_app, idp, sf):
+    api, deal_id = client(sf_app, idp), sf_app.deal_ids["nw-fleet"]
+    seen = api.get(f"/api/v1/deals/{deal_id}").get_json()["version"]
+    before = len(sf.calls)
+
+    r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "stage": "Contract sent"})
+
+    assert r.status_code == 200 and r.get_json()["deal"]["stage"]["label"] == "Contract sent"
+    assert top_level_since(sf, before) == ["POST composite"]
+    (patch,) = [c for c in sf.calls[before:] if c.sub and c.method == "PATCH"]
+    assert "If-Unmodified-Since" in patch.headers and patch.status == 204
+
+
+def test_a_stale_save_is_a_409_with_yours_and_theirs_in_one_request(sf_app, idp, sf):
+    api, deal_id = client(sf_app, idp), sf_app.deal_ids["nw-fleet"]
+    seen = api.get(f"/api/v1/deals/{deal_id}").get_json()["version"]
+    sf.org.update("Opportunity", deal_id, {"NextStep": "A colleague's step"})
+    before = len(sf.calls)
+
+    r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "next_step": "Mine"})
+
+    assert r.status_code == 409 and top_level_since(sf, before) == ["POST composite"]
+    conflict = r.get_json()["conflict"]
+    assert conflict["fields"]["next_step"] == {"yours": "Mine", "theirs": "A colleague's step"}
+    assert sf.org.get(deal_id)["NextStep"] == "A colleague's step"
+
+
+def test_a_stage_outside_the_deals_picklist_is_refused_without_reaching_the_patch(sf_app, idp, sf):
+    api, deal_id = client(sf_app, idp), sf_app.deal_ids["nw-fleet"]
+    seen = api.get(f"/api/v1/deals/{deal_id}").get_json()["version"]
+    before = len(sf.calls)
+
+    r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "stage": "No such stage"})
+
+    assert r.status_code == 422 and "stage" in r.get_json()["errors"]["json"]
+    assert top_level_since(sf, before) == ["POST composite"]
+    assert not [c for c in sf.calls[before:] if c.method == "PATCH" and c.status < 300]
+
+
+def test_a_rep_who_cannot_edit_the_deal_is_refused_and_nothing_is_written(sf_app, idp, sf):
+    api2, deal_id = client(sf_app, idp, REP2), sf_app.deal_ids["nw-fleet"]  # rep2 only reads it
+    seen = api2.get(f"/api/v1/deals/{deal_id}").get_json()["version"]
+    existing = set(sf.org.tables["EmailMessage"])
+
+    saved = api2.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "next_step": "Not mine"})
+    rated = api2.post(f"/api/v1/deals/{deal_id}/emails", json=RATED)
+
+    assert saved.status_code == 403 and rated.status_code == 403
+    assert sf.org.get(deal_id)["NextStep"] != "Not mine"
+    assert set(sf.org.tables["EmailMessage"]) == existing
+    assert not [c for c in sf.calls if c.sub and c.method in {"PATCH", "POST"} and c.status < 300]
+
+
+def test_a_rating_is_one_request(sf_app, idp, sf):
+    api, deal_id = client(sf_app, idp), sf_app.deal_ids["nw-fleet"]
+    api.get(f"/api/v1/deals/{deal_id}")  # warm, as after the sidebar open
+    existing, before = set(sf.org.tables["EmailMessage"]), len(sf.calls)
+
+    r = api.post(f"/api/v1/deals/{deal_id}/emails", json=RATED)
+
+    assert r.status_code == 200 and top_level_since(sf, before) == ["POST composite"]
+    (logged,) = set(sf.org.tables["EmailMessage"]) - existing
+    assert sf.org.tables["EmailMessage"][logged]["RelatedToId"] == deal_id
+    assert sf.org.tables["EmailMessage"][logged][sf.rating_field] == "positive"

@@ -16,8 +16,15 @@ import requests
 
 from addin_api import domain as d
 from addin_api.config import SettingsError
-from addin_api.crm.port import CrmAuthError, CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
-from addin_api.crm.salesforce import captured, emails, people
+from addin_api.crm.port import (
+    CheckedWrite,
+    CrmAuthError,
+    CrmConflict,
+    CrmNotFound,
+    CrmRejected,
+    CrmUnavailable,
+)
+from addin_api.crm.salesforce import captured, checked, emails, people
 from addin_api.crm.salesforce import mapping as m
 from addin_api.crm.salesforce.auth import WebServerAuth, build_auth
 from addin_api.crm.salesforce.client import (
@@ -55,6 +62,12 @@ class _TtlCache:
         with self._lock:
             expires, value = self._data.get(key, (0.0, None))
         return value if expires > self.clock() else None
+
+    def matching(self, keep: Callable[[object, object], bool]) -> list:
+        """Keys of the live entries for which `keep(key, value)` holds."""
+        now = self.clock()
+        with self._lock:
+            return [k for k, (expires, v) in self._data.items() if expires > now and keep(k, v)]
 
     def put(self, key, value) -> None:
         """Store a value for one TTL."""
@@ -128,7 +141,7 @@ class SalesforceCrm:
                 query_sub(q.opportunities_by_role(wanted), "byRole"),
                 query_sub(q.opportunities_by_account(wanted), "byAccount"),
             ]
-            (contacts, by_role, by_account), org = self._read(s, subs)
+            (contacts, by_role, by_account), org = self.read(s, subs)
             records = list({r["Id"]: r for r in _records(by_role) + _records(by_account)}.values())
             records.sort(key=lambda r: r.get("CloseDate") or "9999")
             deals = list(zip(records, self._deals(s, org, records), strict=True))
@@ -144,8 +157,8 @@ class SalesforceCrm:
         _check_id(deal_id)
 
         def run(s: SfSession) -> d.Deal:
-            (opps,), org = self._read(s, [query_sub(self.queries.opportunity(deal_id), "deal")])
-            return self._only(s, org, opps, deal_id)
+            (opps,), org = self.read(s, [query_sub(self.queries.opportunity(deal_id), "deal")])
+            return self.only(s, org, opps, deal_id)
 
         return self._call(rep, run)
 
@@ -155,7 +168,7 @@ class SalesforceCrm:
         def run(s: SfSession) -> list[d.Deal]:
             if not s.user_id:
                 raise CrmAuthError("Salesforce did not say who the rep is")
-            (opps,), org = self._read(
+            (opps,), org = self.read(
                 s, [query_sub(self.queries.owned_open_opportunities(s.user_id), "deals")]
             )
             return self._deals(s, org, _records(opps))
@@ -164,6 +177,37 @@ class SalesforceCrm:
 
     def update_deal(self, rep: d.Principal, deal_id: str, changes: d.DealChanges) -> d.Deal:
         """Conditional PATCH; on 412 a real stage/next-step change conflicts, anything else retries once."""
+        fields, since = self._fields(deal_id, changes)
+        if not fields:
+            return self.get_deal(rep, deal_id)
+        deal, stale = self._call(rep, lambda s: self.patch(s, deal_id, fields, since))
+        return self._unless_stale(rep, deal_id, changes, fields, deal, stale)
+
+    def update_deal_checked(self, rep: d.Principal, deal_id: str, changes: d.DealChanges) -> CheckedWrite:
+        """The deal read, the gated conditional PATCH and the re-read in one /composite (warm caches)."""
+        _check_id(deal_id)
+        fields = {}
+
+        def run(s: SfSession) -> tuple[CheckedWrite, bool]:
+            nonlocal fields
+            try:  # inside the call: a rep who must reconnect hears that first, as after a read
+                fields, since = self._fields(deal_id, changes)
+            except CrmRejected:  # not a version of ours, say: held back, judged on the deal as it is
+                return CheckedWrite(self.deal_now(s, deal_id)), False
+            if not fields:
+                return CheckedWrite(self.deal_now(s, deal_id)), False
+            return checked.update(self, s, deal_id, changes, fields, since)
+
+        done, stale = self._call(rep, run)
+        if done.after is None:
+            return done
+        if not stale and checked.overwrote(done.before, changes):
+            self._call(rep, lambda s: checked.restore(self, s, deal_id, done.before, done.after, fields))
+        after = self._unless_stale(rep, deal_id, changes, fields, done.after, stale)
+        return CheckedWrite(done.before, after)
+
+    def _fields(self, deal_id: str, changes: d.DealChanges) -> tuple[dict, str]:
+        """The Opportunity fields to PATCH and the version's LastModifiedDate; refuses what cannot be sent."""
         _check_id(deal_id)
         if problems := self.limits.problems(changes.next_step):
             raise CrmRejected(problems["next_step"])
@@ -171,21 +215,20 @@ class SalesforceCrm:
             last_modified, _ = m.decode_version(changes.version)
         except ValueError:
             raise CrmRejected("the deal version is not one Salesforce issued") from None
-        fields = {
-            k: v
-            for k, v in (("StageName", changes.stage_id), ("NextStep", changes.next_step))
-            if v is not None
-        }
-        if not fields:
-            return self.get_deal(rep, deal_id)
-        deal, stale = self._call(rep, lambda s: self._patch(s, deal_id, fields, last_modified))
-        if not stale or _already_applied(deal, changes):  # the latter: a retry after a lost response
+        pairs = (("StageName", changes.stage_id), ("NextStep", changes.next_step))
+        return {k: v for k, v in pairs if v is not None}, last_modified
+
+    def _unless_stale(
+        self, rep: d.Principal, deal_id: str, changes: d.DealChanges, fields: dict, deal: d.Deal, stale: bool
+    ) -> d.Deal:
+        """After a 412: a conflict if a field the rep changes moved, else the PATCH again on the new stamp."""
+        if not stale or changes.applied_to(deal):  # the latter: a retry after a lost response
             return deal
         if d.conflicts_with(deal, changes):  # only a field the rep is changing counts
             raise CrmConflict(deal)
         # Only fields the rep did not edit moved (a flow, another field): apply on the current timestamp.
         current, _ = m.decode_version(deal.version)
-        deal, stale = self._call(rep, lambda s: self._patch(s, deal_id, fields, current))
+        deal, stale = self._call(rep, lambda s: self.patch(s, deal_id, fields, current))
         if stale:
             raise CrmUnavailable("the opportunity keeps changing; the change will be retried")
         return deal
@@ -199,6 +242,13 @@ class SalesforceCrm:
         """Re-rate an email logged before, by the id log_email returned: one PATCH."""
         _check_id(deal_id)
         self._call(rep, lambda s: emails.rate(self.client, self.queries, s, record_id, rating))
+
+    def log_email_checked(
+        self, rep: d.Principal, deal_id: str, email: d.EmailLog, record_id: str | None
+    ) -> CheckedWrite:
+        """Log or re-rate on the rep's own opportunity, read in the same /composite."""
+        _check_id(deal_id)
+        return self._call(rep, lambda s: checked.log(self, s, deal_id, email, record_id))
 
     def write_activity_counts(
         self, rep: d.Principal, counts: Sequence[tuple[str, d.CapturedActivity]]
@@ -214,7 +264,7 @@ class SalesforceCrm:
         """OpportunityContactRole.Role values and the org's open stages (the master record type's)."""
 
         def run(s: SfSession) -> d.CrmOptions:
-            org = self._org(s)
+            org = self.org(s)
             return d.CrmOptions(
                 people.roles(self.client, s), tuple(st for st in org.stages if not st.is_closed), org.currency
             )
@@ -244,7 +294,7 @@ class SalesforceCrm:
             if not s.user_id:
                 raise CrmAuthError("Salesforce did not say who the rep is")
             contact = people.ensure_contact(self.client, s, new.contact)
-            stages = tuple(st for st in self._org(s).stages if not st.is_closed)
+            stages = tuple(st for st in self.org(s).stages if not st.is_closed)
             return people.find_or_create_opportunity(self.client, s, new, contact, stages)
 
         return self.get_deal(rep, self._call(rep, run))
@@ -266,7 +316,7 @@ class SalesforceCrm:
         except SessionExpired:
             return fn(self.auth.session(rep, fresh=True))
 
-    def _read(self, s: SfSession, subs: list[dict], check: bool = True) -> tuple[list[SubResult], _Org]:
+    def read(self, s: SfSession, subs: list[dict], check: bool = True) -> tuple[list[SubResult], _Org]:
         """One /composite with `subs` plus, on a cold cache, the org's stages; `check` raises on failures."""
         org = self._orgs.get(s.instance_url)
         extra = [] if org else [query_sub(STAGES, "stages"), query_sub(ORGANIZATION, "org")]
@@ -281,12 +331,25 @@ class SalesforceCrm:
             self._orgs.put(s.instance_url, org)
         return results[: len(subs)], org
 
-    def _org(self, s: SfSession) -> _Org:
+    def org(self, s: SfSession) -> _Org:
         """The org's stages and currency, from the cache or one /composite."""
-        return self._orgs.get(s.instance_url) or self._read(s, [])[1]
+        return self._orgs.get(s.instance_url) or self.read(s, [])[1]
+
+    def deal_now(self, s: SfSession, deal_id: str) -> d.Deal:
+        """The opportunity as it is now (one /composite); CrmNotFound if absent."""
+        (opps,), org = self.read(s, [query_sub(self.queries.opportunity(deal_id), "deal")])
+        return self.only(s, org, opps, deal_id)
+
+    def record_types_with(self, s: SfSession, org: _Org, stage_id: str | None) -> tuple | None:
+        """Record types (None: no record type) whose cached stages have `stage_id`; None for no stage."""
+        if stage_id is None:
+            return None
+        master = (None, MASTER_RECORD_TYPE) if any(st.id == stage_id for st in org.stages) else ()
+        cached = self._picklists.matching(lambda key, names: key[0] == s.instance_url and stage_id in names)
+        return (*master, *(rt for _, rt in cached))
 
     def _only_existing(self, s: SfSession, deal_id: str) -> None:
-        (opps,), _ = self._read(s, [query_sub(f"SELECT Id FROM Opportunity WHERE Id = '{deal_id}'", "deal")])
+        (opps,), _ = self.read(s, [query_sub(f"SELECT Id FROM Opportunity WHERE Id = '{deal_id}'", "deal")])
         if not _records(opps):
             raise CrmNotFound(f"no opportunity {deal_id}")
 
@@ -328,13 +391,13 @@ class SalesforceCrm:
             self._picklists.put(key, values)
             return values
 
-    def _only(self, s: SfSession, org: _Org, result: SubResult, deal_id: str) -> d.Deal:
+    def only(self, s: SfSession, org: _Org, result: SubResult, deal_id: str) -> d.Deal:
         records = _records(result)
         if not records:
             raise CrmNotFound(f"no opportunity {deal_id}")
         return self._deals(s, org, records)[0]
 
-    def _patch(self, s: SfSession, deal_id: str, fields: dict, last_modified: str) -> tuple[d.Deal, bool]:
+    def patch(self, s: SfSession, deal_id: str, fields: dict, last_modified: str) -> tuple[d.Deal, bool]:
         """Conditional PATCH and re-read in one /composite; returns (deal now, was the PATCH stale)."""
         patch = sub(
             "PATCH",
@@ -343,13 +406,13 @@ class SalesforceCrm:
             fields,
             {"If-Unmodified-Since": m.http_date(last_modified)},
         )
-        (patched, reread), org = self._read(
+        (patched, reread), org = self.read(
             s, [patch, query_sub(self.queries.opportunity(deal_id), "deal")], check=False
         )
         if patched.status >= 300 and patched.status != 412:  # 412 here is the precondition (no allOrNone)
             raise error_for(patched.status, patched.body)
         raise_for_composite([reread])
-        return self._only(s, org, reread, deal_id), patched.status == 412
+        return self.only(s, org, reread, deal_id), patched.status == 412
 
 
 def _check_id(deal_id: str) -> None:
@@ -365,9 +428,3 @@ def _records(result: SubResult) -> list[dict]:
 def _involves(rec: dict, deal: d.Deal, contact: dict) -> bool:
     same_account = bool(contact.get("AccountId")) and rec.get("AccountId") == contact["AccountId"]
     return same_account or any(s.contact_id == contact["Id"] for s in deal.stakeholders)
-
-
-def _already_applied(deal: d.Deal, changes: d.DealChanges) -> bool:
-    return (changes.stage_id is None or deal.stage.id == changes.stage_id) and (
-        changes.next_step is None or deal.next_step == changes.next_step
-    )

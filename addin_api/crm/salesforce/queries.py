@@ -117,6 +117,21 @@ class Queries:
         """One opportunity by id."""
         return self._opportunities(f"Id = {literal(opportunity_id)}")
 
+    def owned_opportunity(self, opportunity_id: str, owner_id: str) -> str:
+        """One opportunity by id, only if `owner_id` owns it (empty otherwise)."""
+        return self._opportunities(f"Id = {literal(opportunity_id)} AND OwnerId = {literal(owner_id)}")
+
+    def write_gate(self, opportunity_id: str, owner_id: str, record_types: tuple | None) -> str:
+        """The opportunity's Id if `owner_id` owns it and, given `record_types`, it has one (None: none)."""
+        where = f"Id = {literal(opportunity_id)} AND OwnerId = {literal(owner_id)}"
+        if record_types is not None:
+            named = [rt for rt in record_types if rt]
+            either = (["RecordTypeId = null"] if None in record_types else []) + (
+                [f"RecordTypeId IN {in_list(named)}"] if named else []
+            )
+            where += f" AND ({' OR '.join(either) or 'Id = null'})"
+        return f"SELECT Id FROM Opportunity WHERE {where}"
+
     def owned_open_opportunities(self, user_id: str) -> str:
         """The open opportunities a user owns."""
         return self._opportunities(

@@ -48,6 +48,7 @@ from addin_api.services.write_types import (
     UPDATE,
     WriteDeps,
     WriteResult,
+    audit_before,
     email_from_payload,
     sentiment_from_payload,
 )
@@ -176,6 +177,7 @@ def _apply_update(deps: WriteDeps, rep: Principal, row: ChangeRow, deal: Deal | 
         done = crm.update_deal_checked(rep, row.deal_id, changes)
         authorize(rep, done.before)
         validate(done.before, changes)
+        deps.outbox.note_before(row, audit_before(done.before))
         if done.after is not None:
             return done.after
         deal = done.before  # held back although our rules allow it (say, a record type not cached yet)

@@ -58,6 +58,9 @@ class OutboxPort(Protocol):
         or neither is.
         """
 
+    def note_before(self, row: ChangeRow, before: dict) -> None:
+        """Set the audit entry's before-values to what the change's write found (read in its own trip)."""
+
     def get(self, change_id: str) -> ChangeRow | None:
         """The change with this public id."""
 

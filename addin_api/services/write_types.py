@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from addin_api.crm.port import CrmPort
-from addin_api.domain import ChangeState, Contact, Direction, EmailLog, Rating, Sentiment
+from addin_api.domain import ChangeState, Contact, Deal, Direction, EmailLog, Rating, Sentiment
 from addin_api.services.changes import ChangeStatus
 from addin_api.services.ports import LedgerPort, LexiconPort, OutboxPort
 from addin_api.services.views import DealView
@@ -20,6 +20,11 @@ DONE, CONFLICT, REJECTED = ChangeState.DONE, ChangeState.CONFLICT, ChangeState.R
 PARKED = "Waiting for you to reconnect your CRM; it is sent as soon as you do."
 RETRYING = "We could not deliver this change yet; it will be tried again."
 GAVE_UP = "We could not deliver this change. Please try again or contact your admin."
+
+
+def audit_before(deal: Deal) -> dict:
+    """What the audit log keeps of a deal before a save: the two fields reps change."""
+    return {"stage": deal.stage.id, "next_step": deal.next_step}
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from addin_api.services.write_types import (
     UPDATE,
     WriteDeps,
     WriteResult,
+    audit_before,
     email_payload,
 )
 from addin_api.signals import service as signals
@@ -52,7 +53,7 @@ def update_deal(
     if isinstance(deal, Deal):
         authorize(rep, deal)
         validate(deal, changes)
-    before = {"stage": deal.stage.id, "next_step": deal.next_step} if isinstance(deal, Deal) else None
+    before = audit_before(deal) if isinstance(deal, Deal) else None
     row, created = deps.outbox.record(
         rep, deps.crm.name, deal_id, UPDATE, payload, before, idempotency_key, deps.lease
     )

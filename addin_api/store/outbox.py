@@ -168,6 +168,11 @@ class Outbox:
             row.lease = token
         return taken == 1
 
+    def note_before(self, row: OutboxRow, before: dict) -> None:
+        """Set the audit entry's before-values to what the change's write found (read in its own trip)."""
+        with self.sessions.begin() as s:
+            s.execute(update(AuditEntry).where(AuditEntry.change_id == row.id).values(before=before))
+
     def renew(self, row: OutboxRow, lease: timedelta) -> bool:
         """Extend our lease to `lease` from now; False when it expired and someone else took the row."""
         with self.sessions.begin() as s:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from addin_api.crm.local.demo_data import demo_dataset
 from addin_api.services.drain import drain_once
+from addin_api.store.models import AuditEntry
 from tests.conftest import REP, REP2, ApiClient
 from tests.standins.salesforce import SalesforceStandin, signing_key
 
@@ -213,6 +215,18 @@ def test_a_save_is_one_request_read_gate_patch_and_reread_together(sf_app, idp, 
     assert top_level_since(sf, before) == ["POST composite"]
     (patch,) = [c for c in sf.calls[before:] if c.sub and c.method == "PATCH"]
     assert "If-Unmodified-Since" in patch.headers and patch.status == 204
+
+
+def test_a_one_request_save_still_audits_what_it_replaced(sf_app, idp, sf):
+    api, deal_id = client(sf_app, idp), sf_app.deal_ids["nw-fleet"]
+    seen = api.get(f"/api/v1/deals/{deal_id}").get_json()
+    body = {"version": seen["version"], "stage": "Contract sent", "next_step": "Countersign"}
+    change_id = api.patch(f"/api/v1/deals/{deal_id}", json=body).get_json()["change"]["id"]
+    with sf_app.extensions["addin_api"].sessions() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.change_id == change_id)).one()
+    assert entry.user_email == REP and entry.deal_id == deal_id
+    assert entry.before == {"stage": seen["stage"]["id"], "next_step": seen["next_step"]}
+    assert entry.after == {"version": seen["version"], "stage": "Contract sent", "next_step": "Countersign"}
 
 
 def test_a_stale_save_is_a_409_with_yours_and_theirs_in_one_request(sf_app, idp, sf):

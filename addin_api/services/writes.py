@@ -150,6 +150,9 @@ def _reading(deps: WriteDeps, rep: Principal, email: EmailLog) -> Sentiment | No
 def _teach(deps: WriteDeps, rep: Principal, email: EmailLog):
     """The rating's lesson for the org, run in the transaction that records it (even if the CRM is down).
 
+    On a CRM that reads and writes in one trip it runs right after the CRM's answer instead (a crash in
+    between keeps the rating and loses only this lesson).
+
     A new rating adds, a changed one replaces, a cleared one (None) removes this rep's vote on this
     email; logging an unrated email never voted changes nothing.
     """

@@ -55,7 +55,7 @@ run: install-run
 # Lint first (ruff is pinned in the test extra: its rules change between releases), then everything on SQLite,
 # then the tests that keep data in the app's database again on PostgreSQL.
 PG_TESTS := tests/api tests/contract tests/e2e tests/gmail tests/unit/test_services.py tests/unit/test_cli.py \
-  tests/unit/test_outbox_leases.py tests/unit/test_retention.py \
+  tests/unit/test_outbox_leases.py tests/unit/test_retention.py tests/unit/test_shared_cache.py \
   tests/unit/test_signals_learning.py tests/unit/test_signals_org.py \
   tests/migrations tests/capture
 

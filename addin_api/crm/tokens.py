@@ -22,8 +22,8 @@ from addin_api.store.db import StoreBase, UtcDateTime
 _HKDF_SALT = b"addin-api/v1"
 
 
-def _hkdf_info(crm: str) -> bytes:
-    return f"{crm} refresh tokens".encode()
+def _hkdf_info(crm: str, purpose: str) -> bytes:
+    return f"{crm} {purpose}".encode()
 
 
 class CrmToken(StoreBase):
@@ -53,11 +53,11 @@ class StoredToken(NamedTuple):
     sealed: str
 
 
-def token_cipher(secret_key: str, crm: str) -> Fernet:
-    """Fernet with a 256-bit key derived from the app's secret key by HKDF-SHA256, one key per CRM."""
+def token_cipher(secret_key: str, crm: str, purpose: str = "refresh tokens") -> Fernet:
+    """Fernet with a 256-bit key derived from the app's secret key by HKDF-SHA256, one per CRM and use."""
     if not secret_key:
-        raise ValueError("ADDIN_SECRET_KEY is required to store the reps' CRM refresh tokens")
-    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=_HKDF_SALT, info=_hkdf_info(crm)).derive(
+        raise ValueError(f"ADDIN_SECRET_KEY is required to store the reps' CRM {purpose}")
+    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=_HKDF_SALT, info=_hkdf_info(crm, purpose)).derive(
         secret_key.encode()
     )
     return Fernet(base64.urlsafe_b64encode(raw))

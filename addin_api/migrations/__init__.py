@@ -30,6 +30,7 @@ class SchemaNotCurrent(RuntimeError):
 def target_metadata() -> list[MetaData]:
     """Every table the models declare: app store (CRM tokens included) and embedded CRM."""
     import addin_api.crm.email_claims
+    import addin_api.crm.shared_cache
     import addin_api.crm.tokens
     import addin_api.store.capture
     import addin_api.store.lexicon

@@ -101,3 +101,25 @@ def test_a_revoked_connection_parks_the_change_until_the_rep_reconnects(hs_app, 
     assert api.get("/api/v1/changes", query_string=parked).get_json()["total"] == 0
     change = api.get(f"/api/v1/changes/{saved.get_json()['change_id']}").get_json()
     assert (change["state"], change["attempts"]) == ("queued", 0)  # due now: the drain sends it
+
+
+def test_workers_share_the_reps_access_token_and_the_pipelines(hs_app, make_app, idp, hs):
+    settings = {**hs.settings_overrides(), **hs.oauth_overrides()}
+    token = idp.mint(email=REP)
+    _connect(hs_app, ApiClient(hs_app.test_client(), token), hs, REP)
+    second, third = (ApiClient(make_app(**settings).test_client(), token) for _ in range(2))
+    pipelines, owners = "GET /crm/pipelines/", "GET /crm/owners/"
+
+    assert second.get("/api/v1/pipeline").status_code == 200  # a worker with nothing in memory
+    assert hs.calls.count(TOKEN_CALLS) == 2 and hs.count(pipelines) == 1 and hs.count(owners) == 1
+    assert third.get("/api/v1/pipeline").status_code == 200  # takes what the second one stored
+    assert hs.calls.count(TOKEN_CALLS) == 2 and hs.count(pipelines) == 1 and hs.count(owners) == 1
+
+    hs.expire_access_tokens()
+    assert second.get("/api/v1/pipeline").status_code == 200  # a 401, one refresh, stored for all
+    assert third.get("/api/v1/pipeline").status_code == 200  # its own 401, then the second one's token
+    assert hs.calls.count(TOKEN_CALLS) == 3
+    with hs_app.extensions["addin_api"].engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT key, value FROM crm_cache").all()
+    sealed = " ".join(value for key, value in rows if key.startswith("hubspot:token:"))
+    assert sealed and hs.sessions and not any(access in sealed for access in hs.sessions)

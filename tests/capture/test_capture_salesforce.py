@@ -34,19 +34,20 @@ def sf():
         yield standin
 
 
-def _crm(sf, tmp_path, fields: str) -> SalesforceCrm:
+def _crm(sf, tmp_path, fields: str, engine=None) -> SalesforceCrm:
     key_path = tmp_path / "key.pem"
     key_path.write_text(signing_key().private_pem)
     settings = load_settings(
         {}, {**BASE_SETTINGS, **sf.settings_overrides(str(key_path)), "capture_salesforce_fields": fields}
     )
-    return SalesforceCrm.from_settings(settings, engine=make_engine("sqlite://"), http=requests.Session())
+    engine = engine or make_engine("sqlite://")  # the app's store: tokens and the shared CRM cache
+    return SalesforceCrm.from_settings(settings, engine=engine, http=requests.Session())
 
 
 def test_only_changed_deals_are_sent_in_one_batched_update(sf, tmp_path, database_url, capture_env):
     ids = sf.load_dataset(DATASET)
-    crm = _crm(sf, tmp_path, json.dumps(FIELDS))
     engine = make_engine(database_url)
+    crm = _crm(sf, tmp_path, json.dumps(FIELDS), engine)
     store = CaptureStore(make_session_factory(engine))
     graph = capture_env.graph
     deps = CaptureDeps(capture_env.source, store, crm, mailboxes=(REP,), clock=lambda: NOW)

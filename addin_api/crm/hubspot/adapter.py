@@ -24,6 +24,7 @@ from addin_api.crm.hubspot.client import VERSION, HubSpotClient, RepApi
 from addin_api.crm.hubspot.emails import EmailWriter
 from addin_api.crm.hubspot.objects import OBJECTS, associations, read
 from addin_api.crm.port import CrmConflict, CrmNotFound, CrmRejected
+from addin_api.crm.shared_cache import SharedCache
 from addin_api.crm.tokens import TokenStore
 
 META_TTL_SECONDS = 3600.0
@@ -31,18 +32,39 @@ SEARCH_LIMIT = 200
 
 
 class _Cached:
-    """One value refreshed after `ttl` seconds (pipelines and owners change rarely but do change)."""
+    """One value refreshed after `ttl` seconds (pipelines and owners change rarely but do change).
 
-    def __init__(self, load: Callable[[RepApi], object], ttl: float, clock: Callable[[], float]):
+    In memory first, then in the shared cache under `key` (HubSpot's JSON, parsed on the way out).
+    Not single flight across workers: loading can renew the rep's token, a write to the store.
+    """
+
+    def __init__(
+        self,
+        load: Callable[[RepApi], object],
+        ttl: float,
+        clock: Callable[[], float],
+        key: str = "",
+        shared: SharedCache | None = None,
+        parse: Callable[[object], object] = lambda raw: raw,
+    ):
         self.load, self.ttl, self.clock, self._lock = load, ttl, clock, threading.Lock()
+        self.key, self.shared, self.parse = key, shared, parse
         self._value, self._expires = None, 0.0
 
     def get(self, api: RepApi):
         """The cached value, loaded again (as the rep asking) once expired."""
         with self._lock:
             if self._value is None or self._expires <= self.clock():
-                self._value, self._expires = self.load(api), self.clock() + self.ttl
+                raw, ttl = self._raw(api)
+                self._value, self._expires = self.parse(raw), self.clock() + ttl
             return self._value
+
+    def _raw(self, api: RepApi) -> tuple[object, float]:
+        if self.shared is None:
+            return self.load(api), self.ttl
+        if (entry := self.shared.get(self.key)) is None:
+            entry = self.shared.put(self.key, self.load(api), self.ttl)
+        return entry.value, min(self.ttl, entry.seconds_left)
 
 
 class HubSpotCrm:
@@ -65,14 +87,16 @@ class HubSpotCrm:
         *,
         ttl: float = META_TTL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        shared: SharedCache | None = None,
     ):
         self.client, self.names, self.portal = client, names, portal
         # Reps connect their own user only with an OAuth app; the account's token needs nothing from them.
         self.connector = client.credentials if isinstance(client.credentials, OAuthConnection) else None
-        self._pipelines = _Cached(self._load_pipelines, ttl, clock)
-        self._owners = _Cached(self._load_owners, ttl, clock)
-        self._labels = _Cached(people.labels, ttl, clock)
-        self._currency = _Cached(people.company_currency, ttl, clock)
+        meta = {"ttl": ttl, "clock": clock, "shared": shared}
+        self._pipelines = _Cached(_load_pipelines, key="pipelines", parse=_pipeline_stages, **meta)
+        self._owners = _Cached(_load_owners, key="owners", parse=_owners, **meta)
+        self._labels = _Cached(people.labels, key="labels", **meta)
+        self._currency = _Cached(people.company_currency, key="currency", **meta)
         self._deal_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._locks_lock = threading.Lock()
         self.emails = EmailWriter(names, claims, portal)
@@ -85,10 +109,11 @@ class HubSpotCrm:
         except ValueError:
             raise SettingsError("ADDIN_HUBSPOT_BUSINESS_CASE_PROPERTIES: expected a JSON object") from None
         http = http or requests.Session()
+        shared = SharedCache(engine, settings.secret_key, cls.name)
         client = HubSpotClient(
             http,
             settings.hubspot_api_url,
-            credentials(settings, http, engine),
+            credentials(settings, http, engine, shared),
             settings.crm_timeout_seconds,
             settings.hubspot_rate_limit_wait_seconds,
         )
@@ -98,7 +123,8 @@ class HubSpotCrm:
             settings.hubspot_changed_by_property,
             case,
         )
-        return cls(client, names, EmailClaims(engine, cls.name), settings.hubspot_portal_id or "default")
+        portal = settings.hubspot_portal_id or "default"
+        return cls(client, names, EmailClaims(engine, cls.name), portal, shared=shared)
 
     # --- the port ----------------------------------------------------------------------
 
@@ -287,36 +313,52 @@ class HubSpotCrm:
             for deal_id, targets in links.items()
         }
 
-    def _load_pipelines(self, api: RepApi) -> dict[str, tuple[d.Stage, ...]]:
-        body = api.call("GET", f"/crm/pipelines/{VERSION}/deals")
-        return {p["id"]: m.pipeline_stages(p) for p in body.get("results", []) if not p.get("archived")}
-
-    def _load_owners(self, api: RepApi) -> dict[str, m.Owner]:
-        owners, after = {}, None
-        while True:
-            body = api.call("GET", f"/crm/owners/{VERSION}", params={"limit": 500, "after": after})
-            for o in body.get("results", []):
-                name = " ".join(x for x in (o.get("firstName"), o.get("lastName")) if x)
-                owners[str(o["id"])] = m.Owner(
-                    str(o["id"]), str(o.get("userId") or ""), (o.get("email") or "").lower(), name
-                )
-            after = ((body.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
-                return owners
-
     def _lock_for(self, deal_id: str) -> threading.Lock:
         with self._locks_lock:
             return self._deal_locks[deal_id]
 
 
-def credentials(settings, http: requests.Session, engine) -> OAuthConnection | AppToken:
+def _load_pipelines(api: RepApi) -> list[dict]:
+    """The account's deal pipelines as HubSpot sends them (archived ones left out)."""
+    body = api.call("GET", f"/crm/pipelines/{VERSION}/deals")
+    return [p for p in body.get("results", []) if not p.get("archived")]
+
+
+def _pipeline_stages(pipelines: list[dict]) -> dict[str, tuple[d.Stage, ...]]:
+    return {p["id"]: m.pipeline_stages(p) for p in pipelines}
+
+
+def _load_owners(api: RepApi) -> list[dict]:
+    """Every owner of the account (all pages), as HubSpot sends them."""
+    owners, after = [], None
+    while True:
+        body = api.call("GET", f"/crm/owners/{VERSION}", params={"limit": 500, "after": after})
+        owners.extend(body.get("results", []))
+        after = ((body.get("paging") or {}).get("next") or {}).get("after")
+        if not after:
+            return owners
+
+
+def _owners(raw: list[dict]) -> dict[str, m.Owner]:
+    out = {}
+    for o in raw:
+        name = " ".join(x for x in (o.get("firstName"), o.get("lastName")) if x)
+        out[str(o["id"])] = m.Owner(
+            str(o["id"]), str(o.get("userId") or ""), (o.get("email") or "").lower(), name
+        )
+    return out
+
+
+def credentials(
+    settings, http: requests.Session, engine, shared: SharedCache | None = None
+) -> OAuthConnection | AppToken:
     """Each rep's own connection when an OAuth app is configured, else the account's app token."""
     if settings.hubspot_client_id and settings.hubspot_client_secret:
         try:
             store = TokenStore(engine, settings.secret_key, "hubspot")
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
-        return OAuthConnection(http, settings, store)
+        return OAuthConnection(http, settings, store, shared=shared)
     if not settings.hubspot_access_token:
         raise SettingsError(
             "ADDIN_HUBSPOT_ACCESS_TOKEN (or ADDIN_HUBSPOT_CLIENT_ID and ADDIN_HUBSPOT_CLIENT_SECRET) "

@@ -16,6 +16,7 @@ import requests
 
 from addin_api.crm.oauth import authorize_url
 from addin_api.crm.port import CrmAuthError, CrmUnavailable, CrmWrongAccount
+from addin_api.crm.shared_cache import SharedCache
 from addin_api.crm.tokens import TokenStore
 from addin_api.domain import Principal
 
@@ -49,7 +50,8 @@ class AppToken:
 class OAuthConnection:
     """Each rep connects their own HubSpot user once; their refresh token is kept encrypted.
 
-    Access tokens (30 minutes) stay in memory, renewed shortly before they expire or after a 401.
+    Access tokens (30 minutes) stay in memory and, sealed, in the shared cache for the other workers;
+    renewed shortly before they expire or after a 401.
     """
 
     def __init__(
@@ -59,8 +61,9 @@ class OAuthConnection:
         store: TokenStore,
         *,
         clock: Callable[[], float] = time.monotonic,
+        shared: SharedCache | None = None,
     ):
-        self.http, self.store, self.clock = http, store, clock
+        self.http, self.store, self.clock, self.shared = http, store, clock, shared
         self.api_url = settings.hubspot_api_url.rstrip("/")
         self.auth_url, self.portal = settings.hubspot_auth_url, settings.hubspot_portal_id
         self.client_id, self.client_secret = settings.hubspot_client_id, settings.hubspot_client_secret
@@ -117,7 +120,18 @@ class OAuthConnection:
             current = self._cached(rep)
             if current and current != stale:  # renewed by another thread while we waited
                 return current
-            return self._refresh(rep)
+            # Another worker's token, unless it is the one just refused: then this worker renews it.
+            entry = self.shared.get(_token_key(rep), secret=True) if self.shared is not None else None
+            if entry is not None and entry.value != stale:
+                return self._remember(
+                    rep, {"access_token": entry.value, "expires_in": entry.seconds_left}, 0.0
+                )
+            token = self._refresh(rep)
+            if self.shared is not None:
+                with self._lock:
+                    left = self._cache[rep.key][1] - self.clock()
+                self.shared.put(_token_key(rep), token, left, secret=True)
+            return token
 
     # --- helpers -----------------------------------------------------------------------
 
@@ -140,8 +154,8 @@ class OAuthConnection:
             return self._remember(rep, body)
         raise CrmAuthError("Connect your HubSpot account again")  # not reached: the loop returns or raises
 
-    def _remember(self, rep: Principal, body: dict) -> str:
-        expires = self.clock() + max(0.0, float(body.get("expires_in") or 1800) - EXPIRY_MARGIN)
+    def _remember(self, rep: Principal, body: dict, margin: float = EXPIRY_MARGIN) -> str:
+        expires = self.clock() + max(0.0, float(body.get("expires_in") or 1800) - margin)
         with self._lock:
             self._cache[rep.key] = (body["access_token"], expires)
         return body["access_token"]
@@ -190,3 +204,7 @@ class OAuthConnection:
         except ValueError:
             body = {}
         return (body if isinstance(body, dict) else {}), resp.status_code
+
+
+def _token_key(rep: Principal) -> str:
+    return f"token:{rep.key}"

@@ -38,6 +38,7 @@ from addin_api.crm.salesforce.client import (
     sub,
 )
 from addin_api.crm.salesforce.queries import ORGANIZATION, STAGES, Queries
+from addin_api.crm.shared_cache import SharedCache
 
 T = TypeVar("T")
 STAGE_TTL_SECONDS = 3600.0
@@ -69,10 +70,10 @@ class _TtlCache:
         with self._lock:
             return [k for k, (expires, v) in self._data.items() if expires > now and keep(k, v)]
 
-    def put(self, key, value) -> None:
-        """Store a value for one TTL."""
+    def put(self, key, value, ttl: float | None = None) -> None:
+        """Store a value for one TTL, or for the `ttl` seconds it has left elsewhere."""
         with self._lock:
-            self._data[key] = (self.clock() + self.ttl, value)
+            self._data[key] = (self.clock() + min(self.ttl, self.ttl if ttl is None else ttl), value)
 
 
 class _KeyLocks:
@@ -104,13 +105,15 @@ class SalesforceCrm:
         stage_ttl: float = STAGE_TTL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         capture_fields: dict[str, str] | None = None,
+        shared: SharedCache | None = None,
     ):
-        self.client, self.auth, self.queries = client, auth, queries
+        self.client, self.auth, self.queries, self.shared = client, auth, queries, shared
         # Only the web-server flow has reps connect their own account; JWT bearer needs nothing from them.
         self.connector = auth if isinstance(auth, WebServerAuth) else None
         self.capture_fields = capture_fields or {}  # captured count name → Opportunity field
         self._orgs = _TtlCache(stage_ttl, clock)  # per instance_url
-        self._picklists = _TtlCache(stage_ttl, clock)  # per (instance_url, record type id)
+        self._picklists = _TtlCache(stage_ttl, clock)  # per (instance_url, record type id), then `shared`
+        self.stage_ttl = stage_ttl
         self._picklist_locks = _KeyLocks()
 
     @classmethod
@@ -121,11 +124,13 @@ class SalesforceCrm:
             fields = captured.capture_fields(settings.capture_salesforce_fields)
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
+        shared = SharedCache(engine, settings.secret_key, cls.name)
         return cls(
             client,
-            build_auth(settings, client, engine),
+            build_auth(settings, client, engine, shared),
             Queries.from_settings(settings),
             capture_fields=fields,
+            shared=shared,
         )
 
     def find_context(self, rep: d.Principal, emails: Sequence[str]) -> list[d.ContactDeals]:
@@ -310,10 +315,20 @@ class SalesforceCrm:
     # --- helpers -------------------------------------------------------------------------
 
     def _call(self, rep: d.Principal, fn: Callable[[SfSession], T]) -> T:
-        """Run `fn` as the rep; an expired session is renewed and the call retried exactly once."""
+        """Run `fn` as the rep; an expired session is renewed and the call retried once.
+
+        Renewal first takes a newer token another worker shared; if that one is refused too, this
+        worker mints its own and tries a last time.
+        """
         try:
             return fn(self.auth.session(rep))
         except SessionExpired:
+            renewed = self.auth.session(rep, fresh=True)
+        try:
+            return fn(renewed)
+        except SessionExpired:
+            if not renewed.borrowed:
+                raise
             return fn(self.auth.session(rep, fresh=True))
 
     def read(self, s: SfSession, subs: list[dict], check: bool = True) -> tuple[list[SubResult], _Org]:
@@ -379,17 +394,28 @@ class SalesforceCrm:
         return allowed
 
     def _fetch_picklist(self, s: SfSession, record_type: str) -> frozenset:
-        """One record type's StageName values; concurrent first requests share one UI API call."""
+        """One record type's StageName values; concurrent first requests, in all workers, share one call."""
         key = (s.instance_url, record_type)
-        with self._picklist_locks(key):
+        with self._picklist_locks(key):  # one thread per process asks the shared cache
             if (cached := self._picklists.get(key)) is not None:  # fetched while we waited
                 return cached
-            body = self.client.api(
-                s, "GET", f"/ui-api/object-info/Opportunity/picklist-values/{record_type}/StageName"
-            )
-            values = frozenset(v["value"] for v in body.get("values", []))
-            self._picklists.put(key, values)
+            if self.shared is None:
+                values, left = self._picklist(s, record_type), None
+            else:
+                shared_key = f"picklist:{s.instance_url}:{record_type}"
+                entry = self.shared.get(shared_key) or self.shared.get_or_fetch(
+                    shared_key, lambda: sorted(self._picklist(s, record_type)), self.stage_ttl
+                )
+                values, left = frozenset(entry.value), entry.seconds_left
+            self._picklists.put(key, values, left)  # never outlives the shared entry it came from
             return values
+
+    def _picklist(self, s: SfSession, record_type: str) -> frozenset:
+        """One UI API call: the StageName values of a record type (the store is not written meanwhile)."""
+        body = self.client.api(
+            s, "GET", f"/ui-api/object-info/Opportunity/picklist-values/{record_type}/StageName"
+        )
+        return frozenset(v["value"] for v in body.get("values", []))
 
     def only(self, s: SfSession, org: _Org, result: SubResult, deal_id: str) -> d.Deal:
         records = _records(result)

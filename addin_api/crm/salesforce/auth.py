@@ -19,12 +19,16 @@ from addin_api.config import SettingsError
 from addin_api.crm.oauth import authorize_url, pkce_pair
 from addin_api.crm.port import CrmAuthError, CrmError, CrmWrongAccount
 from addin_api.crm.salesforce.client import InvalidGrant, SalesforceClient, SfSession
+from addin_api.crm.shared_cache import SharedCache
 from addin_api.crm.tokens import TokenStore
 from addin_api.domain import Principal
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 ASSERTION_SECONDS = 170  # Salesforce accepts an exp at most 3 minutes ahead; keep a margin for clock skew
 SCOPES = "api id refresh_token"  # id: the identity URL, to check who actually signed in
+# Token answers carry no expiry (the org's session timeout decides, 2 hours by default). A shared
+# session older than this is minted again; a dead one before that costs one 401 and one renewal.
+SHARED_SESSION_SECONDS = 3600.0
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +37,9 @@ WrongAccount = CrmWrongAccount  # the Salesforce user who signed in is not the o
 __all__ = ["WrongAccount", "pkce_pair", "build_auth"]
 
 
-def build_auth(settings, client: SalesforceClient, engine) -> JwtBearerAuth | WebServerAuth:
+def build_auth(
+    settings, client: SalesforceClient, engine, shared: SharedCache | None = None
+) -> JwtBearerAuth | WebServerAuth:
     """JWT bearer when a private key is configured, else per-rep web-server connections."""
     if not settings.salesforce_client_id:
         raise SettingsError("ADDIN_SALESFORCE_CLIENT_ID is required for the Salesforce CRM")
@@ -53,6 +59,7 @@ def build_auth(settings, client: SalesforceClient, engine) -> JwtBearerAuth | We
             settings.salesforce_client_secret,
             store,
             usernames,
+            shared=shared,
         )
     try:  # load now so a bad key fails at start-up, not at the first rep's sidebar open
         with open(settings.salesforce_private_key_path, "rb") as f:
@@ -61,7 +68,9 @@ def build_auth(settings, client: SalesforceClient, engine) -> JwtBearerAuth | We
         raise SettingsError(
             f"ADDIN_SALESFORCE_PRIVATE_KEY_PATH: not a readable unencrypted PEM key ({exc})"
         ) from None
-    return JwtBearerAuth(client, settings.salesforce_login_url, settings.salesforce_client_id, key, usernames)
+    return JwtBearerAuth(
+        client, settings.salesforce_login_url, settings.salesforce_client_id, key, usernames, shared=shared
+    )
 
 
 def parse_username_map(raw: str) -> dict[str, str]:
@@ -80,12 +89,15 @@ def username_for(rep: Principal, mapping: dict[str, str]) -> str:
 
 
 class _Auth:
-    """Per-rep access-token cache; subclasses say how to get a new token."""
+    """Per-rep access tokens in memory, then in the shared cache; subclasses say how to get a new one."""
 
-    def __init__(self, client: SalesforceClient, login_url: str, client_id: str):
+    def __init__(
+        self, client: SalesforceClient, login_url: str, client_id: str, shared: SharedCache | None = None
+    ):
         self.client = client
         self.login_url = login_url.rstrip("/")
         self.client_id = client_id
+        self.shared = shared  # None: this process's memory only
         self._sessions: dict[str, SfSession] = {}
         self._lock = threading.Lock()
         self._rep_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
@@ -108,9 +120,20 @@ class _Auth:
                 current = self._sessions.get(rep.key)
             if current is not None and current is not seen:  # renewed by another thread while we waited
                 return current
+            # Another worker's token, unless it is the one just refused: then this worker renews it.
+            borrowed = self._shared_session(rep)
+            if borrowed is not None and borrowed != seen:
+                self._cache(rep, borrowed)
+                return borrowed
             new = self._mint(rep)
             self._cache(rep, new)
+            if self.shared is not None:
+                self.shared.put(_session_key(rep), _sealable(new), SHARED_SESSION_SECONDS, secret=True)
             return new
+
+    def _shared_session(self, rep: Principal) -> SfSession | None:
+        entry = self.shared.get(_session_key(rep), secret=True) if self.shared is not None else None
+        return SfSession(**entry.value, borrowed=True) if entry is not None else None
 
     def _rep_lock(self, rep: Principal) -> threading.Lock:
         with self._lock:
@@ -128,9 +151,16 @@ class JwtBearerAuth(_Auth):
     """Server-signed assertions naming each rep; no refresh tokens, a new assertion when a session ends."""
 
     def __init__(
-        self, client: SalesforceClient, login_url: str, client_id: str, private_key, usernames: dict[str, str]
+        self,
+        client: SalesforceClient,
+        login_url: str,
+        client_id: str,
+        private_key,
+        usernames: dict[str, str],
+        *,
+        shared: SharedCache | None = None,
     ):
-        super().__init__(client, login_url, client_id)
+        super().__init__(client, login_url, client_id, shared)
         self._key = private_key  # a cryptography RSA key object, or PEM text
         self.usernames = usernames
 
@@ -160,8 +190,10 @@ class WebServerAuth(_Auth):
         client_secret: str,
         store: TokenStore,
         usernames: dict[str, str] | None = None,
+        *,
+        shared: SharedCache | None = None,
     ):
-        super().__init__(client, login_url, client_id)
+        super().__init__(client, login_url, client_id, shared)
         self.client_secret = client_secret
         self.store = store
         self.usernames = usernames or {}
@@ -243,6 +275,18 @@ class WebServerAuth(_Auth):
             if body.get("refresh_token") and body["refresh_token"] != stored.refresh_token:  # rotation is on
                 self.store.save(rep.key, body["refresh_token"], body["instance_url"])
             return _session(body)
+
+
+def _session_key(rep: Principal) -> str:
+    return f"session:{rep.key}"
+
+
+def _sealable(session: SfSession) -> dict:
+    return {
+        "access_token": session.access_token,
+        "instance_url": session.instance_url,
+        "user_id": session.user_id,
+    }
 
 
 def _session(body: dict) -> SfSession:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -48,6 +48,7 @@ class SfSession:
     access_token: str
     instance_url: str
     user_id: str = ""
+    borrowed: bool = field(default=False, compare=False)  # taken from the shared cache, not minted here
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from tests.fakes import FaultyCrm
 from tests.keys import BASE_SETTINGS, SECRET_KEY
 from tests.schema import migrated_sqlite
 from tests.standins.idp import TENANT, TestIdentityProvider
+from tests.standins.salesforce import SalesforceStandin, signing_key
 
 REP, REP2 = "rep@demo.example", "rep2@demo.example"
 
@@ -102,6 +103,13 @@ def new_empty_database(request, tmp_path):
 def empty_database_url(new_empty_database):
     """A database no migration has touched."""
     return new_empty_database()
+
+
+@pytest.fixture
+def sf():
+    """A loopback Salesforce org that trusts the test JWT signing key (JWT bearer sign-in)."""
+    with SalesforceStandin(public_key_pem=signing_key().public_pem) as standin:
+        yield standin
 
 
 @pytest.fixture

@@ -38,12 +38,6 @@ PATCH_OPP = "PATCH /services/data/v67.0/sobjects/Opportunity"
 
 
 @pytest.fixture
-def sf():
-    with SalesforceStandin(public_key_pem=signing_key().public_pem) as standin:
-        yield standin
-
-
-@pytest.fixture
 def ids(sf):
     return sf.load_dataset(DATASET, usernames={"rep2@demo.example": SAM})
 

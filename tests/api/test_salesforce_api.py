@@ -9,13 +9,7 @@ from addin_api.crm.local.demo_data import demo_dataset
 from addin_api.services.drain import drain_once
 from addin_api.store.models import AuditEntry
 from tests.conftest import REP, REP2, ApiClient
-from tests.standins.salesforce import SalesforceStandin, signing_key
-
-
-@pytest.fixture
-def sf():
-    with SalesforceStandin(public_key_pem=signing_key().public_pem) as standin:
-        yield standin
+from tests.standins.salesforce import signing_key
 
 
 @pytest.fixture

@@ -12,17 +12,11 @@ from sqlalchemy import event, text
 
 from addin_api.crm.local.demo_data import demo_dataset
 from tests.conftest import REP, ApiClient
-from tests.standins.salesforce import SalesforceStandin, signing_key
+from tests.standins.salesforce import signing_key
 
 RECORD_TYPE = "012000000000RT1AAA"
 STAGES = ["Problem identified", "Technical fit", "Closed won", "Closed lost"]
 TOKEN = "/services/oauth2/token"
-
-
-@pytest.fixture
-def sf():
-    with SalesforceStandin(public_key_pem=signing_key().public_pem) as standin:
-        yield standin
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from marshmallow import Schema, fields
-from marshmallow.utils import get_value, missing
+from marshmallow.utils import missing
 
 from addin_api.api import schemas as sc
 
@@ -59,14 +59,16 @@ def _convert(field: fields.Field, owner: Schema) -> Dump:
         many = field.many
         convert = (lambda value: [nested(v) for v in value]) if many else nested
     elif isinstance(field, fields.List):
-        inner = _convert(field.inner, owner)
+        inner = _nullable(_convert(field.inner, owner))
         convert = lambda value: [inner(v) for v in value]  # noqa: E731
     else:
         convert = _leaf(field)
         if convert is None:
             raise TypeError(f"{type(owner).__name__}.{field.name}: no fast dump for {type(field).__name__}")
-    if isinstance(field, sc._DumpedOnce):
-        convert = _shared(convert)
+    return _shared(convert) if isinstance(field, sc._DumpedOnce) else convert
+
+
+def _nullable(convert: Dump) -> Dump:
     return lambda value: None if value is None else convert(value)
 
 
@@ -90,6 +92,7 @@ def _shared(convert: Dump) -> Dump:
 
 
 _COMPILED: dict[type[Schema], Dump] = {}
+_WHOLE, _TEXT, _VALUE = "whole", "text", "value"
 
 
 def compile_schema(schema_cls: type[Schema]) -> Dump:
@@ -97,22 +100,26 @@ def compile_schema(schema_cls: type[Schema]) -> Dump:
     if schema_cls in _COMPILED:
         return _COMPILED[schema_cls]
     owner = schema_cls()
-    plan = []
+    plan = []  # (key, attribute, kind, converter)
     for name, field in owner.dump_fields.items():
-        method = isinstance(field, fields.Method)
-        plan.append((field.data_key or name, field.attribute or name, method, _convert(field, owner)))
+        convert = _convert(field, owner)
+        kind = _WHOLE if isinstance(field, fields.Method) else _TEXT if convert is _text else _VALUE
+        plan.append((field.data_key or name, field.attribute or name, kind, convert))
     hooks = [getattr(owner, name) for name, _, _ in _plain_pre_dump_hooks(schema_cls)]
 
     def dump(obj):
         for hook in hooks:
             obj = hook(obj, many=False)
+        get = obj.get if isinstance(obj, dict) else lambda attr, default: getattr(obj, attr, default)
         out = {}
-        for key, attr, method, convert in plan:
-            if method:
+        for key, attr, kind, convert in plan:
+            if kind is _WHOLE:  # a Method field is given the whole object
                 out[key] = convert(obj)
                 continue
-            value = get_value(obj, attr)
-            if value is not missing:
+            value = get(attr, missing)
+            if value is None or (kind is _TEXT and type(value) is str):
+                out[key] = value  # what every field dumps None as; text as itself
+            elif value is not missing:
                 out[key] = convert(value)
         return out
 

@@ -131,11 +131,11 @@ _ranked = select(
     func.count().over(partition_by=(_activity.c.deal_id, _activity.c.direction)).label("count_dir"),
 ).where(_activity.c.deal_id.in_(_ids))
 _r = _ranked.subquery()
-# The recent emails, plus each direction's newest (its count and last date), newest first.
+# The recent emails, plus each direction's newest (its count and last date); per deal newest first.
 EMAILS = (
     select(_r)
     .where(or_(_r.c.n <= RECENT_ACTIVITIES, _r.c.n_dir == literal_column("1")))
-    .order_by(_r.c.sent_at.desc())
+    .order_by(_r.c.deal_id, _r.c.n)
 )
 STAGES = (
     select(_stage.c.key, _stage.c.label, _stage.c.is_closed, _stage.c.is_won, _stage.c.probability)
@@ -234,27 +234,28 @@ def _emails(conn: Connection, ids: list[int]) -> dict[int, tuple[d.ActivityStats
     """deal id → (counts and last dates per direction, the recent emails newest first)."""
     last: dict[int, dict[str, tuple[int, datetime]]] = {}
     recent: dict[int, list[d.EmailActivity]] = {}
-    for row in conn.execute(EMAILS, {"ids": ids}):
-        if row.n_dir == 1:
-            last.setdefault(row.deal_id, {})[row.direction] = (row.count_dir, aware(row.sent_at))
-        if row.n <= RECENT_ACTIVITIES:
-            recent.setdefault(row.deal_id, []).append(_email(row))
+    for deal_id, message_id, subject, direction, sent_at, rating, body, n, n_dir, count_dir in conn.execute(
+        EMAILS, {"ids": ids}
+    ):
+        sent_at = aware(sent_at)
+        if n_dir == 1:
+            last.setdefault(deal_id, {})[direction] = (count_dir, sent_at)
+        if n <= RECENT_ACTIVITIES:
+            recent.setdefault(deal_id, []).append(
+                d.EmailActivity(
+                    message_id,
+                    subject,
+                    d.Direction(direction),
+                    sent_at,
+                    d.Rating(rating) if rating else None,
+                    # The embedded CRM keeps bodies: read cold (cached per text); our ledger's reading,
+                    # scored with the org's learning when the email was logged, replaces it in the views.
+                    score_cold(body, subject) if (body or "").strip() else None,
+                )
+            )
     return {deal_id: (_stats(last.get(deal_id, {})), recent.get(deal_id, [])) for deal_id in last}
 
 
 def _stats(by_direction: dict[str, tuple[int, datetime]]) -> d.ActivityStats:
     inbound, outbound = by_direction.get("inbound", (0, None)), by_direction.get("outbound", (0, None))
     return d.ActivityStats(inbound[0], outbound[0], inbound[1], outbound[1])
-
-
-def _email(row: Row) -> d.EmailActivity:
-    return d.EmailActivity(
-        row.message_id,
-        row.subject,
-        d.Direction(row.direction),
-        aware(row.sent_at),
-        d.Rating(row.rating) if row.rating else None,
-        # The embedded CRM keeps bodies: read them cold (cached per text); our ledger's reading, scored
-        # with the org's learning when the email was logged, replaces this in the views.
-        score_cold(row.body, row.subject) if (row.body or "").strip() else None,
-    )

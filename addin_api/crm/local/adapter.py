@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from addin_api import domain as d
-from addin_api.crm.local import captured, people, reads
+from addin_api.crm.local import captured, page_query, people, reads
 from addin_api.crm.local import models as m
 from addin_api.crm.local.pages import deal_link
 from addin_api.crm.port import CrmConflict, CrmNotFound, CrmRejected, CrmUnavailable
@@ -93,13 +93,13 @@ class LocalCrm:
         self, rep: d.Principal, limit: int, after: tuple[date, str] | None, stage: str | None
     ) -> list[d.Deal]:
         """A page of the rep's open deals in (close date, id) order: one indexed query, `limit` mapped."""
-        params = {"email": rep.email.lower(), "limit": limit, "stage": stage}
         if after is not None:
             if not (after[1].isascii() and after[1].isdigit()):
                 raise CrmRejected("the page cursor is not one of the embedded CRM")
-            params.update(after_close=after[0], after_id=int(after[1]))
+            after = after[0], int(after[1])
+        params = page_query.page_params(rep.email.lower(), limit, stage, after)
         with self._reading() as conn:
-            rows = conn.execute(reads.PAGES[stage is not None, after is not None], params).all()
+            rows = conn.execute(page_query.PAGES[stage is not None, after is not None], params).all()
             return self._mapper.deals(conn, rows)
 
     def update_deal(self, rep: d.Principal, deal_id: str, changes: d.DealChanges) -> d.Deal:

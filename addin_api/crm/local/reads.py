@@ -9,7 +9,7 @@ stakeholders, their team, and their emails (counts, last dates and the recent on
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, bindparam, func, literal_column, or_, select, union
 from sqlalchemy.engine import Connection, Row
@@ -19,13 +19,12 @@ from addin_api.crm.local import models as m
 from addin_api.signals.service import score_cold
 
 RECENT_ACTIVITIES = 10
-NO_CLOSE_DATE = date.max  # a deal without a close date sorts last
 
 _deal, _stage, _account = m.Deal.__table__, m.Stage.__table__, m.Account.__table__
 _role, _contact, _team = m.DealContact.__table__, m.Contact.__table__, m.DealTeamMember.__table__
 _activity = m.Activity.__table__
 
-_DEAL_COLUMNS = (
+DEAL_COLUMNS = (
     _deal.c.id,
     _deal.c.pipeline_id,
     _deal.c.name,
@@ -52,34 +51,23 @@ _DEAL_COLUMNS = (
     _stage.c.probability.label("stage_probability"),
     _account.c.name.label("account_name"),
 )
-_DEALS = select(*_DEAL_COLUMNS).select_from(
-    _deal.join(_stage, _deal.c.stage_id == _stage.c.id).join(_account, _deal.c.account_id == _account.c.id)
-)
-_OPEN = _stage.c.is_closed.is_(False)
+
+
+def deal_joins(deals):
+    """`deals` (the deal table, or a join with it) joined with the deal's stage and account."""
+    return deals.join(_stage, _deal.c.stage_id == _stage.c.id).join(
+        _account, _deal.c.account_id == _account.c.id
+    )
+
+
+_DEALS = select(*DEAL_COLUMNS).select_from(deal_joins(_deal))
+OPEN = _stage.c.is_closed.is_(False)
 
 BY_ID = _DEALS.where(_deal.c.id == bindparam("id"))
 
 _on_team = select(_team.c.deal_id).where(_team.c.email == bindparam("email"))
-_mine = and_(_OPEN, or_(_deal.c.owner_email == bindparam("email"), _deal.c.id.in_(_on_team)))
+_mine = and_(OPEN, or_(_deal.c.owner_email == bindparam("email"), _deal.c.id.in_(_on_team)))
 OPEN_OF = _DEALS.where(_mine)
-
-_close = func.coalesce(_deal.c.close_date, NO_CLOSE_DATE)
-_after = or_(
-    _close > bindparam("after_close"),
-    and_(_close == bindparam("after_close"), _deal.c.id > bindparam("after_id")),
-)
-
-
-def _page(stage: bool, after: bool):
-    query = _DEALS.where(_mine)
-    if stage:
-        query = query.where(_stage.c.key == bindparam("stage"))
-    if after:
-        query = query.where(_after)
-    return query.order_by(_close, _deal.c.id).limit(bindparam("limit"))
-
-
-PAGES = {(stage, after): _page(stage, after) for stage in (False, True) for after in (False, True)}
 
 CONTACTS = (
     select(_contact.c.id, _contact.c.email, _contact.c.name, _contact.c.title, _account.c.name)
@@ -92,13 +80,13 @@ _by_account = (
     select(_contact.c.id.label("contact_id"), _deal.c.id.label("deal_id"))
     .select_from(_contact.join(_deal, _deal.c.account_id == _contact.c.account_id))
     .join(_stage, _deal.c.stage_id == _stage.c.id)
-    .where(_contact.c.id.in_(_contact_ids), _OPEN)
+    .where(_contact.c.id.in_(_contact_ids), OPEN)
 )
 _by_role = (
     select(_role.c.contact_id, _role.c.deal_id)
     .select_from(_role.join(_deal, _deal.c.id == _role.c.deal_id))
     .join(_stage, _deal.c.stage_id == _stage.c.id)
-    .where(_role.c.contact_id.in_(_contact_ids), _OPEN)
+    .where(_role.c.contact_id.in_(_contact_ids), OPEN)
 )
 _either = union(_by_account, _by_role).subquery()
 CONTACT_DEALS = select(_either).order_by(_either.c.contact_id, _either.c.deal_id)
@@ -168,43 +156,37 @@ class DealMapper:
         ]
 
     def _deal(self, conn: Connection, row: Row, people, team, stats, activities) -> d.Deal:
-        stage = d.Stage(
-            row.stage_key, row.stage_label, row.stage_is_closed, row.stage_is_won, row.stage_probability
-        )
+        (  # unpacked in DEAL_COLUMNS order: a tuple reads faster than 25 named lookups on a Row
+            deal_id, pipeline_id, name, amount, currency, close_date, next_step, owner_email, owner_name,
+            probability, revision, updated_at, updated_by, *case, stage_key, stage_label, stage_is_closed,
+            stage_is_won, stage_probability, account_name,
+        ) = row  # fmt: skip
+        next_step = next_step or ""
         return d.Deal(
-            id=str(row.id),
-            name=row.name,
-            account_name=row.account_name,
-            stage=stage,
-            stages=self.stages_of(conn, row.pipeline_id),
-            amount=row.amount,
-            currency=row.currency,
-            close_date=row.close_date,
-            next_step=row.next_step or "",
-            owner_email=row.owner_email,
-            owner_name=row.owner_name,
-            probability=row.probability,
-            version=d.make_version(
-                str(row.revision), row.stage_key, row.next_step or "", row.amount, row.close_date
-            ),
-            url=self.link_of(row.id),
+            id=str(deal_id),
+            name=name,
+            account_name=account_name,
+            stage=d.Stage(stage_key, stage_label, stage_is_closed, stage_is_won, stage_probability),
+            stages=self.stages_of(conn, pipeline_id),
+            amount=amount,
+            currency=currency,
+            close_date=close_date,
+            next_step=next_step,
+            owner_email=owner_email,
+            owner_name=owner_name,
+            probability=probability,
+            version=d.make_version(str(revision), stage_key, next_step, amount, close_date),
+            url=self.link_of(deal_id),
             stakeholders=tuple(
-                d.Stakeholder(str(cid), name, email, role, is_primary)
-                for _, cid, name, email, role, is_primary in people
+                d.Stakeholder(str(cid), who, email, role, is_primary)
+                for _, cid, who, email, role, is_primary in people
             ),
             team_emails=tuple(email for _, email in team),
-            business_case=d.BusinessCase(
-                row.bc_problem,
-                row.bc_root_cause,
-                row.bc_why_it_matters,
-                row.bc_budget,
-                row.bc_compelling_event,
-                row.bc_risks,
-            ),
+            business_case=d.BusinessCase(*case),
             activities=tuple(activities),
             stats=stats,
-            changed_by=row.updated_by,
-            changed_at=aware(row.updated_at),
+            changed_by=updated_by,
+            changed_at=aware(updated_at),
         )
 
 

@@ -29,11 +29,9 @@ _undated_after_id = bindparam("undated_after_id", type_=Integer)  # 0 unless the
 
 
 def _source(where, order, stage: bool):
-    query = (
-        select(_deal.c.id, _close.label("close"))
-        .select_from(_deal.join(_stage, _deal.c.stage_id == _stage.c.id))
-        .where(OPEN, *where)
-    )
+    # Whole rows, not ids joined back to crm_deal afterwards: PostgreSQL would hash-join those few ids
+    # against a sequential scan of every deal.
+    query = select(*DEAL_COLUMNS, _close.label("close")).select_from(deal_joins(_deal)).where(OPEN, *where)
     if stage:
         query = query.where(_stage.c.key == bindparam("stage"))
     return select(query.order_by(*order).limit(_limit).subquery())
@@ -59,8 +57,7 @@ def _statement(stage: bool, after: bool):
         _source(team, (_close, _deal.c.id), stage),
     ).subquery()
     return (
-        select(*DEAL_COLUMNS)
-        .select_from(deal_joins(picked.join(_deal, _deal.c.id == picked.c.id)))
+        select(*(picked.c[column.name] for column in DEAL_COLUMNS))
         .order_by(picked.c.close, picked.c.id)
         .limit(_limit)
     )

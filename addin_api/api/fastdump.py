@@ -55,6 +55,15 @@ def _convert(field: fields.Field, owner: Schema) -> Dump:
     if isinstance(field, fields.Decimal):
         return lambda value: field._serialize(value, None, None)
     if isinstance(field, fields.Nested):
+        if (
+            isinstance(field, fields.Pluck)
+            or field.only
+            or field.exclude
+            or not isinstance(field.nested, type)
+        ):
+            raise TypeError(
+                f"{type(owner).__name__}.{field.name}: only plain Nested(SchemaClass) has a fast dump"
+            )
         nested = compile_schema(field.nested)
         many = field.many
         convert = (lambda value: [nested(v) for v in value]) if many else nested

@@ -158,12 +158,21 @@ def test_a_shared_stage_list_is_dumped_once_and_stays_equal():
     assert first["stages"] == sc.DealSchema().dump(VIEWS[3])["stages"]
 
 
-def test_a_field_type_the_compiler_does_not_know_is_refused_at_compile_time():
-    class Odd(Schema):
-        when = fields.TimeDelta()
+@pytest.mark.parametrize(
+    "field",
+    [
+        fields.TimeDelta(),
+        fields.Pluck(sc.StageSchema, "id"),
+        fields.Nested(sc.StageSchema, only=("id",)),
+        fields.Nested(lambda: sc.StageSchema()),
+    ],
+    ids=["timedelta", "pluck", "nested-only", "nested-callable"],
+)
+def test_a_field_the_compiler_cannot_dump_alike_is_refused_at_compile_time(field):
+    odd = type("Odd", (Schema,), {"when": field})
 
     with pytest.raises(TypeError, match="Odd.when"):
-        fastdump.compile_schema(Odd)
+        fastdump.compile_schema(odd)
 
 
 def test_a_post_dump_hook_is_refused_rather_than_skipped():

@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 
 class ChangeState:
@@ -445,6 +446,7 @@ def tracked_values(deal: Deal) -> dict:
     }
 
 
+@lru_cache(maxsize=4096)  # a page of deals repeats the same stages, steps and dates
 def _field_hash(value) -> str:
     if isinstance(value, Decimal):
         value = format(value.normalize(), "f")  # 120000.0 and 120000.00 are the same amount

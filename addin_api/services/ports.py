@@ -134,8 +134,9 @@ class LedgerPort(Protocol):
     def entries(self, crm: str, deal_ids: list[str], message_id: str) -> dict:
         """Our record of one email on each of these deals, by deal id."""
 
-    def sentiments(self, crm: str, deal_ids: list[str]) -> dict[str, dict[str, Sentiment]]:
-        """The sentiment of every email we logged on these deals: deal id → Message-ID → sentiment."""
+    def read(self, crm: str, deal_ids: list[str], message_id: str | None = None) -> Any:
+        """In one read: `.sentiments`, deal id → Message-ID → sentiment of every email we logged on these
+        deals with a reading, and `.entries`, our record of `message_id` on each deal (by deal id)."""
 
 
 class IdempotencyPort(Protocol):
@@ -153,3 +154,6 @@ class CaptureReadPort(Protocol):
 
     def last_pass_at(self) -> datetime | None:
         """When the last capture pass finished, None if capture never ran."""
+
+    def seen(self, crm: str, deal_ids: list[str]) -> tuple[datetime | None, dict[str, CapturedActivity]]:
+        """In one read: when the last pass finished (None: never) and, if one did, these deals' counts."""

@@ -83,7 +83,10 @@ def with_sentiment(deals: Sequence[Deal], crm_name: str, ledger: LedgerPort | No
     deals = list(deals)
     if ledger is None or not deals:
         return deals
-    found = ledger.sentiments(crm_name, list({d.id for d in deals}))
+    return _with_reads(deals, ledger.read(crm_name, list({d.id for d in deals})).sentiments)
+
+
+def _with_reads(deals: Sequence[Deal], found: dict[str, dict[str, Sentiment]]) -> list[Deal]:
     return [_with_read(deal, found.get(deal.id) or {}) for deal in deals]
 
 
@@ -98,9 +101,8 @@ class _Captured:
     """Captured counts of a set of deals and how complete they are (logged emails only, or the mailbox)."""
 
     def __init__(self, capture: CaptureReadPort | None, crm_name: str, deals: Sequence[Deal]):
-        last = capture.last_pass_at() if capture else None
+        last, self.counts = capture.seen(crm_name, list({d.id for d in deals})) if capture else (None, {})
         self.status = CaptureStatus(CaptureStatus.MAILBOX, last) if last else CaptureStatus()
-        self.counts = capture.captured(crm_name, list({d.id for d in deals})) if last and deals else {}
 
     def view(self, deal: Deal, rep: Principal, going_dark_days: int, now: datetime) -> DealView:
         """The deal's view with its captured counts."""
@@ -128,10 +130,9 @@ def email_context(
     )
     if not others:
         return []
-    found = crm_call(crm.find_context, rep, others[:MAX_PARTICIPANTS])
-    if message_id and ledger:
-        found = _with_logged_email(found, crm.name, message_id, ledger)
-    found = _context_with_sentiment(found, crm.name, ledger)
+    found = _context_with_ledger(
+        crm_call(crm.find_context, rep, others[:MAX_PARTICIPANTS]), crm.name, message_id, ledger
+    )
     now = utcnow()
     captured = _Captured(capture, crm.name, [dl for match in found for dl in match.deals])
     views = []
@@ -181,28 +182,27 @@ def deal_view(
         deal = crm_call(crm.get_deal, rep, deal_id)
     except CrmNotFound:
         raise NotFound(f"No deal {deal_id}.") from None
-    if message_id and ledger:
-        deal = _add_logged_email(deal, ledger.entries(crm.name, [deal.id], message_id).get(deal.id))
-    deal = with_sentiment([deal], crm.name, ledger)[0]
+    if ledger is not None:
+        read = ledger.read(crm.name, [deal.id], message_id or None)
+        deal = _with_reads([_add_logged_email(deal, read.entries.get(deal.id))], read.sentiments)[0]
     return _Captured(capture, crm.name, [deal]).view(deal, rep, going_dark_days, utcnow())
 
 
-def _context_with_sentiment(found: list[ContactDeals], crm_name: str, ledger: LedgerPort | None):
-    """Every deal of every contact with its activities' sentiment, in one ledger query."""
+def _context_with_ledger(
+    found: list[ContactDeals], crm_name: str, message_id: str | None, ledger: LedgerPort | None
+) -> list[ContactDeals]:
+    """Every deal with the open email if the rep logged it, and its activities' sentiment: one ledger read."""
     unique = {deal.id: deal for match in found for deal in match.deals}
-    read = {deal.id: deal for deal in with_sentiment(unique.values(), crm_name, ledger)}
-    return [ContactDeals(m.contact, tuple(read[d.id] for d in m.deals)) for m in found]
-
-
-def _with_logged_email(found: list[ContactDeals], crm_name: str, message_id: str, ledger: LedgerPort):
-    deal_ids = list({deal.id for match in found for deal in match.deals})
-    entries = ledger.entries(crm_name, deal_ids, message_id) if deal_ids else {}
-    return [
-        ContactDeals(
-            match.contact, tuple(_add_logged_email(deal, entries.get(deal.id)) for deal in match.deals)
+    if ledger is None or not unique:
+        return found
+    read = ledger.read(crm_name, list(unique), message_id or None)
+    done = {
+        d.id: d
+        for d in _with_reads(
+            [_add_logged_email(d, read.entries.get(d.id)) for d in unique.values()], read.sentiments
         )
-        for match in found
-    ]
+    }
+    return [ContactDeals(m.contact, tuple(done[d.id] for d in m.deals)) for m in found]
 
 
 def _add_logged_email(deal: Deal, entry) -> Deal:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text, delete, func, or_, select
+from sqlalchemy import Integer, String, Text, and_, bindparam, delete, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from addin_api.capture.port import DealCounts, ItemRow, MeetingItem
@@ -157,6 +157,15 @@ class CaptureStore:
         with self.sessions() as s:
             return s.scalar(select(func.max(CapturePass.finished_at)))
 
+    def seen(self, crm: str, deal_ids: Sequence[str]) -> tuple[datetime | None, dict[str, CapturedActivity]]:
+        """In one query: when the last pass finished (None: never) and, if one did, these deals' counts."""
+        with self.sessions() as s:
+            rows = s.execute(_SEEN, {"crm": crm, "deal_ids": list(deal_ids)}).all()
+        last = rows[0].last if rows else None
+        if last is None:
+            return None, {}
+        return last, {r.deal_id: _activity(r) for r in rows if r.deal_id is not None}
+
     @staticmethod
     def _put_cursor(s: Session, source: str, mailbox: str, folder: str, cursor: str) -> None:
         row = s.get(CaptureCursor, (source, mailbox, folder))
@@ -165,6 +174,16 @@ class CaptureStore:
             s.add(CaptureCursor(source=source, mailbox=mailbox, folder=folder, cursor=cursor, updated_at=now))
         else:
             row.cursor, row.updated_at = cursor, now
+
+
+_last_pass = select(func.max(CapturePass.__table__.c.finished_at).label("last")).subquery()
+_C = CaptureCounts.__table__
+# One row per counted deal (or one row of NULL counts), each with the last pass's time. Built once.
+_SEEN = select(_last_pass.c.last, *_C.c).select_from(
+    _last_pass.outerjoin(
+        _C, and_(_C.c.crm == bindparam("crm"), _C.c.deal_id.in_(bindparam("deal_ids", expanding=True)))
+    )
+)
 
 
 def _meeting(meeting: MeetingItem, mailbox: str):

@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass, field
+
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from addin_api.domain import Principal, Sentiment, utcnow
 from addin_api.store.models import EmailLedger
+
+_L = EmailLedger.__table__
+# What a view needs of these deals: every reading, and (with a message id) that email's record. Built
+# once: building the statement costs about as much as running it.
+_READ = select(
+    _L.c.deal_id,
+    _L.c.message_id,
+    _L.c.subject,
+    _L.c.direction,
+    _L.c.sent_at,
+    _L.c.rating,
+    _L.c.sentiment_score,
+    _L.c.sentiment_label,
+    _L.c.sentiment_terms,
+).where(
+    _L.c.crm == bindparam("crm"),
+    _L.c.deal_id.in_(bindparam("deal_ids", expanding=True)),
+    or_(_L.c.sentiment_score.is_not(None), _L.c.message_id == bindparam("message_id")),
+)
+
+
+@dataclass(frozen=True)
+class LedgerRead:
+    """The ledger as the views read it: one email's record per deal, and every reading per deal."""
+
+    entries: dict = field(default_factory=dict)  # deal id → the record of the asked email (has .subject…)
+    sentiments: dict[str, dict[str, Sentiment]] = field(default_factory=dict)  # deal id → Message-ID → …
 
 
 class Ledger:
@@ -85,24 +114,22 @@ class Ledger:
             )
             return {row.deal_id: row for row in rows}
 
-    def sentiments(self, crm: str, deal_ids: list[str]) -> dict[str, dict[str, Sentiment]]:
-        """deal id → Message-ID → sentiment of every email we logged on these deals with a reading."""
+    def read(self, crm: str, deal_ids: list[str], message_id: str | None = None) -> LedgerRead:
+        """One query: the sentiment of every email we logged on these deals and, with `message_id`, our
+        record of that email on each of them."""
         if not deal_ids:
-            return {}
-        query = select(
-            EmailLedger.deal_id,
-            EmailLedger.message_id,
-            EmailLedger.sentiment_score,
-            EmailLedger.sentiment_label,
-            EmailLedger.sentiment_terms,
-        ).where(
-            EmailLedger.crm == crm,
-            EmailLedger.deal_id.in_(deal_ids),
-            EmailLedger.sentiment_score.is_not(None),
-        )
-        out: dict[str, dict[str, Sentiment]] = {}
+            return LedgerRead()
+        entries, found = {}, {}
         with self.sessions() as s:
-            for deal_id, message_id, score, label, terms in s.execute(query):
-                read = Sentiment(score, label or "neutral", tuple((str(t), float(w)) for t, w in terms or []))
-                out.setdefault(deal_id, {})[message_id] = read
-        return out
+            rows = s.execute(_READ, {"crm": crm, "deal_ids": deal_ids, "message_id": message_id}).all()
+        for row in rows:
+            if message_id is not None and row.message_id == message_id:
+                entries[row.deal_id] = row
+            if row.sentiment_score is not None:
+                found.setdefault(row.deal_id, {})[row.message_id] = _sentiment(row)
+        return LedgerRead(entries, found)
+
+
+def _sentiment(row) -> Sentiment:
+    terms = tuple((str(t), float(w)) for t, w in row.sentiment_terms or [])
+    return Sentiment(row.sentiment_score, row.sentiment_label or "neutral", terms)

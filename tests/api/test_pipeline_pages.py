@@ -121,3 +121,26 @@ def test_the_first_page_without_parameters_holds_fifty(api, app):
 def test_bad_paging_parameters_are_refused(api, query):
     r = api.get(f"/api/v1/pipeline?{query}")
     assert r.status_code == 422
+
+
+def test_pages_follow_close_date_then_id_across_owned_team_and_undated_deals(api, app):
+    """Owned deals (dated, undated, one dated 9999-12-31), team-only ones, some both, closed ones
+    interleaved: read a few at a time, the pages are exactly the open deals in (close date, id) order."""
+    deals = book(40)["deals"]
+    for i, deal in enumerate(deals):
+        if i % 6 == 1:
+            deal["team"] = [REP]  # owned and on the team: still shown once
+        if i % 9 == 4:
+            deal["stage"] = "Closed won"
+    deals[3]["close_date"] = "9999-12-31"  # sorts with the undated deals, by id
+    load_dataset(app.extensions["addin_api"].engine, {**book(0), "deals": deals})
+
+    everything = api.get("/api/v1/pipeline?limit=200").get_json()["deals"]
+    pages = [{d["id"] for d in page} for page in all_pages(api, limit=3)]  # each page: warned first
+
+    def position(d):
+        return d["close_date"] or "9999-12-31", int(d["id"])
+
+    ordered = [d["id"] for d in sorted(everything, key=position)]
+    assert len(everything) > 40 and not any(d["stage"]["is_closed"] for d in everything)
+    assert pages == [set(ordered[i : i + 3]) for i in range(0, len(ordered), 3)]

@@ -70,7 +70,10 @@ class Deal(LocalBase):
 
     __tablename__ = "crm_deal"
     # A rep's pipeline page: their deals in close-date order (0006_perf).
-    __table_args__ = (Index("ix_crm_deal_owner_close", "owner_email", "close_date", "id"),)
+    __table_args__ = (
+        Index("ix_crm_deal_owner_close", "owner_email", "close_date", "id"),
+        Index("ix_crm_deal_account", "account_id"),  # a contact's deals through their account (0007)
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("crm_account.id"))
     pipeline_id: Mapped[int] = mapped_column(ForeignKey("crm_pipeline.id"))
@@ -105,6 +108,7 @@ class DealContact(LocalBase):
     """A contact's role on a deal (the stakeholder map)."""
 
     __tablename__ = "crm_deal_contact"
+    __table_args__ = (Index("ix_crm_deal_contact_contact", "contact_id"),)  # deals a contact is on (0007)
     deal_id: Mapped[int] = mapped_column(ForeignKey("crm_deal.id"), primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("crm_contact.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(80), default="")

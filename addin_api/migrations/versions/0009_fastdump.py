@@ -1,7 +1,7 @@
 """Sidebar open: the embedded CRM finds a contact's deals by account and by stakeholder role through indexes.
 
-Revision ID: 0007_fastdump
-Revises: 0006_perf
+Revision ID: 0009_fastdump
+Revises: 0008_crm_cache
 
 Without them each sidebar open scanned every deal and every stakeholder row once per matched contact.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0007_fastdump"
-down_revision = "0006_perf"
+revision = "0009_fastdump"
+down_revision = "0008_crm_cache"
 branch_labels = None
 depends_on = None
 

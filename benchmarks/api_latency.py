@@ -71,6 +71,7 @@ def bench_app(idp, tmp: str, deals: int):
             "instance_path": tmp,
             "secret_key": secrets.token_urlsafe(32),
             "log_level": "WARNING",
+            "view_cache_mb": 0,  # the computed path: repeated reads would be kept answers (throughput.py)
             **idp.settings_overrides(),
         }
     )

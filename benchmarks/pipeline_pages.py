@@ -1,11 +1,12 @@
 """Server time of one pipeline page as a rep's book grows, and the embedded CRM's query plans for it.
 
-Run: python benchmarks/pipeline_pages.py [--books 50,400,1300,5000] [--rounds 30] [--postgres]
+Run: python benchmarks/pipeline_pages.py [--books 50,400,1300,5000] [--rounds 30] [--postgres] [--kept]
 For each book size, a fresh database (SQLite file, or with --postgres a throwaway cluster as in
 tests/postgres.py) holds the demo set plus that many open deals for rep@demo.example (5 emails each) and
 as many again for other reps; the first 50-deal page and a page in the middle are timed in process through
-the Flask test client (token validation, SQL, health, JSON). Then the page query's plan is printed
-(EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL).
+the Flask test client (token validation, SQL, health, JSON), each computed (view cache off; `--kept`:
+on, so repeats are kept answers). Then the page query's plan is printed (EXPLAIN QUERY PLAN on SQLite,
+EXPLAIN on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def databases(postgres: bool, folder: Path):
         yield lambda: stack.enter_context(cluster.fresh_database(migrated=False))
 
 
-def app_with_book(url: str, tmp: str, idp, book: int):
+def app_with_book(url: str, tmp: str, idp, book: int, view_cache_mb: int = 0):
     """An app on `url` whose rep owns `book` open deals (of 2 × book generated ones)."""
     migrate(url)
     app = create_app(
@@ -55,6 +56,7 @@ def app_with_book(url: str, tmp: str, idp, book: int):
             "instance_path": tmp,
             "secret_key": secrets.token_urlsafe(32),
             "log_level": "WARNING",
+            "view_cache_mb": view_cache_mb,  # 0: every page computed; else repeated pages are kept answers
             **idp.settings_overrides(),
         }
     )
@@ -119,6 +121,7 @@ def main() -> None:
     parser.add_argument("--books", default="50,400,1300,5000")
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--kept", action="store_true", help="view cache on: time kept answers")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     print("| rep's open deals | first page p50 / max ms | middle page p50 / max ms | deals on page 1 |")
@@ -130,7 +133,7 @@ def main() -> None:
     ):
         app = None
         for book in (int(b) for b in args.books.split(",")):
-            app = app_with_book(fresh(), tmp, idp, book)
+            app = app_with_book(fresh(), tmp, idp, book, 32 if args.kept else 0)
             client, auth = app.test_client(), {"Authorization": f"Bearer {idp.mint(email=REP)}"}
             p50, worst, first = timed(client, "/api/v1/pipeline?limit=50", auth, args.rounds)
             cursor, middle = first["next"], "n/a"

@@ -9,7 +9,7 @@ import pytest
 from addin_api.domain import utcnow
 from addin_api.services.drain import drain_once
 from tests.api.test_salesforce_api import client as sf_client
-from tests.api.test_salesforce_api import sf, sf_app  # noqa: F401  (fixtures)
+from tests.api.test_salesforce_api import sf_app  # noqa: F401  (a fixture)
 from tests.conftest import REP, ApiClient
 from tests.standins.idp import OTHER_TENANT, TENANT
 

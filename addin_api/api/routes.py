@@ -6,9 +6,8 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from addin_api.api import fastdump
+from addin_api.api import fastdump, view_cache
 from addin_api.api import schemas as sc
-from addin_api.api import view_cache
 from addin_api.api.auth import authenticate, current_rep
 from addin_api.api.idempotency import remember, replay_if_seen
 from addin_api.errors import Conflict, Forbidden, Unprocessable

@@ -14,7 +14,10 @@ the entry is never asked for again), data older than its stamp cannot happen.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Integer
+import contextlib
+import threading
+
+from sqlalchemy import BigInteger, Integer, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -49,13 +52,55 @@ class ViewStamp(StoreBase):
 
 
 class DataStamp:
-    """Reads the current data stamp of one database."""
+    """Reads the current data stamp of one database, one round trip per read.
+
+    Each thread keeps its own connection, taken out of the pool and set to autocommit: a pooled read
+    would cost a checkout ping and a rollback on return (three round trips to PostgreSQL, ~0.5 ms,
+    against ~0.1 ms). A connection that fails is replaced once; all are closed when the engine is disposed.
+    """
 
     def __init__(self, engine: Engine):
         self._engine = engine
         self._sql = _READ[engine.dialect.name]
+        self._local = threading.local()
+        self._opened: list = []
+        self._lock = threading.Lock()
+        event.listen(engine, "engine_disposed", lambda _engine: self.close())
 
     def current(self) -> str:
         """The stamp now: equal stamps mean nothing any view reads has changed in between."""
-        with self._engine.connect() as conn:
-            return str(conn.exec_driver_sql(self._sql).scalar_one())
+        try:
+            return self._read()
+        except self._engine.dialect.loaded_dbapi.Error:  # e.g. the database restarted: one fresh try
+            self._forget()
+            return self._read()
+
+    def close(self) -> None:
+        """Close every connection this reader opened."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for conn in opened:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def _read(self) -> str:
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            raw = self._engine.raw_connection()
+            raw.detach()  # ours for good: the pool opens another in its place
+            self._engine.dialect.set_isolation_level(raw.dbapi_connection, "AUTOCOMMIT")
+            with self._lock:
+                self._opened.append(raw)
+            self._local.conn, cursor = raw, raw.cursor()
+            self._local.cursor = cursor
+        cursor.execute(self._sql)
+        return str(cursor.fetchone()[0])
+
+    def _forget(self) -> None:
+        conn, self._local.conn, self._local.cursor = getattr(self._local, "conn", None), None, None
+        if conn is not None:
+            with self._lock:
+                if conn in self._opened:
+                    self._opened.remove(conn)
+            with contextlib.suppress(Exception):
+                conn.close()

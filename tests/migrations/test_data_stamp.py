@@ -37,3 +37,16 @@ def test_a_committed_write_moves_the_stamp_and_a_read_does_not(database_url):
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM lexicon_orgs WHERE org = 't:1'"))
     assert stamp.current() not in (before, moved)
+
+
+def test_a_reader_whose_connection_was_closed_reads_again_on_a_fresh_one(database_url):
+    engine = make_engine(database_url)
+    stamp = DataStamp(engine)
+    before = stamp.current()
+    stamp.close()  # as if the database had dropped the connection
+    assert stamp.current() == before
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO lexicon_orgs (org, pos_votes, neg_votes, version) VALUES ('t:2', 0, 0, 'v')")
+        )
+    assert stamp.current() != before

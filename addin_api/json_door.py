@@ -51,6 +51,8 @@ def loads(data: str | bytes):
 class SafeJSONProvider(DefaultJSONProvider):
     """Flask's JSON provider with the guarded `loads` (request.get_json goes through it)."""
 
+    sort_keys = False  # keys in schema order: sorting them adds ~15 % to encoding a pipeline page
+
     def loads(self, s, **kwargs):
         """Parse with the door's limits."""
         return loads(s)

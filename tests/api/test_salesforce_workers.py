@@ -73,7 +73,7 @@ def test_many_first_opens_across_two_workers_fetch_a_record_types_stages_once(wo
     for n, app in enumerate(apps):
         crm = app.extensions["addin_api"].crm
         crm.shared.get = spy_lookups(crm.shared.get, n, looked, both_looked)
-        crm._picklist = wait_for_both(crm._picklist, looked, both_looked)
+        crm.picklists._ask = wait_for_both(crm.picklists._ask, looked, both_looked)
     opens = 8
     barrier = threading.Barrier(opens)
 

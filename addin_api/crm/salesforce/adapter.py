@@ -6,7 +6,6 @@ Docs: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/r
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,12 +36,12 @@ from addin_api.crm.salesforce.client import (
     raise_for_composite,
     sub,
 )
+from addin_api.crm.salesforce.picklists import MASTER_RECORD_TYPE, Picklists, TtlCache
 from addin_api.crm.salesforce.queries import ORGANIZATION, STAGES, Queries
 from addin_api.crm.shared_cache import SharedCache
 
 T = TypeVar("T")
 STAGE_TTL_SECONDS = 3600.0
-MASTER_RECORD_TYPE = "012000000000000AAA"  # opportunities without a record type use every active stage
 OPPORTUNITY_ID = re.compile(r"^006[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$")
 
 
@@ -50,42 +49,6 @@ OPPORTUNITY_ID = re.compile(r"^006[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$")
 class _Org:
     stages: tuple[d.Stage, ...]
     currency: str
-
-
-class _TtlCache:
-    """A small thread-safe dict whose entries expire; stage lists change rarely but do change."""
-
-    def __init__(self, ttl: float, clock: Callable[[], float]):
-        self.ttl, self.clock, self._data, self._lock = ttl, clock, {}, threading.Lock()
-
-    def get(self, key):
-        """The live value, or None if absent or expired."""
-        with self._lock:
-            expires, value = self._data.get(key, (0.0, None))
-        return value if expires > self.clock() else None
-
-    def matching(self, keep: Callable[[object, object], bool]) -> list:
-        """Keys of the live entries for which `keep(key, value)` holds."""
-        now = self.clock()
-        with self._lock:
-            return [k for k, (expires, v) in self._data.items() if expires > now and keep(k, v)]
-
-    def put(self, key, value, ttl: float | None = None) -> None:
-        """Store a value for one TTL, or for the `ttl` seconds it has left elsewhere."""
-        with self._lock:
-            self._data[key] = (self.clock() + min(self.ttl, self.ttl if ttl is None else ttl), value)
-
-
-class _KeyLocks:
-    """One lock per key (single flight): many first requests for one key make one fetch, the rest wait."""
-
-    def __init__(self):
-        self._guard, self._locks = threading.Lock(), {}
-
-    def __call__(self, key) -> threading.Lock:
-        """The lock of `key` (created on first use; a handful of keys per org, so never dropped)."""
-        with self._guard:
-            return self._locks.setdefault(key, threading.Lock())
 
 
 class SalesforceCrm:
@@ -111,10 +74,8 @@ class SalesforceCrm:
         # Only the web-server flow has reps connect their own account; JWT bearer needs nothing from them.
         self.connector = auth if isinstance(auth, WebServerAuth) else None
         self.capture_fields = capture_fields or {}  # captured count name → Opportunity field
-        self._orgs = _TtlCache(stage_ttl, clock)  # per instance_url
-        self._picklists = _TtlCache(stage_ttl, clock)  # per (instance_url, record type id), then `shared`
-        self.stage_ttl = stage_ttl
-        self._picklist_locks = _KeyLocks()
+        self._orgs = TtlCache(stage_ttl, clock)  # per instance_url
+        self.picklists = Picklists(client, stage_ttl, clock, shared)
 
     @classmethod
     def from_settings(cls, settings, *, engine, http: requests.Session | None = None) -> SalesforceCrm:
@@ -355,21 +316,13 @@ class SalesforceCrm:
         (opps,), org = self.read(s, [query_sub(self.queries.opportunity(deal_id), "deal")])
         return self.only(s, org, opps, deal_id)
 
-    def record_types_with(self, s: SfSession, org: _Org, stage_id: str | None) -> tuple | None:
-        """Record types (None: no record type) whose cached stages have `stage_id`; None for no stage."""
-        if stage_id is None:
-            return None
-        master = (None, MASTER_RECORD_TYPE) if any(st.id == stage_id for st in org.stages) else ()
-        cached = self._picklists.matching(lambda key, names: key[0] == s.instance_url and stage_id in names)
-        return (*master, *(rt for _, rt in cached))
-
     def _only_existing(self, s: SfSession, deal_id: str) -> None:
         (opps,), _ = self.read(s, [query_sub(f"SELECT Id FROM Opportunity WHERE Id = '{deal_id}'", "deal")])
         if not _records(opps):
             raise CrmNotFound(f"no opportunity {deal_id}")
 
     def _deals(self, s: SfSession, org: _Org, records: list[dict]) -> list[d.Deal]:
-        allowed = self._allowed_stages(s, {r.get("RecordTypeId") or MASTER_RECORD_TYPE for r in records})
+        allowed = self.picklists.allowed(s, {r.get("RecordTypeId") or MASTER_RECORD_TYPE for r in records})
         q = self.queries
         ctx = m.MapContext(s.instance_url, org.currency, q.rating_field, q.email_mode, q.business_case_fields)
         out = []
@@ -378,44 +331,6 @@ class SalesforceCrm:
             stages = tuple(st for st in org.stages if names is None or st.id in names)
             out.append(m.to_deal(rec, stages, ctx))
         return out
-
-    def _allowed_stages(self, s: SfSession, record_types: set[str]) -> dict[str, frozenset | None]:
-        """StageName values per record type (None = all active stages), from cache or the UI API."""
-        allowed: dict[str, frozenset | None] = {MASTER_RECORD_TYPE: None}
-        missing = []
-        for rt in record_types - {MASTER_RECORD_TYPE}:
-            allowed[rt] = self._picklists.get((s.instance_url, rt))
-            if allowed[rt] is None:
-                missing.append(rt)
-        # Cold cache only: one call per record type seen for the first time. Direct GETs, because the
-        # composite resource documents sObject and query subrequests, not the UI API.
-        for rt in missing:
-            allowed[rt] = self._fetch_picklist(s, rt)
-        return allowed
-
-    def _fetch_picklist(self, s: SfSession, record_type: str) -> frozenset:
-        """One record type's StageName values; concurrent first requests, in all workers, share one call."""
-        key = (s.instance_url, record_type)
-        with self._picklist_locks(key):  # one thread per process asks the shared cache
-            if (cached := self._picklists.get(key)) is not None:  # fetched while we waited
-                return cached
-            if self.shared is None:
-                values, left = self._picklist(s, record_type), None
-            else:
-                shared_key = f"picklist:{s.instance_url}:{record_type}"
-                entry = self.shared.get(shared_key) or self.shared.get_or_fetch(
-                    shared_key, lambda: sorted(self._picklist(s, record_type)), self.stage_ttl
-                )
-                values, left = frozenset(entry.value), entry.seconds_left
-            self._picklists.put(key, values, left)  # never outlives the shared entry it came from
-            return values
-
-    def _picklist(self, s: SfSession, record_type: str) -> frozenset:
-        """One UI API call: the StageName values of a record type (the store is not written meanwhile)."""
-        body = self.client.api(
-            s, "GET", f"/ui-api/object-info/Opportunity/picklist-values/{record_type}/StageName"
-        )
-        return frozenset(v["value"] for v in body.get("values", []))
 
     def only(self, s: SfSession, org: _Org, result: SubResult, deal_id: str) -> d.Deal:
         records = _records(result)

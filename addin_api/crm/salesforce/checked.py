@@ -39,7 +39,9 @@ def update(
     org = crm.org(s)  # cold cache only: one call first, so the gate can name the valid record types
     if not s.user_id:
         return CheckedWrite(crm.deal_now(s, deal_id)), False
-    gate = crm.queries.write_gate(deal_id, s.user_id, crm.record_types_with(s, org, changes.stage_id))
+    gate = crm.queries.write_gate(
+        deal_id, s.user_id, crm.picklists.record_types_with(s, {st.id for st in org.stages}, changes.stage_id)
+    )
     patch = sub(
         "PATCH", f"/sobjects/Opportunity/{GATE}", "patch", fields, {"If-Unmodified-Since": m.http_date(since)}
     )

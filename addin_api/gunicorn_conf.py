@@ -13,8 +13,9 @@ workers = int(os.environ.get("ADDIN_WORKERS", "2"))
 threads = int(os.environ.get("ADDIN_THREADS", "8"))
 worker_class = "gthread"
 accesslog = "-"
-# Paths only: query strings carry participants' addresses.
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# Paths only: query strings carry participants' addresses. <pid> first: which worker answered (each keeps
+# caches of its own).
+access_log_format = '%(p)s %(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
 
 def settings(**overrides) -> dict:

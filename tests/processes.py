@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
 import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -20,6 +26,14 @@ def demo_env(database_url: str, instance: Path) -> dict[str, str]:
     env.update(ADDIN_INSTANCE_PATH=str(instance), ADDIN_DATABASE_URL=database_url)
     env.pop("ADDIN_PUBLIC_BASE_URL", None)
     return env
+
+
+def settings_env(settings: dict[str, Any]) -> dict[str, str]:
+    """Settings as a test app takes them (`idp.settings_overrides()`, …) as a process's ADDIN_* variables."""
+    return {
+        f"ADDIN_{name.upper()}": ",".join(value) if isinstance(value, tuple) else str(value)
+        for name, value in settings.items()
+    }
 
 
 def free_port() -> int:
@@ -48,6 +62,65 @@ def wait_ready(base_url: str, procs: dict[str, subprocess.Popen], logs: dict[str
             pass
         time.sleep(0.1)  # polling a condition (readiness) with a deadline, not sleeping in place of one
     raise AssertionError(f"{base_url}/readyz not ready within {timeout}s")
+
+
+@contextmanager
+def serving(args: list[str], env: dict, log: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`addin-api serve ARGS` on a free port, once ready (/readyz): its base URL and gunicorn's master.
+
+    Stopped after, even if the block fails: SIGINT is gunicorn's quick shutdown (TERM waits for workers).
+    """
+    port = free_port()
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [*CLI, "serve", "--port", str(port), *args], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_ready(base, {"serve": proc}, {"serve": log})
+            yield base, proc
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def children(pid: int) -> list[int]:
+    """The process ids of `pid`'s children (gunicorn's workers, for a master), from /proc."""
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def answered_by(log: Path, path: str) -> Counter[int]:
+    """How many requests for `path` each worker (by pid) answered, from the access log of `serving`."""
+    line = re.compile(rf'^<(\d+)> \S+ "\w+ {re.escape(path)}" ', re.M)
+    return Counter(int(pid) for pid in line.findall(log.read_text()))
+
+
+def wait_all_workers_ready(base_url: str, master: subprocess.Popen, log: Path, timeout=30.0) -> list[int]:
+    """Poll /readyz, each time on a new connection, until every worker of `master` has answered: their pids.
+
+    `serving` returns once one worker answers; the others may still be loading the app.
+    """
+    workers = children(master.pid)
+    deadline = time.monotonic() + timeout
+    while set(answered_by(log, "/readyz")) != set(workers):
+        assert time.monotonic() < deadline, f"workers {workers} not all ready within {timeout}s"
+        assert master.poll() is None, log.read_text()
+        requests.get(f"{base_url}/readyz", timeout=5)
+        time.sleep(0.05)  # polling a condition (every worker answered) with a deadline
+    return workers
+
+
+def answers_logged(log: Path, path: str, count: int, timeout=10.0) -> Counter[int]:
+    """`answered_by` once `count` answers for `path` are logged (a worker logs just after it answers)."""
+    deadline = time.monotonic() + timeout
+    while (seen := answered_by(log, path)).total() < count:
+        assert time.monotonic() < deadline, f"{seen.total()} of {count} answers for {path} logged"
+        time.sleep(0.05)  # polling a condition with a deadline
+    return seen
 
 
 def demo_token(base_url: str, email: str = "rep@demo.example") -> str:

@@ -12,32 +12,17 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.processes import CLI, demo_env, free_port, run, wait_ready
+from tests.processes import CLI, demo_env, free_port, run, serving
 
 TOOLS = Path(__file__).resolve().parents[2] / "tools"
 
 
 @pytest.fixture
 def server(tmp_path, database_url):
-    port = free_port()
     env = demo_env(database_url, tmp_path)
     assert run(["demo-data"], env).returncode == 0
-    log_path = tmp_path / "serve.log"
-    with (
-        open(log_path, "w") as log,
-        subprocess.Popen(
-            [*CLI, "serve", "--port", str(port), "--workers", "1"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        ) as proc,
-    ):
-        try:
-            wait_ready(f"http://127.0.0.1:{port}", {"serve": proc}, {"serve": log_path})
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with serving(["--workers", "1"], env, tmp_path / "serve.log") as (base, _):
+        yield base
 
 
 def test_walkthrough_against_gunicorn_with_demo_sign_in(server):

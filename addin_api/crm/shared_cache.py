@@ -71,12 +71,24 @@ class SharedCache:
         with self.engine.begin() as conn:
             return self._write(conn, key, value, ttl, secret)
 
-    def get_or_fetch(self, key: str, fetch: Callable[[], Any], ttl: float) -> Entry:
-        """The live entry, else `fetch()` stored for `ttl`; one fetch at a time per key across processes."""
+    def get_or_fetch(
+        self,
+        key: str,
+        fetch: Callable[[], Any],
+        ttl: float,
+        *,
+        secret: bool = False,
+        stale: Callable[[Any], bool] | None = None,
+    ) -> Entry:
+        """The live entry, else `fetch()` stored for `ttl`; one fetch at a time per key across processes.
+
+        `stale(value)` true: the stored value is known bad (say, a token the CRM just refused), so fetch.
+        """
         with self._locked(key) as conn:
-            if (entry := self._read(conn, key, False)) is not None:  # fetched while we waited
+            entry = self._read(conn, key, secret)  # perhaps fetched by another process while we waited
+            if entry is not None and not (stale and stale(entry.value)):
                 return entry
-            entry = self._write(conn, key, fetch(), ttl, False)
+            entry = self._write(conn, key, fetch(), ttl, secret)
             conn.commit()
             return entry
 

@@ -91,6 +91,8 @@ def username_for(rep: Principal, mapping: dict[str, str]) -> str:
 class _Auth:
     """Per-rep access tokens in memory, then in the shared cache; subclasses say how to get a new one."""
 
+    mint_writes_store = True  # getting a token saves something (a rotated refresh token) in the store
+
     def __init__(
         self, client: SalesforceClient, login_url: str, client_id: str, shared: SharedCache | None = None
     ):
@@ -125,11 +127,32 @@ class _Auth:
             if borrowed is not None and borrowed != seen:
                 self._cache(rep, borrowed)
                 return borrowed
-            new = self._mint(rep)
+            new = self._renewed(rep, seen)
             self._cache(rep, new)
-            if self.shared is not None:
-                self.shared.put(_session_key(rep), _sealable(new), SHARED_SESSION_SECONDS, secret=True)
             return new
+
+    def _renewed(self, rep: Principal, refused: SfSession | None) -> SfSession:
+        """A new session, shared with the other workers."""
+        if self.shared is None:
+            return self._mint(rep)
+        if self.mint_writes_store:  # it must not run under the shared cache's lock (SQLite: a write lock)
+            new = self._mint(rep)
+            self.shared.put(_session_key(rep), _sealable(new), SHARED_SESSION_SECONDS, secret=True)
+            return new
+        minted: list[SfSession] = []
+
+        def mint() -> dict:
+            minted.append(self._mint(rep))
+            return _sealable(minted[0])
+
+        entry = self.shared.get_or_fetch(  # one sign-in for all workers that miss together
+            _session_key(rep),
+            mint,
+            SHARED_SESSION_SECONDS,
+            secret=True,
+            stale=lambda value: refused is not None and value["access_token"] == refused.access_token,
+        )
+        return minted[0] if minted else SfSession(**entry.value, borrowed=True)
 
     def _shared_session(self, rep: Principal) -> SfSession | None:
         entry = self.shared.get(_session_key(rep), secret=True) if self.shared is not None else None
@@ -149,6 +172,8 @@ class _Auth:
 
 class JwtBearerAuth(_Auth):
     """Server-signed assertions naming each rep; no refresh tokens, a new assertion when a session ends."""
+
+    mint_writes_store = False  # so a sign-in can run under the shared cache's lock: one for all workers
 
     def __init__(
         self,

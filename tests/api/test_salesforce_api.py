@@ -274,3 +274,21 @@ def test_a_rating_is_one_request(sf_app, idp, sf):
     (logged,) = set(sf.org.tables["EmailMessage"]) - existing
     assert sf.org.tables["EmailMessage"][logged]["RelatedToId"] == deal_id
     assert sf.org.tables["EmailMessage"][logged][sf.rating_field] == "positive"
+
+
+@pytest.mark.parametrize("action", ["save", "rating"])
+def test_the_connected_user_owning_the_deal_under_another_address_writes_nothing(sf_app, idp, sf, action):
+    """Our rule compares the owner's email with the rep's mailbox (a sandbox user's ends in `.invalid`)."""
+    api, deal_id = client(sf_app, idp), sf_app.deal_ids["nw-fleet"]
+    seen = api.get(f"/api/v1/deals/{deal_id}").get_json()["version"]
+    for user in sf.org.rows("User"):
+        if user["Email"] == REP:
+            user["Email"] = REP + ".invalid"
+    logged = len(sf.org.tables["EmailMessage"])
+    if action == "save":
+        r = api.patch(f"/api/v1/deals/{deal_id}", json={"version": seen, "next_step": "Refused?"})
+    else:
+        r = api.post(f"/api/v1/deals/{deal_id}/emails", json={**RATED, "rating": "negative"})
+    assert r.status_code == 403
+    assert sf.org.get(deal_id)["NextStep"] != "Refused?"
+    assert len(sf.org.tables["EmailMessage"]) == logged

@@ -162,7 +162,7 @@ class SalesforceCrm:
                 return CheckedWrite(self.deal_now(s, deal_id)), False
             if not fields:
                 return CheckedWrite(self.deal_now(s, deal_id)), False
-            return checked.update(self, s, deal_id, changes, fields, since)
+            return checked.update(self, s, rep.email, deal_id, changes, fields, since)
 
         done, stale = self._call(rep, run)
         if done.after is None:
@@ -214,7 +214,7 @@ class SalesforceCrm:
     ) -> CheckedWrite:
         """Log or re-rate on the rep's own opportunity, read in the same /composite."""
         _check_id(deal_id)
-        return self._call(rep, lambda s: checked.log(self, s, deal_id, email, record_id))
+        return self._call(rep, lambda s: checked.log(self, s, rep.email, deal_id, email, record_id))
 
     def write_activity_counts(
         self, rep: d.Principal, counts: Sequence[tuple[str, d.CapturedActivity]]

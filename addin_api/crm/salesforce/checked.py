@@ -33,15 +33,20 @@ GATE = "@{gate.records[0].Id}"
 
 
 def update(
-    crm: SalesforceCrm, s: SfSession, deal_id: str, changes: d.DealChanges, fields: dict, since: str
+    crm: SalesforceCrm,
+    s: SfSession,
+    mailbox: str,
+    deal_id: str,
+    changes: d.DealChanges,
+    fields: dict,
+    since: str,
 ) -> tuple[CheckedWrite, bool]:
     """Read, gated conditional PATCH and re-read in one /composite; (outcome, was the PATCH stale)."""
     org = crm.org(s)  # cold cache only: one call first, so the gate can name the valid record types
     if not s.user_id:
         return CheckedWrite(crm.deal_now(s, deal_id)), False
-    gate = crm.queries.write_gate(
-        deal_id, s.user_id, crm.picklists.record_types_with(s, {st.id for st in org.stages}, changes.stage_id)
-    )
+    record_types = crm.picklists.record_types_with(s, {st.id for st in org.stages}, changes.stage_id)
+    gate = crm.queries.write_gate(deal_id, s.user_id, mailbox, record_types)
     patch = sub(
         "PATCH", f"/sobjects/Opportunity/{GATE}", "patch", fields, {"If-Unmodified-Since": m.http_date(since)}
     )
@@ -79,13 +84,13 @@ def restore(crm: SalesforceCrm, s: SfSession, deal_id: str, before: d.Deal, afte
 
 
 def log(
-    crm: SalesforceCrm, s: SfSession, deal_id: str, email: d.EmailLog, record_id: str | None
+    crm: SalesforceCrm, s: SfSession, mailbox: str, deal_id: str, email: d.EmailLog, record_id: str | None
 ) -> CheckedWrite:
     """Log (all-or-none) or re-rate the email on the rep's own opportunity, read in the same /composite."""
     org = crm.org(s)  # warm before an all-or-none composite: a rollback would leave nothing to cache
     if not s.user_id:
         return CheckedWrite(crm.deal_now(s, deal_id))
-    mine = query_sub(crm.queries.owned_opportunity(deal_id, s.user_id), "deal")
+    mine = query_sub(crm.queries.owned_opportunity(deal_id, s.user_id, mailbox), "deal")
     if record_id and emails.RECORD_ID.match(record_id):
         subs = emails.rerate_subs(crm.queries, record_id, email.rating, "deal.records[0].Id")
         (deal, found, rated), org = crm.read(s, [mine, *subs], check=False)

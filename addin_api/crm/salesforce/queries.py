@@ -117,13 +117,18 @@ class Queries:
         """One opportunity by id."""
         return self._opportunities(f"Id = {literal(opportunity_id)}")
 
-    def owned_opportunity(self, opportunity_id: str, owner_id: str) -> str:
-        """One opportunity by id, only if `owner_id` owns it (empty otherwise)."""
-        return self._opportunities(f"Id = {literal(opportunity_id)} AND OwnerId = {literal(owner_id)}")
+    def owned_opportunity(self, opportunity_id: str, owner_id: str, mailbox: str) -> str:
+        """One opportunity by id, only if `owner_id` owns it and the owner's email is `mailbox`."""
+        return self._opportunities(_owned_by(opportunity_id, owner_id, mailbox))
 
-    def write_gate(self, opportunity_id: str, owner_id: str, record_types: tuple | None) -> str:
-        """The opportunity's Id if `owner_id` owns it and, given `record_types`, it has one (None: none)."""
-        where = f"Id = {literal(opportunity_id)} AND OwnerId = {literal(owner_id)}"
+    def write_gate(self, opportunity_id: str, owner_id: str, mailbox: str, record_types: tuple | None) -> str:
+        """The opportunity's Id if owned as `owned_opportunity` says and, given `record_types`, of one.
+
+        Owner and address both: our rule (Deal.editable_by) compares the owner's email with the rep's
+        mailbox, which can differ from the connected user's (sandbox `.invalid` emails, aliases, a
+        username map); the gate must never let through a write that rule refuses.
+        """
+        where = _owned_by(opportunity_id, owner_id, mailbox)
         if record_types is not None:
             named = [rt for rt in record_types if rt]
             either = (["RecordTypeId = null"] if None in record_types else []) + (
@@ -168,3 +173,8 @@ def _business_case_fields(raw: str) -> dict[str, str]:
     if not isinstance(mapping, dict) or not set(mapping) <= known:
         raise ValueError(f"{setting}: expected a JSON object with keys among {sorted(known)}")
     return {name: check_api_name(api, setting) for name, api in mapping.items()}
+
+
+def _owned_by(opportunity_id: str, owner_id: str, mailbox: str) -> str:
+    owner = f"OwnerId = {literal(owner_id)} AND Owner.Email = {literal(mailbox)}"
+    return f"Id = {literal(opportunity_id)} AND {owner}"

@@ -504,3 +504,23 @@ def test_a_colleagues_save_in_the_same_second_is_never_overwritten_by_a_one_trip
         crm.update_deal_checked(REP, mine.id, DealChanges(mine.version, next_step="My step"))
 
     assert caught.value.theirs.next_step == "Bob's step" and sf.org.get(mine.id)["NextStep"] == "Bob's step"
+
+
+@pytest.mark.parametrize("carol", [{"Description": "Carol's note"}, {"NextStep": "Carol's step"}])
+def test_putting_a_colleagues_value_back_never_overwrites_a_third_save(sf, ids, crm, monkeypatch, carol):
+    mine = crm.get_deal(REP, ids["acme-platform"])
+    record = sf.org.get(mine.id)
+    record.update(NextStep="Bob's step", LastModifiedDate=record["LastModifiedDate"].replace(".000", ".300"))
+    real_patch, saved = crm.patch, []
+
+    def carol_saves_first(*args):  # Carol saves between the rep's write and Bob's value going back
+        if not saved:
+            saved.append(sf.org.update("Opportunity", mine.id, carol))
+        return real_patch(*args)
+
+    monkeypatch.setattr(crm, "patch", carol_saves_first)
+    with pytest.raises(CrmConflict) as caught:
+        crm.update_deal_checked(REP, mine.id, DealChanges(mine.version, next_step="My step"))
+
+    expected = carol.get("NextStep", "Bob's step")  # Bob's value back, unless Carol set the field herself
+    assert sf.org.get(mine.id)["NextStep"] == expected and caught.value.theirs.next_step == expected

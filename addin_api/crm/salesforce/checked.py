@@ -76,11 +76,22 @@ def overwrote(before: d.Deal, changes: d.DealChanges) -> bool:
 
 
 def restore(crm: SalesforceCrm, s: SfSession, deal_id: str, before: d.Deal, after: d.Deal, fields: dict):
-    """Put back the colleague's values of the rep's fields, then answer with a conflict (never silent)."""
+    """Put back the colleague's values of the rep's fields, then answer with a conflict (never silent).
+
+    If someone saved again meanwhile (the PATCH is stale) and the rep's values are still there, put back
+    once more on the newer version; if they changed the rep's fields, theirs are the latest and stay.
+    """
     theirs = {"StageName": before.stage.id, "NextStep": before.next_step or None}
-    since, _ = m.decode_version(after.version)
-    now, _ = crm.patch(s, deal_id, {k: theirs[k] for k in fields}, since)
+    put_back = {k: theirs[k] for k in fields}
+    now, stale = crm.patch(s, deal_id, put_back, m.decode_version(after.version)[0])
+    if stale and _still_ours(now, after, fields):
+        now, _ = crm.patch(s, deal_id, put_back, m.decode_version(now.version)[0])
     raise CrmConflict(now)
+
+
+def _still_ours(now: d.Deal, ours: d.Deal, fields: dict) -> bool:
+    same = {"StageName": now.stage.id == ours.stage.id, "NextStep": now.next_step == ours.next_step}
+    return all(same[k] for k in fields)
 
 
 def log(

@@ -124,7 +124,7 @@ def _deliver(deps: WriteDeps, rep: Principal, row: ChangeRow, deal: Deal | None)
     email = email_from_payload(row.payload)
     if deal is None and not row.payload.get(CAPTURED) and isinstance(deps.crm, OneTripWrites):
         _hold(deps, row)
-        record_id = _log_in_one_trip(deps, deps.crm, rep, row.deal_id, email)
+        record_id = _log_in_one_trip(deps, deps.crm, rep, row, email)
         if deps.ledger is not None:
             deps.ledger.upsert(
                 rep, row.crm, row.deal_id, email, sentiment_from_payload(row.payload), record_id
@@ -158,13 +158,16 @@ def _log_or_rate(deps: WriteDeps, rep: Principal, deal_id: str, email: EmailLog)
 
 
 def _log_in_one_trip(
-    deps: WriteDeps, crm: OneTripWrites, rep: Principal, deal_id: str, email: EmailLog
+    deps: WriteDeps, crm: OneTripWrites, rep: Principal, row: ChangeRow, email: EmailLog
 ) -> str:
     """Rights read and log (or re-rate, if our ledger knows the CRM's id) in one round trip."""
-    known = deps.ledger.record_id(deps.crm.name, deal_id, email.message_id) if deps.ledger else None
-    done = crm.log_email_checked(rep, deal_id, email, known)
+    known = deps.ledger.record_id(deps.crm.name, row.deal_id, email.message_id) if deps.ledger else None
+    done = crm.log_email_checked(rep, row.deal_id, email, known)
     authorize(rep, done.before)
-    return done.record_id or deps.crm.log_email(rep, deal_id, email)  # held back, yet ours to log
+    if done.record_id:
+        return done.record_id
+    _hold(deps, row)  # held back, yet ours to log: a second write, so the lease is renewed first
+    return deps.crm.log_email(rep, row.deal_id, email)
 
 
 def _apply_update(deps: WriteDeps, rep: Principal, row: ChangeRow, deal: Deal | None) -> Deal:

@@ -30,6 +30,7 @@ from addin_api.services.write_types import (
     CAPTURED,
     LOG_EMAIL,
     NEEDS_CONNECT,
+    REJECTED,
     UPDATE,
     WriteDeps,
     WriteResult,
@@ -253,7 +254,7 @@ def _record_and_try(
         result = WriteResult(status_of(row))
     else:
         result = apply_row(deps, row, asked_now=True)
-    if teach:
+    if teach and result.change.state != REJECTED:  # what the CRM refused teaches nothing
         teach(None)
     return result
 

@@ -157,3 +157,15 @@ def test_on_salesforce_a_rating_teaches_and_the_logged_email_carries_its_reading
     deal = api.get(f"/api/v1/deals/{deal_id}").get_json()
     read = [a["sentiment"] for a in deal["activities"] if a["message_id"] == "<sf1@mail.northwind.example>"]
     assert read and read[0]["label"] == "negative"
+
+
+def test_on_salesforce_a_rating_the_crm_refuses_teaches_nothing(sf_app, idp, sf):  # noqa: F811
+    api, deal_id = sf_client(sf_app, idp), sf_app.deal_ids["nw-fleet"]
+    before = _counts(sf_app)
+    sf.fail("sobjects/EmailMessage", 400, "FIELD_CUSTOM_VALIDATION_EXCEPTION", "Not on this deal.", times=5)
+    payload = {"message_id": "<refused@mail.northwind.example>", "subject": "Re: rollout", "from": NADIA}
+    payload |= {"to": [REP], "sent_at": utcnow().isoformat(), "body": TEXT, "rating": "negative"}
+    r = api.post(f"/api/v1/deals/{deal_id}/emails", json=payload)
+    assert r.status_code == 422 and r.get_json()["message"] == "Not on this deal."
+    assert _counts(sf_app) == before
+    assert _score(api)["label"] == "neutral"

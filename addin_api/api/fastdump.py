@@ -17,7 +17,6 @@ from marshmallow.utils import missing
 from addin_api.api import schemas as sc
 
 Dump = Callable[[object], object]
-SHARED_MAX = 2048  # distinct values whose dump is kept per field (stage lists, recent emails)
 
 
 def _text(value):
@@ -74,30 +73,17 @@ def _convert(field: fields.Field, owner: Schema) -> Dump:
         convert = _leaf(field)
         if convert is None:
             raise TypeError(f"{type(owner).__name__}.{field.name}: no fast dump for {type(field).__name__}")
-    return _shared(convert) if isinstance(field, sc._DumpedOnce) else convert
+    return _shared(convert, field) if isinstance(field, sc._DumpedOnce) else convert
 
 
 def _nullable(convert: Dump) -> Dump:
     return lambda value: None if value is None else convert(value)
 
 
-def _shared(convert: Dump) -> Dump:
-    """Dump each distinct value once (stage lists repeat on every deal; recent emails until they change)."""
-    cache: dict = {}
-
-    def dump(value):
-        try:
-            key = tuple(value) if isinstance(value, (list, tuple)) else value
-            found = cache.get(key)
-        except TypeError:  # unhashable: nothing to share
-            return convert(value)
-        if found is None:
-            if len(cache) >= SHARED_MAX:
-                cache.clear()
-            found = cache[key] = convert(value)
-        return found  # shared between answers: only ever read (by the JSON encoder)
-
-    return dump
+def _shared(convert: Dump, field: fields.Field) -> Dump:
+    """Dump each distinct value once, by the field's own rule (stage lists repeat on every deal)."""
+    cache = sc.DumpCache(field.MAX_VALUES)
+    return lambda value: cache.dump(value, convert)
 
 
 _COMPILED: dict[type[Schema], Dump] = {}

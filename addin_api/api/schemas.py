@@ -45,27 +45,38 @@ def _address(**kw):
     return fields.Email(validate=_text(ADDRESS_MAX), **kw)
 
 
+class DumpCache:
+    """Each distinct value's dump, made once: keyed by the value (a list by its items), started over past
+    `max_values`. Values are frozen dataclasses (hashable); an unhashable one is simply dumped."""
+
+    def __init__(self, max_values: int):
+        self.max_values, self._dumped = max_values, {}
+
+    def dump(self, value, convert):
+        """`convert(value)`, or the dump of an equal value made before (shared: only ever read)."""
+        try:
+            key = tuple(value) if isinstance(value, (list, tuple)) else value
+            dumped = self._dumped.get(key)
+        except TypeError:  # unhashable: nothing to share
+            return convert(value)
+        if dumped is None:
+            if len(self._dumped) >= self.max_values:
+                self._dumped.clear()
+            dumped = self._dumped[key] = convert(value)
+        return dumped
+
+
 class _DumpedOnce:
     """Dumps each distinct value once per field: stage lists repeat on every deal, and a deal's recent
-    emails and health repeat on every open until they change. Values are frozen dataclasses (hashable);
-    an unhashable one is simply dumped."""
+    emails and health repeat on every open until they change."""
 
     MAX_VALUES = 256  # distinct values kept; beyond that the cache starts over
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
-        try:
-            key = tuple(value) if isinstance(value, (list, tuple)) else value
-            cache = self.__dict__.setdefault("_dumped", {})
-            dumped = cache.get(key)
-        except TypeError:  # unhashable: nothing to share
-            return super()._serialize(value, attr, obj, **kwargs)
-        if dumped is None:
-            if len(cache) >= self.MAX_VALUES:
-                cache.clear()
-            dumped = cache[key] = super()._serialize(value, attr, obj, **kwargs)
-        return dumped  # shared between answers: only ever read (by the JSON encoder)
+        cache = self.__dict__.setdefault("_dumped", DumpCache(self.MAX_VALUES))
+        return cache.dump(value, lambda v: super(_DumpedOnce, self)._serialize(v, attr, obj, **kwargs))
 
 
 class StageListField(_DumpedOnce, fields.List):

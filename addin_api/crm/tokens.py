@@ -10,6 +10,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import String, Text, delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -73,14 +74,14 @@ class TokenStore:
     def save(self, user_key: str, refresh_token: str, instance_url: str) -> None:
         """Store (or replace, e.g. after rotation) the rep's refresh token."""
         sealed = self._cipher.encrypt(refresh_token.encode()).decode()
-        with Session(self.engine) as s, s.begin():
-            s.merge(
-                CrmToken(
-                    crm=self.crm,
-                    user_key=user_key,
-                    instance_url=instance_url,
-                    refresh_token=sealed,
-                    updated_at=utcnow(),
+        row = {"instance_url": instance_url, "refresh_token": sealed, "updated_at": utcnow()}
+        # An upsert, not a read then a write: another worker may delete the row in between (it saw its own
+        # refresh refused) and the rotated token must still be kept.
+        insert = (postgresql if self.engine.dialect.name == "postgresql" else sqlite).insert(CrmToken)
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert.values(crm=self.crm, user_key=user_key, **row).on_conflict_do_update(
+                    index_elements=["crm", "user_key"], set_=row
                 )
             )
 

@@ -386,10 +386,20 @@ def test_concurrent_refreshes_for_one_rep_send_one_and_keep_the_rotated_token(sf
     sf.rotate_refresh_tokens = True
     connect(sf, make_crm(jwt=False), REP, REP.email)
     crm, before = make_crm(jwt=False), sf.count("/services/oauth2/token")
-    sf.delay("/services/oauth2/token", 0.5)  # the first refresh is slow; the second starts meanwhile
+    second_waits, real_lock, asked = threading.Event(), crm.auth._rep_lock, []
+
+    def rep_lock(rep):
+        asked.append(rep)
+        if len(asked) == 2:  # the second call reached the rep's lock while the first refresh is unanswered
+            second_waits.set()
+            sf.nudge()
+        return real_lock(rep)
+
+    crm.auth._rep_lock = rep_lock
+    sf.hold("/services/oauth2/token", second_waits.is_set)  # the first refresh is answered only then
     with ThreadPoolExecutor(2) as pool:
         slow = pool.submit(crm.auth.session, REP)
-        time.sleep(0.15)
+        until(lambda: sf.held, "the first refresh reaches Salesforce")
         fast = pool.submit(crm.auth.session, REP, True)
         assert slow.result() == fast.result()
     assert sf.count("/services/oauth2/token") - before == 1
@@ -397,18 +407,55 @@ def test_concurrent_refreshes_for_one_rep_send_one_and_keep_the_rotated_token(sf
     assert crm.auth.store.load(REP.key).refresh_token == refresh_token
 
 
-def test_refresh_refused_after_another_worker_rotated_retries_with_the_newer_token(sf, ids, make_crm):
+def _racing_workers(sf, make_crm):
     sf.rotate_refresh_tokens = True
     connect(sf, make_crm(jwt=False), REP, REP.email)
-    worker1, worker2 = make_crm(jwt=False), make_crm(jwt=False)  # two processes: no shared lock or cache
-    sf.delay("/services/oauth2/token", 0.5)
+    return make_crm(jwt=False), make_crm(jwt=False)  # two processes: no shared lock or cache
+
+
+def test_refresh_refused_after_another_worker_rotated_retries_with_the_newer_token(sf, ids, make_crm):
+    worker1, worker2 = _racing_workers(sf, make_crm)
+    saved, real_save = threading.Event(), worker2.auth.store.save
+
+    def save(*args):
+        real_save(*args)
+        saved.set()
+        sf.nudge()
+
+    worker2.auth.store.save = save
+    # Worker 1's refresh (the old token) is answered once worker 2 has rotated and saved it: invalid_grant.
+    sf.hold("/services/oauth2/token", saved.is_set)
     with ThreadPoolExecutor(2) as pool:
-        slow = pool.submit(worker1.auth.session, REP)  # sends the old token, answered last: invalid_grant
-        time.sleep(0.15)
-        fast = pool.submit(worker2.auth.session, REP)  # rotates and saves the newer token first
+        slow = pool.submit(worker1.auth.session, REP)
+        until(lambda: sf.held, "worker 1's refresh reaches Salesforce")
+        fast = pool.submit(worker2.auth.session, REP)
         assert fast.result() and slow.result()
     (refresh_token,) = sf.refresh_tokens
     assert worker1.auth.store.load(REP.key).refresh_token == refresh_token
+
+
+def test_a_rotation_answered_but_not_yet_saved_still_keeps_the_rep_connected(sf, ids, make_crm):
+    worker1, worker2 = _racing_workers(sf, make_crm)
+    before = sf.count("/services/oauth2/token")
+    # Worker 1's refusal arrives between worker 2's answer and its save: worker 1 cannot tell a rotation
+    # from a revocation and drops the stored token; worker 2's save must keep the rotated one anyway.
+    sf.hold("/services/oauth2/token", lambda: sf.count("/services/oauth2/token") > before)
+    with ThreadPoolExecutor(2) as pool:
+        slow = pool.submit(worker1.auth.session, REP)
+        until(lambda: sf.held, "worker 1's refresh reaches Salesforce")
+        assert pool.submit(worker2.auth.session, REP).result()
+        slow.exception()  # worker 1's answer may be "reconnect": the window is documented
+    (refresh_token,) = sf.refresh_tokens
+    assert worker2.auth.store.load(REP.key).refresh_token == refresh_token
+    assert make_crm(jwt=False).find_context(REP, [ADA]) is not None  # a third worker refreshes fine
+
+
+def until(condition, what: str, deadline_s: float = 10.0) -> None:
+    """Poll `condition` (a state another thread reaches) with a deadline."""
+    deadline = time.monotonic() + deadline_s
+    while not condition():
+        assert time.monotonic() < deadline, f"not reached: {what}"
+        time.sleep(0.005)  # polling a condition with a deadline, not sleeping in place of one
 
 
 def test_limit_info_is_read_and_logged_without_tokens(sf, ids, crm, caplog):

@@ -88,6 +88,7 @@ class SalesforceStandin(OAuthEndpoints, LoopbackStandIn):
         self._lock = threading.Lock()
         self._answered = threading.Condition()  # notified after every answer, for `hold`
         self._holds: list[tuple[str, Callable[[], bool]]] = []
+        self.held: list[str] = []  # `METHOD path` of each request a `hold` has kept waiting
 
     # --- test controls -------------------------------------------------------------------------
 
@@ -125,6 +126,11 @@ class SalesforceStandin(OAuthEndpoints, LoopbackStandIn):
         """The next request matching `match` is answered once `until()` holds (checked after each answer)."""
         with self._lock:
             self._holds.append((match, until))
+
+    def nudge(self) -> None:
+        """Check held requests' conditions now (a test changed what they wait for, not an answer)."""
+        with self._answered:
+            self._answered.notify_all()
 
     def expire_sessions(self) -> None:
         """Every access token issued so far stops working (as when a session times out)."""
@@ -172,6 +178,7 @@ class SalesforceStandin(OAuthEndpoints, LoopbackStandIn):
             time.sleep(fault.delay)
         if held:
             with self._answered:
+                self.held.append(request_line)
                 self._answered.wait_for(held[1], timeout=30)
 
     def _route(self, request: Request) -> tuple[int, object, dict]:

@@ -73,7 +73,11 @@ class Settings:
         int,
     )
     # --- CRM calls and outbox ---
-    crm_timeout_seconds: float = _setting(10.0, "Timeout of every outbound CRM/Graph/Gmail HTTP call.", float)
+    crm_timeout_seconds: float = _setting(
+        10.0,
+        "Timeout of every outbound CRM/Graph/Gmail HTTP call (below 25 on SQLite with a SaaS CRM).",
+        float,
+    )
     outbox_max_attempts: int = _setting(50, "Attempts before a queued change is given up as rejected.", int)
     outbox_backoff_seconds: float = _setting(
         5.0, "First retry delay of a queued change; doubles per attempt.", float
@@ -282,6 +286,14 @@ class Settings:
             raise SettingsError("ADDIN_EMAIL_BODY_MAX_CHARS must be ≥ 0 and ADDIN_MAX_REQUEST_BYTES ≥ 1024")
         if not 0 <= self.view_cache_mb <= 4096:
             raise SettingsError("ADDIN_VIEW_CACHE_MB must be between 0 (off) and 4096")
+        if (
+            self.crm != "local"
+            and self.sqlalchemy_url.startswith("sqlite")
+            and self.crm_timeout_seconds >= 25
+        ):
+            # A fetch shared by the workers holds SQLite's write lock for up to one CRM call; other
+            # writers wait at most the 30 s busy timeout, so a longer call would fail their saves.
+            raise SettingsError("ADDIN_CRM_TIMEOUT_SECONDS must be below 25 on SQLite with a SaaS CRM")
         return self
 
     def _validate_secret_key(self) -> None:

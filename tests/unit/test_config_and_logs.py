@@ -96,11 +96,21 @@ def test_secret_keys_with_32_random_bytes_are_accepted(strong):
         ({"ADDIN_GOING_DARK_DAYS": "soon"}, "ADDIN_GOING_DARK_DAYS"),
         ({"ADDIN_DEV_IDP": "maybe"}, "ADDIN_DEV_IDP"),
         ({"ADDIN_DEV_IDP": "1", "ADDIN_BIND_HOST": "0.0.0.0"}, "loopback"),
+        (
+            {"ADDIN_CRM": "salesforce", "ADDIN_CRM_TIMEOUT_SECONDS": "40"},
+            "^ADDIN_CRM_TIMEOUT_SECONDS [^\n]+$",
+        ),
     ],
 )
 def test_bad_settings_are_refused_with_the_variable_named(env, message):
     with pytest.raises(SettingsError, match=message):
         load_settings({**BASE, **env})
+
+
+def test_a_long_crm_timeout_is_fine_where_no_sqlite_write_lock_waits_on_it():
+    assert load_settings({**BASE, "ADDIN_CRM_TIMEOUT_SECONDS": "40"}).crm_timeout_seconds == 40  # local CRM
+    pg = {"ADDIN_DATABASE_URL": "postgresql+psycopg://u@db/x", "ADDIN_CRM": "salesforce"}
+    assert load_settings({**BASE, **pg, "ADDIN_CRM_TIMEOUT_SECONDS": "40"}).crm_timeout_seconds == 40
 
 
 def test_secret_key_required_outside_demo_mode():
